@@ -1,0 +1,108 @@
+# SPDX-License-Identifier: BSD-2-Clause
+# memscope: `make` builds every tool into $(BUILD); `make run`, `make test` and
+# `make bench` first install whatever build or test dependency is missing.
+
+BUILD   ?= build
+CLANG   ?= clang
+CC      ?= cc
+BPFTOOL ?= bpftool
+PKG_CONFIG ?= pkg-config
+
+ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
+VMLINUX := vmlinux/$(ARCH)/vmlinux.h
+
+# One entry per tool: the BPF object(s) it embeds as skeletons.
+TOOLS := cachestat
+cachestat_BPF := pagecache
+
+BPF_OBJS := $(sort $(foreach t,$(TOOLS),$($(t)_BPF)))
+USER_SRCS := $(wildcard user/*.c)
+USER_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(USER_SRCS))
+UNIT_SRCS := $(wildcard tests/unit/*.c)
+UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
+HELPER_SRCS := $(wildcard tests/func/*.c bench/*.c)
+HELPER_BINS := $(patsubst %.c,$(BUILD)/%,$(HELPER_SRCS))
+SKELS := $(patsubst %,$(BUILD)/%.skel.h,$(BPF_OBJS))
+
+CFLAGS ?= -O2 -g
+CFLAGS += -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter -D_GNU_SOURCE
+CPPFLAGS += -I$(BUILD) -Iuser -Ibpf
+LDLIBS += $(shell $(PKG_CONFIG) --libs libbpf 2>/dev/null || echo -lbpf -lelf -lz)
+BPF_CFLAGS := -g -O2 --target=bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
+	-I$(dir $(VMLINUX)) -Ibpf
+
+ifeq ($(V),1)
+Q :=
+msg :=
+else
+Q := @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+.DELETE_ON_ERROR:
+.SECONDARY:
+.PHONY: all deps run test test-unit bench clean
+
+all: $(patsubst %,$(BUILD)/%,$(TOOLS)) $(BUILD)/tests/loadtest $(UNIT_BINS) $(HELPER_BINS)
+
+$(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(VMLINUX) | $(BUILD)/bpf
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/%.skel.h: $(BUILD)/bpf/%.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name $*_bpf > $@
+
+$(BUILD)/%.o: %.c | $(SKELS)
+	$(call msg,CC,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/libmemscope.a: $(USER_OBJS)
+	$(call msg,AR,$@)
+	$(Q)$(AR) rcs $@ $^
+
+$(patsubst %,$(BUILD)/%,$(TOOLS)): $(BUILD)/%: $(BUILD)/tools/%.o $(BUILD)/libmemscope.a
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
+
+$(BUILD)/tests/loadtest: $(BUILD)/tests/bpf/loadtest.o $(BUILD)/libmemscope.a
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
+
+$(UNIT_BINS): $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/libmemscope.a
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
+
+# Workloads and test helpers: plain programs, no library.
+$(HELPER_BINS): $(BUILD)/%: %.c
+	$(call msg,CC,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $< -o $@
+
+$(BUILD)/bpf:
+	@mkdir -p $@
+
+# Installs what a fresh Debian 12 machine lacks; quiet and quick when all is there.
+deps:
+	$(Q)scripts/deps.sh
+
+run: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(BUILD)/cachestat 1 5
+
+test: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)tests/run.sh
+
+test-unit: all
+	$(Q)tests/run.sh unit
+
+bench: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)bench/bench.sh
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,115 @@
+// SPDX-License-Identifier: BSD-2-Clause
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include "cli.h"
+#include "log.h"
+
+enum { OPT_JSON = 0x1000, OPT_PROBES };
+
+static const struct argp_option cli__options[] = {
+	{ "verbose", 'v', NULL, 0, "Show probe choices and libbpf warnings (-vv: libbpf debug)", -1 },
+	{ "timestamp", 'T', NULL, 0, "Print a timestamp with each report", -1 },
+	{ "json", OPT_JSON, NULL, 0, "One JSON object per report, one per line", -1 },
+	{ "probes", OPT_PROBES, NULL, 0,
+	  "Print the hook chosen for each event, why the others were not, and exit", -1 },
+	{},
+};
+
+static error_t cli__parse_opt(int key, char *arg, struct argp_state *state)
+{
+	struct cli_common *c = state->input;
+
+	switch (key) {
+	case 'v':
+		c->verbose++;
+		break;
+	case 'T':
+		c->timestamp = true;
+		break;
+	case OPT_JSON:
+		c->json = true;
+		break;
+	case OPT_PROBES:
+		c->probes = true;
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+const struct argp cli__argp = { cli__options, cli__parse_opt, NULL, NULL, NULL, NULL, NULL };
+
+int cli__parse_ulong(const char *s, unsigned long min, unsigned long max, unsigned long *out,
+		     const char **why)
+{
+	unsigned long v;
+	char *end;
+
+	if (!s || !*s || *s < '0' || *s > '9') {
+		*why = "not a number";
+		return -1;
+	}
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (*end) {
+		*why = "not a number";
+		return -1;
+	}
+	if (errno == ERANGE || v > max) {
+		*why = "too large";
+		return -1;
+	}
+	if (v < min) {
+		*why = min == 1 ? "must be at least 1" : "too small";
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+void cli__positional(struct cli_common *c, struct argp_state *state, const char *arg)
+{
+	const char *why;
+
+	switch (c->positional) {
+	case 0:
+		if (cli__parse_ulong(arg, 1, 86400, &c->interval, &why))
+			argp_error(state, "invalid interval '%s': %s (seconds, 1-86400)", arg, why);
+		break;
+	case 1:
+		if (cli__parse_ulong(arg, 1, ULONG_MAX, &c->count, &why))
+			argp_error(state, "invalid count '%s': %s", arg, why);
+		break;
+	default:
+		argp_error(state, "unexpected argument '%s'", arg);
+	}
+	c->positional++;
+}
+
+pid_t cli__pid(struct argp_state *state, const char *arg)
+{
+	unsigned long v;
+	const char *why;
+
+	if (cli__parse_ulong(arg, 1, INT_MAX, &v, &why))
+		argp_error(state, "invalid pid '%s': %s", arg, why);
+	return (pid_t)v;
+}
+
+int cli__parse(const struct argp *argp, int argc, char **argv, struct cli_common *c,
+	       void *input)
+{
+	const char *name = strrchr(argv[0], '/');
+	int err;
+
+	argp_err_exit_status = EXIT_USAGE;
+	/* argp names the program by program_invocation_name in its messages */
+	program_invocation_name = program_invocation_short_name;
+	log__init(name ? name + 1 : argv[0], 0);
+	err = argp_parse(argp, argc, argv, 0, NULL, input);
+	log__init(log_tool, c->verbose);
+	return err;
+}

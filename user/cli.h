@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+#ifndef MEMSCOPE_CLI_H
+#define MEMSCOPE_CLI_H
+
+#include <argp.h>
+#include <stdbool.h>
+#include <sys/types.h>
+
+/* Options every tool has; filled by the shared argp child parser. */
+struct cli_common {
+	int verbose;		/* -v, -vv */
+	bool timestamp;		/* -T */
+	bool json;		/* --json: one object per line */
+	bool probes;		/* --probes: print the hook chosen per event and exit */
+	unsigned long interval;	/* seconds between reports; the tool sets its default */
+	unsigned long count;	/* reports before exit; 0: until Ctrl-C */
+	int positional;		/* how many of [interval [count]] were given */
+};
+
+/* The child parser for -v, -T, --json, --probes; state->input must be a
+ * struct cli_common *. Attach it with { &cli__argp, 0, NULL, 0 }. */
+extern const struct argp cli__argp;
+
+/* Strict unsigned parsing: the whole string, base 10, within [min, max].
+ * Returns 0, or -1 with *why set to a static description. */
+int cli__parse_ulong(const char *s, unsigned long min, unsigned long max, unsigned long *out,
+		     const char **why);
+
+/* Parses one of [interval [count]]; argp_error()s (exit 2) on bad input. */
+void cli__positional(struct cli_common *c, struct argp_state *state, const char *arg);
+
+/* --pid argument: a positive pid; argp_error()s on bad input. */
+pid_t cli__pid(struct argp_state *state, const char *arg);
+
+/* argp_parse with usage errors exiting 2 and the tool name set for messages. */
+int cli__parse(const struct argp *argp, int argc, char **argv, struct cli_common *c,
+	       void *input);
+
+#endif

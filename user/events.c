@@ -1,0 +1,64 @@
+// SPDX-License-Identifier: BSD-2-Clause
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/bpf.h>
+#include "events.h"
+
+int events__percpu_sum(int map_fd, __u32 key, unsigned long long *sum)
+{
+	int i, n = libbpf_num_possible_cpus();
+	unsigned long long *vals;
+
+	if (n <= 0)
+		return n ? n : -EINVAL;
+	vals = calloc(n, sizeof(*vals));
+	if (!vals)
+		return -ENOMEM;
+	if (bpf_map_lookup_elem(map_fd, &key, vals)) {
+		free(vals);
+		return -errno;
+	}
+	*sum = 0;
+	for (i = 0; i < n; i++)
+		*sum += vals[i];
+	free(vals);
+	return 0;
+}
+
+int events__open(struct events *ev, struct bpf_map *ringbuf, struct bpf_map *dropped,
+		 ring_buffer_sample_fn fn, void *ctx)
+{
+	memset(ev, 0, sizeof(*ev));
+	ev->dropped_fd = bpf_map__fd(dropped);
+	ev->rb = ring_buffer__new(bpf_map__fd(ringbuf), fn, ctx, NULL);
+	if (!ev->rb)
+		return -errno;
+	return 0;
+}
+
+long long events__dropped(const struct events *ev)
+{
+	unsigned long long sum;
+	int err = events__percpu_sum(ev->dropped_fd, 0, &sum);
+
+	return err ? err : (long long)sum;
+}
+
+unsigned long long events__dropped_since(struct events *ev)
+{
+	long long now = events__dropped(ev);
+	unsigned long long d;
+
+	if (now < 0)
+		return 0;
+	d = (unsigned long long)now - ev->reported;
+	ev->reported = now;
+	return d;
+}
+
+void events__close(struct events *ev)
+{
+	ring_buffer__free(ev->rb);
+	ev->rb = NULL;
+}

@@ -1,0 +1,129 @@
+// SPDX-License-Identifier: BSD-2-Clause
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/bpf.h>
+#include "log.h"
+#include "pagecache.skel.h"
+#include "pagecache.h"
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define EVENT(n, c, opt) { n, c, ARRAY_SIZE(c), opt }
+
+static const struct probe_cand read_cands[] = {
+	{ "get_pages_btf", PROBE_TP_BTF, "mm_filemap_get_pages", NULL },
+	{ "get_pages_raw", PROBE_RAW_TP, "mm_filemap_get_pages", NULL },
+};
+
+static const struct probe_cand fault_cands[] = {
+	{ "fault_btf", PROBE_TP_BTF, "mm_filemap_fault", NULL },
+	{ "fault_raw", PROBE_RAW_TP, "mm_filemap_fault", NULL },
+};
+
+static const struct probe_cand fault_around_cands[] = {
+	{ "map_pages_btf", PROBE_TP_BTF, "mm_filemap_map_pages", NULL },
+	{ "map_pages_raw", PROBE_RAW_TP, "mm_filemap_map_pages", NULL },
+};
+
+static const struct probe_cand add_cands[] = {
+	{ "add_btf", PROBE_TP_BTF, "mm_filemap_add_to_page_cache", NULL },
+	{ "add_raw", PROBE_RAW_TP, "mm_filemap_add_to_page_cache", NULL },
+};
+
+static const struct probe_cand dirty_cands[] = {
+	{ "dirty_btf", PROBE_TP_BTF, "writeback_dirty_folio", NULL },
+	{ "dirty_raw", PROBE_RAW_TP, "writeback_dirty_folio", NULL },
+};
+
+const struct probe_event pagecache__events[PAGECACHE_NR_EVENTS] = {
+	[PAGECACHE_READ] = EVENT("read access", read_cands, false),
+	[PAGECACHE_FAULT] = EVENT("fault access", fault_cands, false),
+	[PAGECACHE_FAULT_AROUND] = EVENT("fault-around access", fault_around_cands, false),
+	[PAGECACHE_ADD] = EVENT("page-cache insert", add_cands, false),
+	[PAGECACHE_DIRTY] = EVENT("page dirtied", dirty_cands, false),
+};
+
+void pagecache__delta(const struct pc_stats *after, const struct pc_stats *before,
+		      struct pc_stats *out)
+{
+	int i;
+
+	for (i = 0; i < PC_NR_STATS; i++)
+		out->v[i] = after->v[i] - before->v[i];
+}
+
+void pagecache__derive(const struct pc_stats *d, struct pagecache_counts *out)
+{
+	unsigned long long added = d->v[PC_ADDED], by_write = d->v[PC_ADDED_BY_WRITE];
+
+	out->accesses = d->v[PC_READ_PAGES] + d->v[PC_FAULT_PAGES];
+	out->misses = added > by_write ? added - by_write : 0;
+	out->hits = out->accesses > out->misses ? out->accesses - out->misses : 0;
+	out->dirties = d->v[PC_DIRTIED];
+	out->hit_ratio = out->hits + out->misses
+				 ? 100.0 * (double)out->hits / (double)(out->hits + out->misses)
+				 : NAN;
+}
+
+int pagecache__open(struct pagecache *pc, const struct pagecache_opts *o)
+{
+	int err, e;
+
+	memset(pc, 0, sizeof(*pc));
+	err = probe__init(&pc->probes, "pagecache", pagecache__events, PAGECACHE_NR_EVENTS);
+	if (err)
+		return err;
+	for (e = 0; o->forced && e < PAGECACHE_NR_EVENTS; e++)
+		probe__force(&pc->probes, e, o->forced[e]);
+	pc->skel = pagecache_bpf__open();
+	if (!pc->skel) {
+		err = -errno;
+		log__err("cannot open BPF object: %s", strerror(-err));
+		return err;
+	}
+	pc->skel->rodata->targ_tgid = o->tgid;
+	return probe__resolve(&pc->probes, pc->skel->obj, o->all_probes);
+}
+
+int pagecache__attach(struct pagecache *pc)
+{
+	int err = pagecache_bpf__load(pc->skel);
+
+	if (err) {
+		log__err("cannot load BPF programs: %s (run with -v for the verifier's log)",
+			 strerror(-err));
+		return err;
+	}
+	return probe__attach(&pc->probes, pc->skel->obj);
+}
+
+int pagecache__read(struct pagecache *pc, struct pc_stats *out)
+{
+	int i, c, n = libbpf_num_possible_cpus();
+	struct pc_stats *vals;
+	__u32 zero = 0;
+
+	if (n <= 0)
+		return -EINVAL;
+	vals = calloc(n, sizeof(*vals));
+	if (!vals)
+		return -ENOMEM;
+	if (bpf_map_lookup_elem(bpf_map__fd(pc->skel->maps.totals), &zero, vals)) {
+		free(vals);
+		return -errno;
+	}
+	memset(out, 0, sizeof(*out));
+	for (c = 0; c < n; c++)
+		for (i = 0; i < PC_NR_STATS; i++)
+			out->v[i] += vals[c].v[i];
+	free(vals);
+	return 0;
+}
+
+void pagecache__close(struct pagecache *pc)
+{
+	probe__free(&pc->probes);
+	pagecache_bpf__destroy(pc->skel);
+	pc->skel = NULL;
+}

@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+#ifndef MEMSCOPE_USER_PAGECACHE_H
+#define MEMSCOPE_USER_PAGECACHE_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+#include <linux/types.h>
+#include "../bpf/pagecache.h"
+#include "probe.h"
+
+/*
+ * The page-cache counting model shared by cachestat and cachetop: one BPF
+ * object (bpf/pagecache.bpf.c), one formula (pagecache__derive).
+ *
+ *   accesses = pages asked for by reads + file pages mapped by faults
+ *   misses   = pages inserted into the page cache - pages created by writes
+ *   hits     = accesses - misses (0 when negative within an interval)
+ *   dirties  = pages that went from clean to dirty
+ *   ratio    = hits / (hits + misses), percent
+ */
+struct pagecache_counts {
+	unsigned long long accesses, hits, misses, dirties;
+	double hit_ratio;	/* percent; NaN when nothing was accessed */
+};
+
+void pagecache__derive(const struct pc_stats *delta, struct pagecache_counts *out);
+/* after - before, field by field. */
+void pagecache__delta(const struct pc_stats *after, const struct pc_stats *before,
+		      struct pc_stats *out);
+
+enum pagecache_event {
+	PAGECACHE_READ,
+	PAGECACHE_FAULT,
+	PAGECACHE_FAULT_AROUND,
+	PAGECACHE_ADD,
+	PAGECACHE_DIRTY,
+	PAGECACHE_NR_EVENTS,
+};
+extern const struct probe_event pagecache__events[PAGECACHE_NR_EVENTS];
+
+struct pagecache_bpf;
+
+struct pagecache {
+	struct pagecache_bpf *skel;
+	struct probe_set probes;
+};
+
+struct pagecache_opts {
+	pid_t tgid;		/* 0: every process */
+	bool all_probes;	/* evaluate every candidate (for --probes) */
+	const int *forced;	/* per event: candidate index or -1; NULL: none */
+};
+
+/* Opens the object and picks hooks; on -ENOENT the missing hook was logged. */
+int pagecache__open(struct pagecache *pc, const struct pagecache_opts *o);
+/* Loads and attaches; errors are logged with their cause. */
+int pagecache__attach(struct pagecache *pc);
+/* Totals since attach, summed over CPUs. */
+int pagecache__read(struct pagecache *pc, struct pc_stats *out);
+void pagecache__close(struct pagecache *pc);
+
+#endif
