@@ -14,7 +14,8 @@
 const volatile __u32 targ_tgid;		/* 0: every process */
 
 /* Per-task memory between events: the read range already counted in the
- * current read syscall, the last folio this task inserted, its last fault. */
+ * current read syscall, the last folio this task inserted, its last fault
+ * and fault-around window. */
 struct task_state {
 	__u64 rd_mapping;
 	__u64 rd_syscall;
@@ -23,6 +24,9 @@ struct task_state {
 	__u64 last_added;
 	__u64 flt_mapping;
 	__u64 flt_index;
+	__u64 win_mapping;
+	__u64 win_first;
+	__u64 win_last;
 };
 
 struct {
@@ -115,9 +119,12 @@ static __always_inline void on_read(struct address_space *mapping, __u64 first, 
 }
 
 /*
- * filemap_fault() asked for page `index`. A fault that had to wait for I/O
- * returns VM_FAULT_RETRY and the whole fault runs again, reporting the same
- * page twice: count a repeat of the task's previous fault once.
+ * Page faults on file mappings. What the kernel shows is page-table
+ * population, not loads: filemap_fault() asks for one page (and runs again,
+ * reporting the same page, when it had to wait for I/O), and fault-around
+ * (filemap_map_pages) maps the cached pages of a 16-page window around it,
+ * reporting the window 2-3 times per fault. Count the union: a window's
+ * pages once, a faulting page once unless its window already counted it.
  */
 static __always_inline void on_fault(struct address_space *mapping, __u64 index)
 {
@@ -128,6 +135,9 @@ static __always_inline void on_fault(struct address_space *mapping, __u64 index)
 	st = task_state();
 	if (st) {
 		st->last_added = 0;
+		if (st->win_mapping == (__u64)mapping && index >= st->win_first &&
+		    index <= st->win_last)
+			return;
 		if (st->flt_mapping == (__u64)mapping && st->flt_index == index)
 			return;
 		st->flt_mapping = (__u64)mapping;
@@ -136,10 +146,11 @@ static __always_inline void on_fault(struct address_space *mapping, __u64 index)
 	count(PC_FAULT_PAGES, 1);
 }
 
-/* Fault-around mapped the cached pages of [first, last] around a fault. */
 static __always_inline void on_map_pages(struct address_space *mapping, __u64 first, __u64 last)
 {
+	struct task_state *st;
 	long long end;
+	__u64 n, lo, hi;
 
 	if (!traced())
 		return;
@@ -148,7 +159,27 @@ static __always_inline void on_map_pages(struct address_space *mapping, __u64 fi
 		return;
 	if (last > (__u64)end)
 		last = end;
-	count(PC_FAULT_PAGES, last - first + 1);
+	n = last - first + 1;
+	st = task_state();
+	if (st) {
+		st->last_added = 0;
+		if (st->win_mapping == (__u64)mapping) {
+			lo = first > st->win_first ? first : st->win_first;
+			hi = last < st->win_last ? last : st->win_last;
+			if (lo <= hi)
+				n -= hi - lo + 1;
+		}
+		/* the faulting page was counted alone: now it is in a window */
+		if (st->flt_mapping == (__u64)mapping && st->flt_index >= first &&
+		    st->flt_index <= last && n) {
+			n--;
+			st->flt_mapping = 0;
+		}
+		st->win_mapping = (__u64)mapping;
+		st->win_first = first;
+		st->win_last = last;
+	}
+	count(PC_FAULT_PAGES, n);
 }
 
 static __always_inline void on_add(void *folio, __u64 nr)
@@ -255,6 +286,146 @@ SEC("raw_tp/writeback_dirty_folio")
 int BPF_PROG(dirty_raw, struct folio *folio, struct address_space *mapping)
 {
 	on_dirty(folio, folio__nr_pages(folio));
+	return 0;
+}
+
+/*
+ * ---- v5.10..v6.11: no filemap access tracepoints ----
+ * filemap_get_pages() (split out of generic_file_buffered_read in v5.11)
+ * sees the same request as the v6.12 tracepoint, at entry instead of after
+ * the batch: [ki_pos, ki_pos + count) of iocb->ki_filp. Its second argument
+ * was the iov_iter up to v6.4 and the byte count from about v6.5; user/probe
+ * picks the program whose BTF argument types match the running kernel.
+ */
+static __always_inline void read_request(struct kiocb *iocb, __u64 count)
+{
+	long long pos = BPF_CORE_READ(iocb, ki_pos);
+
+	if (!count || pos < 0)
+		return;
+	on_read(BPF_CORE_READ(iocb, ki_filp, f_mapping), pos >> MEMSCOPE_PAGE_SHIFT,
+		(pos + count - 1) >> MEMSCOPE_PAGE_SHIFT);
+}
+
+SEC("fentry/filemap_get_pages")
+int BPF_PROG(get_pages_fentry_iter, struct kiocb *iocb, struct iov_iter *iter)
+{
+	read_request(iocb, BPF_CORE_READ(iter, count));
+	return 0;
+}
+
+SEC("kprobe/filemap_get_pages")
+int BPF_KPROBE(get_pages_kprobe_iter, struct kiocb *iocb, struct iov_iter *iter)
+{
+	read_request(iocb, BPF_CORE_READ(iter, count));
+	return 0;
+}
+
+SEC("fentry/filemap_get_pages")
+int BPF_PROG(get_pages_fentry_count, struct kiocb *iocb, size_t count)
+{
+	read_request(iocb, count);
+	return 0;
+}
+
+SEC("kprobe/filemap_get_pages")
+int BPF_KPROBE(get_pages_kprobe_count, struct kiocb *iocb, size_t count)
+{
+	read_request(iocb, count);
+	return 0;
+}
+
+/* v5.10 has no filemap_get_pages: count mark_page_accessed() calls, as bcc
+ * does. Approximate: writes to cached pages call it too, and a page read
+ * twice within one read() is counted twice. The mapping is the page's. */
+static __always_inline void page_accessed(struct page *page)
+{
+	struct address_space *mapping = BPF_CORE_READ(page, mapping);
+
+	/* anonymous pages carry PAGE_MAPPING_ANON (bit 0) in ->mapping */
+	if (!mapping || ((unsigned long)mapping & 1))
+		return;
+	if (traced())
+		count(PC_READ_PAGES, 1);
+}
+
+SEC("fentry/mark_page_accessed")
+int BPF_PROG(mark_accessed_fentry, struct page *page)
+{
+	page_accessed(page);
+	return 0;
+}
+
+SEC("kprobe/mark_page_accessed")
+int BPF_KPROBE(mark_accessed_kprobe, struct page *page)
+{
+	page_accessed(page);
+	return 0;
+}
+
+static __always_inline struct address_space *vmf_mapping(struct vm_fault *vmf)
+{
+	return BPF_CORE_READ(vmf, vma, vm_file, f_mapping);
+}
+
+SEC("fentry/filemap_fault")
+int BPF_PROG(fault_fentry, struct vm_fault *vmf)
+{
+	on_fault(vmf_mapping(vmf), BPF_CORE_READ(vmf, pgoff));
+	return 0;
+}
+
+SEC("kprobe/filemap_fault")
+int BPF_KPROBE(fault_kprobe, struct vm_fault *vmf)
+{
+	on_fault(vmf_mapping(vmf), BPF_CORE_READ(vmf, pgoff));
+	return 0;
+}
+
+/* At entry, before the kernel knows which pages are cached: the window is
+ * counted even when fault-around maps nothing (the tracepoint skips those). */
+SEC("fentry/filemap_map_pages")
+int BPF_PROG(map_pages_fentry, struct vm_fault *vmf, unsigned long first, unsigned long last)
+{
+	on_map_pages(vmf_mapping(vmf), first, last);
+	return 0;
+}
+
+SEC("kprobe/filemap_map_pages")
+int BPF_KPROBE(map_pages_kprobe, struct vm_fault *vmf, unsigned long first, unsigned long last)
+{
+	on_map_pages(vmf_mapping(vmf), first, last);
+	return 0;
+}
+
+/* v5.10..v5.15: the insert tracepoint takes a struct page, and the dirty
+ * tracepoint is writeback_dirty_page (fired in account_page_dirtied). Page
+ * cache THPs were shmem-only there: one page each. */
+SEC("tp_btf/mm_filemap_add_to_page_cache")
+int BPF_PROG(add_page_btf, struct page *page)
+{
+	on_add(page, 1);
+	return 0;
+}
+
+SEC("raw_tp/mm_filemap_add_to_page_cache")
+int BPF_PROG(add_page_raw, struct page *page)
+{
+	on_add(page, 1);
+	return 0;
+}
+
+SEC("tp_btf/writeback_dirty_page")
+int BPF_PROG(dirty_page_btf, struct page *page, struct address_space *mapping)
+{
+	on_dirty(page, 1);
+	return 0;
+}
+
+SEC("raw_tp/writeback_dirty_page")
+int BPF_PROG(dirty_page_raw, struct page *page, struct address_space *mapping)
+{
+	on_dirty(page, 1);
 	return 0;
 }
 

@@ -11,29 +11,57 @@
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define EVENT(n, c, opt) { n, c, ARRAY_SIZE(c), opt }
 
+/* Accuracy notes shown by --probes and in cachestat(8). */
+#define ACC_GET_PAGES_ENTRY                                                                   \
+	"exact for completed reads; counts the request at entry, so a read cut short by "    \
+	"an error or signal still counts its pages"
+#define ACC_MARK_ACCESSED                                                                     \
+	"approximate: one per mark_page_accessed() call, which writes to cached pages and "  \
+	"repeated lookups also make"
+#define ACC_MAP_PAGES_ENTRY                                                                   \
+	"as the tracepoint, but also counts windows where fault-around found nothing cached"
+
 static const struct probe_cand read_cands[] = {
-	{ "get_pages_btf", PROBE_TP_BTF, "mm_filemap_get_pages", NULL },
-	{ "get_pages_raw", PROBE_RAW_TP, "mm_filemap_get_pages", NULL },
+	{ "get_pages_btf", PROBE_TP_BTF, "mm_filemap_get_pages", NULL, NULL },
+	{ "get_pages_raw", PROBE_RAW_TP, "mm_filemap_get_pages", NULL, NULL },
+	{ "get_pages_fentry_count", PROBE_FENTRY, "filemap_get_pages", ACC_GET_PAGES_ENTRY,
+	  "kiocb,size_t" },
+	{ "get_pages_fentry_iter", PROBE_FENTRY, "filemap_get_pages", ACC_GET_PAGES_ENTRY,
+	  "kiocb,iov_iter" },
+	{ "get_pages_kprobe_count", PROBE_KPROBE, "filemap_get_pages", ACC_GET_PAGES_ENTRY,
+	  "kiocb,size_t" },
+	{ "get_pages_kprobe_iter", PROBE_KPROBE, "filemap_get_pages", ACC_GET_PAGES_ENTRY,
+	  "kiocb,iov_iter" },
+	{ "mark_accessed_fentry", PROBE_FENTRY, "mark_page_accessed", ACC_MARK_ACCESSED, "page" },
+	{ "mark_accessed_kprobe", PROBE_KPROBE, "mark_page_accessed", ACC_MARK_ACCESSED, "page" },
 };
 
 static const struct probe_cand fault_cands[] = {
-	{ "fault_btf", PROBE_TP_BTF, "mm_filemap_fault", NULL },
-	{ "fault_raw", PROBE_RAW_TP, "mm_filemap_fault", NULL },
+	{ "fault_btf", PROBE_TP_BTF, "mm_filemap_fault", NULL, NULL },
+	{ "fault_raw", PROBE_RAW_TP, "mm_filemap_fault", NULL, NULL },
+	{ "fault_fentry", PROBE_FENTRY, "filemap_fault", NULL, "vm_fault" },
+	{ "fault_kprobe", PROBE_KPROBE, "filemap_fault", NULL, "vm_fault" },
 };
 
 static const struct probe_cand fault_around_cands[] = {
-	{ "map_pages_btf", PROBE_TP_BTF, "mm_filemap_map_pages", NULL },
-	{ "map_pages_raw", PROBE_RAW_TP, "mm_filemap_map_pages", NULL },
+	{ "map_pages_btf", PROBE_TP_BTF, "mm_filemap_map_pages", NULL, NULL },
+	{ "map_pages_raw", PROBE_RAW_TP, "mm_filemap_map_pages", NULL, NULL },
+	{ "map_pages_fentry", PROBE_FENTRY, "filemap_map_pages", ACC_MAP_PAGES_ENTRY, "vm_fault" },
+	{ "map_pages_kprobe", PROBE_KPROBE, "filemap_map_pages", ACC_MAP_PAGES_ENTRY, "vm_fault" },
 };
 
 static const struct probe_cand add_cands[] = {
-	{ "add_btf", PROBE_TP_BTF, "mm_filemap_add_to_page_cache", NULL },
-	{ "add_raw", PROBE_RAW_TP, "mm_filemap_add_to_page_cache", NULL },
+	{ "add_btf", PROBE_TP_BTF, "mm_filemap_add_to_page_cache", NULL, "folio" },
+	{ "add_raw", PROBE_RAW_TP, "mm_filemap_add_to_page_cache", NULL, "folio" },
+	{ "add_page_btf", PROBE_TP_BTF, "mm_filemap_add_to_page_cache", NULL, "page" },
+	{ "add_page_raw", PROBE_RAW_TP, "mm_filemap_add_to_page_cache", NULL, "page" },
 };
 
 static const struct probe_cand dirty_cands[] = {
-	{ "dirty_btf", PROBE_TP_BTF, "writeback_dirty_folio", NULL },
-	{ "dirty_raw", PROBE_RAW_TP, "writeback_dirty_folio", NULL },
+	{ "dirty_btf", PROBE_TP_BTF, "writeback_dirty_folio", NULL, "folio" },
+	{ "dirty_raw", PROBE_RAW_TP, "writeback_dirty_folio", NULL, "folio" },
+	{ "dirty_page_btf", PROBE_TP_BTF, "writeback_dirty_page", NULL, "page" },
+	{ "dirty_page_raw", PROBE_RAW_TP, "writeback_dirty_page", NULL, "page" },
 };
 
 const struct probe_event pagecache__events[PAGECACHE_NR_EVENTS] = {

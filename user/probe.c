@@ -170,13 +170,82 @@ static bool probe__tracefs_event(const char *target, char *why, size_t size)
 	return false;
 }
 
-int probe__available(enum probe_kind kind, const char *target, char *why, size_t size)
+/* Name of the type behind pointers, const and volatile: "kiocb" for
+ * struct kiocb *, "size_t" for size_t. */
+static const char *probe__base_type_name(const struct btf *btf, __u32 id)
+{
+	const struct btf_type *t = btf__type_by_id(btf, id);
+
+	while (t && (btf_is_ptr(t) || btf_is_mod(t)))
+		t = btf__type_by_id(btf, t->type);
+	return t ? btf__name_by_offset(btf, t->name_off) : "";
+}
+
+/* The function prototype behind a tracepoint (btf_trace_X: a pointer to a
+ * proto whose first parameter is the context) or a function. */
+static const struct btf_type *probe__proto(const struct btf *btf, enum probe_kind kind,
+					   const char *target, int *skip)
+{
+	const struct btf_type *t;
+	char name[160];
+	int id;
+
+	*skip = 0;
+	if (kind == PROBE_TP_BTF || kind == PROBE_RAW_TP) {
+		snprintf(name, sizeof(name), "btf_trace_%s", target);
+		id = btf__find_by_name_kind(btf, name, BTF_KIND_TYPEDEF);
+		*skip = 1;
+	} else {
+		id = btf__find_by_name_kind(btf, target, BTF_KIND_FUNC);
+	}
+	if (id < 0)
+		return NULL;
+	t = btf__type_by_id(btf, id);
+	while (t && (btf_is_typedef(t) || btf_is_ptr(t) || btf_is_func(t)))
+		t = btf__type_by_id(btf, t->type);
+	return t && btf_is_func_proto(t) ? t : NULL;
+}
+
+static int probe__args_match(enum probe_kind kind, const char *target, const char *args,
+			     char *why, size_t size)
+{
+	const struct btf *btf = probe__vmlinux_btf();
+	const struct btf_type *proto;
+	const struct btf_param *p;
+	char want[160], *tok, *save = NULL;
+	int skip, i = 0;
+
+	if (!args || !btf || kind == PROBE_TP)
+		return 0;
+	proto = probe__proto(btf, kind, target, &skip);
+	if (!proto)
+		return 0; /* kprobe target without BTF: cannot tell, trust the name */
+	p = btf_params(proto);
+	snprintf(want, sizeof(want), "%s", args);
+	for (tok = strtok_r(want, ",", &save); tok; tok = strtok_r(NULL, ",", &save), i++) {
+		const char *have;
+
+		if (skip + i >= btf_vlen(proto)) {
+			snprintf(why, size, "%s has fewer arguments than this program expects",
+				 target);
+			return -ENOENT;
+		}
+		have = probe__base_type_name(btf, p[skip + i].type);
+		if (strcmp(have, tok)) {
+			snprintf(why, size, "argument %d is %s here, this program is for %s", i + 1,
+				 have[0] ? have : "unnamed", tok);
+			return -ENOENT;
+		}
+	}
+	return 0;
+}
+
+static int probe__hook_exists(enum probe_kind kind, const char *target, char *why, size_t size)
 {
 	const struct btf *btf = probe__vmlinux_btf();
 	char name[160];
 	int id;
 
-	why[0] = '\0';
 	switch (kind) {
 	case PROBE_TP_BTF:
 	case PROBE_RAW_TP:
@@ -222,6 +291,19 @@ int probe__available(enum probe_kind kind, const char *target, char *why, size_t
 	}
 	snprintf(why, size, "unknown probe kind");
 	return -EINVAL;
+}
+
+int probe__available(enum probe_kind kind, const char *target, const char *args, char *why,
+		     size_t size)
+{
+	int err;
+
+	why[0] = '\0';
+	/* the signature first: it is cheap, and a test load of a wrong one is moot */
+	err = probe__args_match(kind, target, args, why, size);
+	if (!err)
+		err = probe__hook_exists(kind, target, why, size);
+	return err;
 }
 
 /* ---- probe sets ---- */
@@ -288,7 +370,10 @@ int probe__force(struct probe_set *ps, int event, int cand)
 
 void probe__describe(const struct probe_cand *c, char *buf, size_t size)
 {
-	snprintf(buf, size, "%s:%s", probe_kind_names[c->kind], c->target);
+	if (c->args)
+		snprintf(buf, size, "%s:%s(%s)", probe_kind_names[c->kind], c->target, c->args);
+	else
+		snprintf(buf, size, "%s:%s", probe_kind_names[c->kind], c->target);
 }
 
 const struct probe_cand *probe__chosen(const struct probe_set *ps, int event)
@@ -315,7 +400,7 @@ static int probe__resolve_event(struct probe_set *ps, int e, bool all)
 		}
 		if (ps->chosen[e] >= 0 && !all)
 			continue;
-		if (probe__available(cand->kind, cand->target, why, PROBE_WHY_LEN))
+		if (probe__available(cand->kind, cand->target, cand->args, why, PROBE_WHY_LEN))
 			continue;
 		if (ps->chosen[e] < 0)
 			ps->chosen[e] = c;
@@ -458,7 +543,7 @@ void probe__print(const struct probe_set *ps, FILE *f)
 	char desc[128];
 	int e, c;
 
-	fprintf(f, "%-22s %-40s %s\n", "EVENT", "HOOK", "STATUS");
+	fprintf(f, "%-20s %-52s %s\n", "EVENT", "HOOK", "STATUS");
 	for (e = 0; e < ps->n_events; e++) {
 		const struct probe_event *ev = &ps->events[e];
 
@@ -467,7 +552,7 @@ void probe__print(const struct probe_set *ps, FILE *f)
 			const char *why = probe__reason(ps, e, c);
 
 			probe__describe(cand, desc, sizeof(desc));
-			fprintf(f, "%-22s %-40s ", c ? "" : ev->name, desc);
+			fprintf(f, "%-20s %-52s ", c ? "" : ev->name, desc);
 			if (c == ps->chosen[e])
 				fprintf(f, "CHOSEN, %s\n", cand->accuracy ?: "exact");
 			else if (why[0])
@@ -476,7 +561,7 @@ void probe__print(const struct probe_set *ps, FILE *f)
 				fprintf(f, "not needed\n");
 		}
 		if (ps->chosen[e] < 0)
-			fprintf(f, "%-22s %-40s %s\n", "", "(none)",
+			fprintf(f, "%-20s %-52s %s\n", "", "(none)",
 				ev->optional ? "optional: counted without it" : "MISSING");
 	}
 }

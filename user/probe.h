@@ -30,6 +30,10 @@ struct probe_cand {
 	enum probe_kind kind;
 	const char *target;
 	const char *accuracy;	/* NULL: exact; else how the numbers are approximate */
+	/* Type names the leading arguments must have in kernel BTF, e.g.
+	 * "kiocb,iov_iter": picks between signatures of one hook across kernel
+	 * versions. NULL: no check. */
+	const char *args;
 };
 
 struct probe_event {
@@ -86,7 +90,9 @@ const struct probe_cand *probe__chosen(const struct probe_set *ps, int event);
 
 /* Kernel facts, computed once per process. */
 const struct btf *probe__vmlinux_btf(void);
-/* Is `target` hookable with `kind` here? 0 or -errno with the reason in why. */
-int probe__available(enum probe_kind kind, const char *target, char *why, size_t size);
+/* Is `target` hookable with `kind` here, with arguments of the types named
+ * in `args` (may be NULL)? 0 or -errno with the reason in why. */
+int probe__available(enum probe_kind kind, const char *target, const char *args, char *why,
+		     size_t size);
 
 #endif

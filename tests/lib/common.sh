@@ -1,0 +1,78 @@
+# SPDX-License-Identifier: BSD-2-Clause
+# Shared by the functional tests and the benchmark: sourced, not run.
+# Each test prints "ok NAME", "not ok NAME: why" or "skip NAME: why".
+
+ROOT=${ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+BUILD=${BUILD:-$ROOT/build}
+PCLOAD=$BUILD/tests/func/pcload
+# page-cache tests need a real filesystem (tmpfs pages bypass the filemap hooks)
+SCRATCH=${SCRATCH:-${TMPDIR:-/var/tmp}}
+
+ok() { echo "ok $*"; }
+notok() { echo "not ok $*"; }
+skip() { echo "skip $*"; }
+
+# Waits (up to $2 seconds, default 10) until pid $1 is stopped.
+wait_stopped() {
+	local pid=$1 t=$(( ${2:-10} * 20 )) state
+	while [ "$t" -gt 0 ]; do
+		state=$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null) || return 1
+		[ "$state" = T ] && return 0
+		sleep 0.05
+		t=$((t - 1))
+	done
+	return 1
+}
+
+# Waits (up to $2 seconds, default 15) until file $1 has at least $3 lines (default 1).
+wait_lines() {
+	local f=$1 t=$(( ${2:-15} * 20 )) n=${3:-1}
+	while [ "$t" -gt 0 ]; do
+		[ "$(wc -l <"$f" 2>/dev/null || echo 0)" -ge "$n" ] && return 0
+		sleep 0.05
+		t=$((t - 1))
+	done
+	return 1
+}
+
+# trace_workload OUT TOOL_ARGS... -- WORKLOAD_ARGS...
+# Starts the workload stopped, starts "TOOL --json -p PID TOOL_ARGS 1" with its
+# output in OUT, waits for the tool's first report (so it is attached),
+# resumes the workload and waits for both. The tool exits by itself when the
+# workload does. Sets WL_OUT (the workload's stdout) and TOOL_RC.
+trace_workload() {
+	local out=$1 tool=() wl=() pid tpid
+	shift
+	while [ $# -gt 0 ] && [ "$1" != -- ]; do tool+=("$1"); shift; done
+	shift
+	wl=("$@")
+	# stdout through a pipe: a file would add a dirty page to the workload
+	"$PCLOAD" -s "${wl[@]}" > >(cat >"$out.wl") &
+	pid=$!
+	if ! wait_stopped "$pid"; then
+		kill -9 "$pid" 2>/dev/null
+		TOOL_RC=125
+		return 1
+	fi
+	"${tool[@]}" --json -p "$pid" 1 >"$out" 2>"$out.err" &
+	tpid=$!
+	if ! wait_lines "$out" 15; then
+		kill -9 "$pid" "$tpid" 2>/dev/null
+		TOOL_RC=124
+		return 1
+	fi
+	kill -CONT "$pid"
+	wait "$pid"
+	wait "$tpid"
+	TOOL_RC=$?
+	sleep 0.1 # let cat drain the pipe
+	WL_OUT=$(cat "$out.wl")
+}
+
+# jsum FILE FIELD: sum of FIELD over the JSON lines of FILE
+jsum() { jq -s "map(.$2 // 0) | add // 0" "$1"; }
+
+# within A B PCT: |A - B| <= PCT% of B
+within() { awk -v a="$1" -v b="$2" -v p="$3" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(d <= b * p / 100) }'; }
+# below A B PCT: A < PCT% of B
+below() { awk -v a="$1" -v b="$2" -v p="$3" 'BEGIN { exit !(a < b * p / 100) }'; }
