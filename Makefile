@@ -85,20 +85,23 @@ $(BUILD)/bpf:
 
 # Installs what a fresh Debian 12 machine lacks; quiet and quick when all is there.
 deps:
-	$(Q)scripts/deps.sh
+	$(Q)scripts/deps.sh build
 
-run: deps
+run:
+	$(Q)scripts/deps.sh build
 	$(Q)$(MAKE) --no-print-directory all
 	$(BUILD)/cachestat 1 5
 
-test: deps
+test:
+	$(Q)scripts/deps.sh build test
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)tests/run.sh
 
 test-unit: all
 	$(Q)tests/run.sh unit
 
-bench: deps
+bench:
+	$(Q)scripts/deps.sh bench
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)bench/bench.sh
 

@@ -106,9 +106,11 @@ int cli__parse(const struct argp *argp, int argc, char **argv, struct cli_common
 	int err;
 
 	argp_err_exit_status = EXIT_USAGE;
-	/* argp names the program by program_invocation_name in its messages */
-	program_invocation_name = program_invocation_short_name;
-	log__init(name ? name + 1 : argv[0], 0);
+	/* argp and getopt name the program by argv[0] in their messages */
+	if (name)
+		argv[0] = (char *)name + 1;
+	program_invocation_name = argv[0];
+	log__init(argv[0], 0);
 	err = argp_parse(argp, argc, argv, 0, NULL, input);
 	log__init(log_tool, c->verbose);
 	return err;

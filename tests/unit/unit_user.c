@@ -1,0 +1,203 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/* Unit tests of user/: number parsing, JSON and histogram output, the
+ * page-cache formula, /proc parsing. No root, no BPF. */
+#include <limits.h>
+#include <math.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "check.h"
+#include "cli.h"
+#include "hist.h"
+#include "output.h"
+#include "pagecache.h"
+#include "probe.h"
+#include "proc.h"
+
+static void test_parse_ulong(void)
+{
+	unsigned long v = 0;
+	const char *why = NULL;
+
+	CHECK(cli__parse_ulong("5", 1, 10, &v, &why) == 0 && v == 5, "cli: accepts 5");
+	CHECK(cli__parse_ulong("0", 1, 10, &v, &why) == -1 && !strcmp(why, "must be at least 1"),
+	      "cli: rejects 0 below min 1");
+	CHECK(cli__parse_ulong("11", 1, 10, &v, &why) == -1 && !strcmp(why, "too large"),
+	      "cli: rejects above max");
+	CHECK(cli__parse_ulong("abc", 1, 10, &v, &why) == -1 && !strcmp(why, "not a number"),
+	      "cli: rejects letters");
+	CHECK(cli__parse_ulong("5s", 1, 10, &v, &why) == -1, "cli: rejects trailing garbage");
+	CHECK(cli__parse_ulong("", 1, 10, &v, &why) == -1, "cli: rejects empty");
+	CHECK(cli__parse_ulong("-1", 0, 10, &v, &why) == -1, "cli: rejects negative");
+	CHECK(cli__parse_ulong(" 5", 0, 10, &v, &why) == -1, "cli: rejects leading space");
+	CHECK(cli__parse_ulong("99999999999999999999999", 0, ULONG_MAX, &v, &why) == -1 &&
+		      !strcmp(why, "too large"),
+	      "cli: rejects overflow");
+}
+
+static void test_json(void)
+{
+	struct timespec ts = { .tv_sec = 1795396504, .tv_nsec = 123456789 };
+	struct json j;
+	char buf[512];
+
+	CAPTURE(buf, f, {
+		json__init(&j, f);
+		json__begin(&j, NULL);
+		json__time(&j, "time", &ts);
+		json__u64(&j, "hits", 18446744073709551615ULL);
+		json__num(&j, "ratio", 99.5, 2);
+		json__num(&j, "nan", NAN, 2);
+		json__str(&j, "s", "a\"b\\c\n\x01");
+		json__begin_array(&j, "rows");
+		json__begin(&j, NULL);
+		json__i64(&j, "pid", -1);
+		json__end(&j);
+		json__begin(&j, NULL);
+		json__bool(&j, "x", true);
+		json__end(&j);
+		json__end_array(&j);
+		json__end(&j);
+	});
+	CHECK_STR(buf,
+		  "{\"time\":\"2026-11-23T01:15:04.123Z\",\"hits\":18446744073709551615,"
+		  "\"ratio\":99.50,\"nan\":null,\"s\":\"a\\\"b\\\\c\\n\\u0001\","
+		  "\"rows\":[{\"pid\":-1},{\"x\":true}]}\n",
+		  "json: nesting, escaping, NaN as null, RFC 3339 time");
+}
+
+static void test_hist(void)
+{
+	unsigned long long slots[HIST_SLOTS] = { 0 };
+	struct hist_view h = { slots, HIST_SLOTS };
+	unsigned long long lo, hi;
+	struct json j;
+	char buf[1024];
+
+	hist__bounds(0, &lo, &hi);
+	CHECK(lo == 0 && hi == 0, "hist: slot 0 holds 0");
+	hist__bounds(1, &lo, &hi);
+	CHECK(lo == 1 && hi == 1, "hist: slot 1 holds 1");
+	hist__bounds(4, &lo, &hi);
+	CHECK(lo == 8 && hi == 15, "hist: slot 4 holds 8..15");
+	hist__bounds(64, &lo, &hi);
+	CHECK(lo == 1ULL << 63 && hi == ~0ULL, "hist: slot 64 reaches 2^64-1");
+
+	slots[1] = 2;
+	slots[3] = 4;
+	CAPTURE(buf, f, hist__print(f, &h, "usecs"));
+	CHECK_STR(buf,
+		  "          usecs        : count    distribution\n"
+		  "         0 -> 0          : 0        |                                        |\n"
+		  "         1 -> 1          : 2        |********************                    |\n"
+		  "         2 -> 3          : 0        |                                        |\n"
+		  "         4 -> 7          : 4        |****************************************|\n",
+		  "hist: text view");
+	CAPTURE(buf, f, {
+		json__init(&j, f);
+		json__begin(&j, NULL);
+		hist__json(&j, "hist", &h, "us");
+		json__end(&j);
+	});
+	CHECK_STR(buf,
+		  "{\"hist\":[{\"lo_us\":1,\"hi_us\":1,\"count\":2},"
+		  "{\"lo_us\":4,\"hi_us\":7,\"count\":4}]}\n",
+		  "hist: JSON view lists non-empty slots");
+	memset(slots, 0, sizeof(slots));
+	CAPTURE(buf, f, hist__print(f, &h, "usecs"));
+	CHECK_STR(buf, "", "hist: empty histogram prints nothing");
+}
+
+static void test_pagecache_formula(void)
+{
+	struct pc_stats d = { 0 };
+	struct pagecache_counts k;
+
+	/* cold read of 100 pages: all read pages were inserted */
+	d.v[PC_READ_PAGES] = 100;
+	d.v[PC_ADDED] = 100;
+	pagecache__derive(&d, &k);
+	CHECK(k.hits == 0 && k.misses == 100 && k.hit_ratio == 0.0, "pagecache: cold read");
+	/* warm read plus a fault-around window */
+	memset(&d, 0, sizeof(d));
+	d.v[PC_READ_PAGES] = 84;
+	d.v[PC_FAULT_PAGES] = 16;
+	pagecache__derive(&d, &k);
+	CHECK(k.accesses == 100 && k.hits == 100 && k.misses == 0 && k.hit_ratio == 100.0,
+	      "pagecache: warm read and fault pages are hits");
+	/* 64 new pages written: dirties, not misses */
+	memset(&d, 0, sizeof(d));
+	d.v[PC_ADDED] = 64;
+	d.v[PC_ADDED_BY_WRITE] = 64;
+	d.v[PC_DIRTIED] = 64;
+	pagecache__derive(&d, &k);
+	CHECK(k.misses == 0 && k.dirties == 64 && k.hits == 0 && isnan(k.hit_ratio),
+	      "pagecache: written pages are dirties, ratio undefined without reads");
+	/* readahead inserted more than this interval read */
+	memset(&d, 0, sizeof(d));
+	d.v[PC_READ_PAGES] = 10;
+	d.v[PC_ADDED] = 32;
+	pagecache__derive(&d, &k);
+	CHECK(k.hits == 0 && k.misses == 32, "pagecache: readahead beyond reads is not negative hits");
+	/* 3 of 4 pages cached */
+	memset(&d, 0, sizeof(d));
+	d.v[PC_READ_PAGES] = 4;
+	d.v[PC_ADDED] = 1;
+	pagecache__derive(&d, &k);
+	CHECK(k.hits == 3 && k.misses == 1 && k.hit_ratio == 75.0, "pagecache: 75% ratio");
+
+	struct pc_stats a = { { 10, 20, 30, 40, 50 } }, b = { { 1, 2, 3, 4, 5 } }, out;
+	pagecache__delta(&a, &b, &out);
+	CHECK(out.v[0] == 9 && out.v[4] == 45, "pagecache: delta");
+}
+
+static void test_meminfo(void)
+{
+	char root[] = "/tmp/memscope-unit-XXXXXX", path[128];
+	struct meminfo m = { 0 };
+	FILE *f;
+
+	if (!mkdtemp(root)) {
+		CHECK(0, "proc: mkdtemp");
+		return;
+	}
+	snprintf(path, sizeof(path), "%s/proc", root);
+	mkdir(path, 0755);
+	snprintf(path, sizeof(path), "%s/proc/meminfo", root);
+	f = fopen(path, "w");
+	fputs("MemTotal:       24683656 kB\nBuffers:            3468 kB\n"
+	      "Cached:           567132 kB\nSwapCached:            0 kB\n",
+	      f);
+	fclose(f);
+	CHECK(proc__meminfo(root, &m) == 0 && m.buffers_kb == 3468 && m.cached_kb == 567132,
+	      "proc: meminfo Buffers and Cached (not SwapCached)");
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/proc", root);
+	rmdir(path);
+	rmdir(root);
+	CHECK(proc__meminfo("/nonexistent", &m) < 0, "proc: missing meminfo is an error");
+	CHECK(proc__pid_alive(getpid()), "proc: own pid is alive");
+}
+
+static void test_probe_describe(void)
+{
+	const struct probe_cand a = { "p", PROBE_TP_BTF, "mm_filemap_get_pages", NULL, NULL };
+	const struct probe_cand b = { "p", PROBE_KPROBE, "filemap_get_pages", NULL, "kiocb,size_t" };
+	char buf[128];
+
+	probe__describe(&a, buf, sizeof(buf));
+	CHECK_STR(buf, "tp_btf:mm_filemap_get_pages", "probe: describe a tracepoint");
+	probe__describe(&b, buf, sizeof(buf));
+	CHECK_STR(buf, "kprobe:filemap_get_pages(kiocb,size_t)", "probe: describe with signature");
+}
+
+int main(void)
+{
+	test_parse_ulong();
+	test_json();
+	test_hist();
+	test_pagecache_formula();
+	test_meminfo();
+	test_probe_describe();
+	return check_failures ? 1 : 0;
+}
