@@ -74,7 +74,6 @@ qemu_rc=0
 timeout -k 10 "$tmo" qemu-system-x86_64 \
 	-accel tcg,thread=multi -cpu max -smp "$cpus" -m "$mem" \
 	-nodefaults -no-user-config -display none -no-reboot \
-	-bios /usr/share/qemu/qboot.rom \
 	-kernel "$img/vmlinuz" -initrd "$img/initramfs.img" \
 	-append "console=ttyS0 quiet panic=-1 mitigations=off memscope.job=$job" \
 	-serial "file:$job/console.log" \
