@@ -15,7 +15,7 @@ if [ "$(id -u)" != 0 ]; then
 fi
 
 dir=$(mktemp -d "$SCRATCH/memscope-cachestat.XXXXXX")
-trap 'rm -rf "$dir"' EXIT
+trap 'unpin; rm -rf "$dir"' EXIT
 F=$dir/data
 out=$dir/out
 
@@ -66,8 +66,9 @@ evict() {
 	"$PCLOAD" evict "$F"
 	[ "$("$PCLOAD" resident "$F")" = 0 ] || echo "warning: $F not fully evicted"
 }
-expect_resident() {
+pin_warm() {
 	local r
+	pin "$F" || echo "warning: could not pin $F"
 	r=$("$PCLOAD" resident "$F")
 	[ "$r" = "$N" ] || echo "warning: only $r of $N pages resident before a warm run"
 }
@@ -80,8 +81,9 @@ for how in "read:read $F" "sendfile:sendfile $F" "mmap:mmap $F" "mmap-random:mma
 	set -- ${how#*:}
 	evict
 	measure "cold $name" "$@" && expect_cold "cold $name"
-	expect_resident
+	pin_warm
 	measure "warm $name" "$@" && expect_warm "warm $name"
+	unpin
 done
 
 # N new pages written: DIRTIES, not misses

@@ -5,6 +5,8 @@
  *   pcload create FILE NPAGES    write NPAGES pages, fsync, evict
  *   pcload evict FILE            fsync + POSIX_FADV_DONTNEED
  *   pcload resident FILE         print the number of cached pages (mincore)
+ *   pcload pin FILE              map and mlock FILE, print "pinned", wait for a signal:
+ *                                keeps it cached against page-cache dropping from outside
  *   pcload [-s] [-n REPS] read FILE [CHUNK]  buffered read() of the whole file
  *   pcload [-s] sendfile FILE    sendfile() the whole file to /dev/null
  *   pcload [-s] mmap FILE [random]  touch one byte of every page of a mapping
@@ -79,25 +81,39 @@ static long write_pages(const char *file, long n, int flags)
 	return n;
 }
 
-static long resident(const char *file)
+/* Maps the whole file read-only; *pages gets its size, NULL when empty. */
+static char *map_file(const char *file, long *pages)
 {
 	int fd = open_or_die(file, O_RDONLY);
-	long n = file_pages(fd, file), i, r = 0;
-	unsigned char *vec;
-	void *p;
+	char *p;
 
-	if (!n)
-		return 0;
-	p = mmap(NULL, n * PAGE, PROT_READ, MAP_SHARED, fd, 0);
+	*pages = file_pages(fd, file);
+	if (!*pages) {
+		close(fd);
+		return NULL;
+	}
+	p = mmap(NULL, *pages * PAGE, PROT_READ, MAP_SHARED, fd, 0);
 	if (p == MAP_FAILED)
 		die("mmap", file);
+	close(fd);
+	return p;
+}
+
+static long resident(const char *file)
+{
+	long n, i, r = 0;
+	unsigned char *vec;
+	char *p = map_file(file, &n);
+
+	if (!p)
+		return 0;
 	vec = malloc(n);
 	if (!vec || mincore(p, n * PAGE, vec))
 		die("mincore", file);
 	for (i = 0; i < n; i++)
 		r += vec[i] & 1;
 	munmap(p, n * PAGE);
-	close(fd);
+	free(vec);
 	return r;
 }
 
@@ -137,22 +153,17 @@ static long do_sendfile(const char *file)
 
 static long do_mmap(const char *file, int random)
 {
-	int fd = open_or_die(file, O_RDONLY);
-	long n = file_pages(fd, file), i;
 	volatile char sum = 0;
-	char *p;
+	long n, i;
+	char *p = map_file(file, &n);
 
-	if (!n)
+	if (!p)
 		return 0;
-	p = mmap(NULL, n * PAGE, PROT_READ, MAP_SHARED, fd, 0);
-	if (p == MAP_FAILED)
-		die("mmap", file);
 	if (random && madvise(p, n * PAGE, MADV_RANDOM))
 		die("madvise", file);
 	for (i = 0; i < n; i++)
 		sum += p[i * PAGE];
 	munmap(p, n * PAGE);
-	close(fd);
 	return n;
 }
 
@@ -185,6 +196,17 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(cmd, "evict")) {
 		evict(file);
+		return 0;
+	}
+	if (!strcmp(cmd, "pin")) {
+		long n;
+		char *p = map_file(file, &n);
+
+		if (p && mlock(p, n * PAGE))
+			die("mlock", file);
+		printf("pinned %ld\n", n);
+		fflush(stdout);
+		pause();
 		return 0;
 	}
 	if (!strcmp(cmd, "resident")) {

@@ -76,3 +76,21 @@ jsum() { jq -s "map(.$2 // 0) | add // 0" "$1"; }
 within() { awk -v a="$1" -v b="$2" -v p="$3" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(d <= b * p / 100) }'; }
 # below A B PCT: A < PCT% of B
 below() { awk -v a="$1" -v b="$2" -v p="$3" 'BEGIN { exit !(a < b * p / 100) }'; }
+
+# pin FILE: keeps FILE's pages cached (mapped and mlocked by a helper process)
+# until unpin. This machine's page cache is trimmed from outside our
+# processes, so a "warm" file does not stay warm on its own.
+pin() {
+	unpin
+	coproc PINNER { exec "$PCLOAD" pin "$1"; }
+	local line
+	read -r -t 10 line <&"${PINNER[0]}"
+	[ "${line%% *}" = pinned ]
+}
+unpin() {
+	if [ -n "${PINNER_PID:-}" ]; then
+		kill "$PINNER_PID" 2>/dev/null
+		wait "$PINNER_PID" 2>/dev/null
+	fi
+	PINNER_PID=
+}
