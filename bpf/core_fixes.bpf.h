@@ -17,14 +17,27 @@ struct folio___pre69 {
 	unsigned int _folio_nr_pages;
 } __attribute__((preserve_access_index));
 
+/* folio->flags (and page->flags) became memdesc_flags_t, a one-word
+ * struct, in v6.18; before, a plain unsigned long. CO-RE will not relocate
+ * a field across the two kinds, so each layout gets its own flavor. */
+struct folio___flags_word {
+	unsigned long flags;
+} __attribute__((preserve_access_index));
+
+static __always_inline unsigned long folio__flags(struct folio *folio)
+{
+	struct folio___flags_word *old = (void *)folio;
+
+	if (bpf_core_field_exists(old->flags))
+		return BPF_CORE_READ(old, flags);
+	return BPF_CORE_READ(folio, flags.f);
+}
+
 static __always_inline __u64 folio__nr_pages(struct folio *folio)
 {
-	unsigned long flags = 0;
 	struct folio___pre69 *old = (void *)folio;
+	unsigned long flags = folio__flags(folio);
 
-	/* folio->flags became memdesc_flags_t (a one-word struct) in v6.18;
-	 * reading the first word works on both layouts */
-	bpf_core_read(&flags, sizeof(flags), &folio->flags);
 	if (!(flags & (1UL << bpf_core_enum_value(enum pageflags, PG_head))))
 		return 1;
 	if (bpf_core_field_exists(folio->_nr_pages))

@@ -5,8 +5,16 @@
 ROOT=${ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 BUILD=${BUILD:-$ROOT/build}
 PCLOAD=$BUILD/tests/func/pcload
-# page-cache tests need a real filesystem (tmpfs pages bypass the filemap hooks)
-SCRATCH=${SCRATCH:-${TMPDIR:-/var/tmp}}
+# page-cache tests need a real filesystem (tmpfs pages bypass the filemap
+# hooks): /var/tmp on the host, the ext4 scratch disk (/tmp) in the guest
+if [ -n "${MEMSCOPE_GUEST:-}" ]; then
+	SCRATCH=${MEMSCOPE_SCRATCH:-/tmp}
+else
+	SCRATCH=${MEMSCOPE_SCRATCH:-/var/tmp}
+fi
+case $(stat -f -c %T "$SCRATCH" 2>/dev/null) in
+tmpfs | ramfs) echo "warning: $SCRATCH is $(stat -f -c %T "$SCRATCH"): page-cache tests need a disk filesystem (set MEMSCOPE_SCRATCH)" >&2 ;;
+esac
 
 ok() { echo "ok $*"; }
 notok() { echo "not ok $*"; }

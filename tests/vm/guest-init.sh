@@ -65,6 +65,11 @@ mount -t proc proc $R/proc || die "mount proc"
 mount -t sysfs sysfs $R/sys || die "mount sys"
 mount -t devtmpfs devtmpfs $R/dev || die "mount dev"
 mkdir -p $R/dev/pts $R/dev/shm
+# what udev would add: bash process substitution needs /dev/fd
+ln -sf /proc/self/fd $R/dev/fd
+ln -sf /proc/self/fd/0 $R/dev/stdin
+ln -sf /proc/self/fd/1 $R/dev/stdout
+ln -sf /proc/self/fd/2 $R/dev/stderr
 mount -t devpts -o newinstance,ptmxmode=0666 devpts $R/dev/pts || say "warning: devpts"
 mount -t tmpfs -o mode=1777 tmpfs $R/dev/shm || say "warning: /dev/shm"
 mount -t tmpfs -o mode=0755 tmpfs $R/run || say "warning: /run"
@@ -77,6 +82,20 @@ chmod 1777 $R/tmp
 rmdir $R/tmp/lost+found 2>/dev/null
 
 [ -r "$R$JOB/cmd" ] || die "job script $JOB/cmd not readable"
+
+# run.sh --rw DIR: a writable overlay on DIR, changes kept on the scratch disk
+# (under /tmp/.vm-rw, discarded at poweroff).
+n=0
+if [ -r "$R$JOB/rw" ]; then
+	while IFS= read -r d; do
+		[ -n "$d" ] || continue
+		n=$((n + 1))
+		u=$R/tmp/.vm-rw/$n
+		mkdir -p "$u/upper" "$u/work"
+		mount -t overlay overlay -o "lowerdir=$R$d,upperdir=$u/upper,workdir=$u/work" "$R$d" ||
+			die "overlay on $d"
+	done <"$R$JOB/rw"
+fi
 
 echo "vm: kernel $KVER" >"$OUT"
 chroot $R /usr/bin/env -i \

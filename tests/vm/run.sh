@@ -2,7 +2,7 @@
 # Run a command inside a Debian 12 (Linux 6.1) guest under QEMU/TCG.
 #
 # usage: tests/vm/run.sh [--mem MB] [--cpus N] [--disk MB] [--timeout SEC]
-#                        [--cwd DIR] [--keep] -- CMD [ARGS...]
+#                        [--cwd DIR] [--rw DIR]... [--keep] -- CMD [ARGS...]
 #
 # The guest chroots into the host's root (9p, read-only) with fresh /proc,
 # /sys, /dev, /sys/fs/bpf, tracefs, debugfs, cgroup2 and an empty ext4 scratch
@@ -12,14 +12,17 @@
 #
 # stdout: "vm: kernel <uname -r>", then CMD's stdout+stderr.
 # exit status: CMD's; 125 if the VM failed (timeout, crash, setup error).
+# --rw DIR: make DIR (read-only from the host share) writable in the guest
+# through an overlay on the scratch disk; writes are discarded at the end.
 # --keep (or MEMSCOPE_VM_KEEP=1) keeps the run dir with console.log.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 CACHE=${MEMSCOPE_VM_CACHE:-/var/cache/memscope-vm}
 mem=1024 cpus=2 disk=1024 tmo=900 cwd=$PWD keep=${MEMSCOPE_VM_KEEP:-0}
+rw=()
 
-usage() { sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 125; }
+usage() { sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 125; }
 num() { [[ "$2" =~ ^[0-9]+$ ]] || { echo "run.sh: $1 needs a number" >&2; exit 125; }; }
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -28,6 +31,7 @@ while [ $# -gt 0 ]; do
 	--disk) num "$1" "${2:-}"; disk=$2; shift 2 ;;
 	--timeout) num "$1" "${2:-}"; tmo=$2; shift 2 ;;
 	--cwd) cwd=${2:?--cwd needs a dir}; shift 2 ;;
+	--rw) d=$(cd "${2:?--rw needs a dir}" && pwd -P) || exit 125; rw+=("$d"); shift 2 ;;
 	--keep) keep=1; shift ;;
 	--) shift; break ;;
 	-h | --help) usage ;;
@@ -44,11 +48,22 @@ fail() { echo "run.sh: $*" >&2; exit 125; }
 
 "$HERE/setup.sh" --quiet || fail "setup.sh failed"
 img=$CACHE/img
+kernel=$img/vmlinux # PVH boot of the ELF (fast); bzImage as a fallback
+[ -s "$kernel" ] || kernel=$img/vmlinuz
 
 job=$(mktemp -d "$CACHE/runs/run.XXXXXX")
 chmod 755 "$job"
-cleanup() { if [ "$keep" = 1 ]; then echo "run.sh: kept $job" >&2; else rm -rf "$job"; fi; }
+cleanup() {
+	local p
+	p=$(cat "$job/qemu.pid" 2>/dev/null || true)
+	if [ -n "$p" ] && grep -qF "$job" "/proc/$p/cmdline" 2>/dev/null; then
+		kill "$p" 2>/dev/null || true # interrupted: stop our qemu (only ours)
+	fi
+	wait 2>/dev/null || true # for the qemu | cat pipeline to end
+	if [ "$keep" = 1 ]; then echo "run.sh: kept $job" >&2; else rm -rf "$job" || true; fi
+}
 trap cleanup EXIT
+trap 'echo "run.sh: interrupted" >&2; exit 125' INT TERM HUP
 
 # Scratch disk: sparse, fresh ext4 for every run (discarded afterwards).
 truncate -s "${disk}M" "$job/scratch.img"
@@ -69,22 +84,34 @@ mkfs.ext4 -q -F -E lazy_itable_init=1,lazy_journal_init=1 "$job/scratch.img" >/d
 	printf '\n'
 } >"$job/cmd"
 
+for d in "${rw[@]+"${rw[@]}"}"; do
+	case "$d/" in /tmp/* | /proc/* | /sys/* | /dev/* | /run/* | /) fail "--rw $d: not supported" ;; esac
+	printf '%s\n' "$d"
+done >"$job/rw"
 : >"$job/status"
-qemu_rc=0
-timeout -k 10 "$tmo" qemu-system-x86_64 \
-	-accel tcg,thread=multi -cpu max -smp "$cpus" -m "$mem" \
-	-nodefaults -no-user-config -display none -no-reboot \
-	-kernel "$img/vmlinuz" -initrd "$img/initramfs.img" \
-	-append "console=ttyS0 quiet panic=-1 mitigations=off memscope.job=$job" \
-	-serial "file:$job/console.log" \
-	-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
-	-drive "file=$job/scratch.img,format=raw,if=virtio,cache=unsafe" \
-	-device virtio-serial-pci \
-	-chardev stdio,id=out,signal=off -device virtserialport,chardev=out,name=memscope.out \
-	-chardev "file,id=st,path=$job/status" -device virtserialport,chardev=st,name=memscope.status \
-	</dev/null | cat || qemu_rc=${PIPESTATUS[0]}
-# (qemu's stdout goes through a pipe to cat so that qemu never sets O_NONBLOCK
-# on our own stdout, which may be shared with make or a CI log.)
+# Run qemu in the background and wait for it, so that INT/TERM/HUP sent to
+# this script are handled at once (the EXIT trap then stops our own qemu).
+{
+	timeout -k 10 "$tmo" qemu-system-x86_64 \
+		-accel tcg,thread=multi -cpu max -smp "$cpus" -m "$mem" \
+		-nodefaults -no-user-config -display none -no-reboot \
+		-pidfile "$job/qemu.pid" \
+		-kernel "$kernel" -initrd "$img/initramfs.img" \
+		-append "console=ttyS0 quiet panic=-1 mitigations=off memscope.job=$job" \
+		-serial "file:$job/console.log" \
+		-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
+		-drive "file=$job/scratch.img,format=raw,if=virtio,cache=unsafe" \
+		-device virtio-serial-pci \
+		-chardev file,id=out,path=/dev/stdout -device virtserialport,chardev=out,name=memscope.out \
+		-chardev "file,id=st,path=$job/status" -device virtserialport,chardev=st,name=memscope.status &&
+		echo 0 >"$job/qemu.rc" || echo $? >"$job/qemu.rc"
+} </dev/null | cat &
+# The output port writes to qemu's /dev/stdout, which is a pipe to cat: qemu
+# opens it itself (a chardev "file" never reports EOF/hang-up to the guest,
+# unlike "stdio" with stdin at /dev/null, which blocks guest writes) and any
+# O_NONBLOCK it sets stays on that pipe, not on our stdout (make's, CI's log).
+wait $! || true
+qemu_rc=$(cat "$job/qemu.rc" 2>/dev/null || echo '?')
 
 rc=$(sed -n 's/^rc=\([0-9]*\)$/\1/p' "$job/status" | tail -n1)
 if [ -n "$rc" ]; then
