@@ -19,7 +19,8 @@ static struct env {
 const char argp_program_doc[] =
 	"Count page-cache hits, misses and dirtied pages, system-wide or for one process.\n"
 	"\n"
-	"USAGE: cachestat [-T] [-p PID] [--json] [-v] [--probes] [interval [count]]\n"
+	"USAGE: cachestat [-T] [-p PID] [--json] [-v] [--probes] [--skip-hooks KINDS]\n"
+	"                 [interval [count]]\n"
 	"\n"
 	"An access is a page that a read (read, pread, readv, sendfile, splice) or a "
 	"page fault on a file mapping asked for; a miss is an accessed page that had to "
@@ -34,7 +35,8 @@ const char argp_program_doc[] =
 	"    cachestat -T 1        # with a timestamp on each line\n"
 	"    cachestat -p 185 1    # only the process with pid 185\n"
 	"    cachestat --json 1 3  # one JSON object per second, three times\n"
-	"    cachestat --probes    # which kernel hooks this kernel gets, and why";
+	"    cachestat --probes    # which kernel hooks this kernel gets, and why\n"
+	"    cachestat --skip-hooks fentry  # use kprobes where tracepoints are missing";
 
 static const struct argp_option opts[] = {
 	{ "pid", 'p', "PID", 0, "Count only this process (all its threads)", 0 },
@@ -141,6 +143,7 @@ int main(int argc, char **argv)
 
 	po.tgid = env.pid;
 	po.all_probes = env.c.probes;
+	po.skip_kinds = env.c.skip_kinds;
 	err = pagecache__open(&s.pc, &po);
 	if (env.c.probes) {
 		if (s.pc.probes.chosen)

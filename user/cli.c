@@ -5,8 +5,9 @@
 #include <string.h>
 #include "cli.h"
 #include "log.h"
+#include "probe.h"
 
-enum { OPT_JSON = 0x1000, OPT_PROBES };
+enum { OPT_JSON = 0x1000, OPT_PROBES, OPT_SKIP_HOOKS };
 
 static const struct argp_option cli__options[] = {
 	{ "verbose", 'v', NULL, 0, "Show probe choices and libbpf warnings (-vv: libbpf debug)", -1 },
@@ -14,6 +15,9 @@ static const struct argp_option cli__options[] = {
 	{ "json", OPT_JSON, NULL, 0, "One JSON object per report, one per line", -1 },
 	{ "probes", OPT_PROBES, NULL, 0,
 	  "Print the hook chosen for each event, why the others were not, and exit", -1 },
+	{ "skip-hooks", OPT_SKIP_HOOKS, "KINDS", 0,
+	  "Never use these hook kinds (comma-separated: tp_btf, raw_tp, tracepoint, fentry, "
+	  "fexit, kprobe, kretprobe), e.g. to avoid fentry where it misbehaves", -1 },
 	{},
 };
 
@@ -33,6 +37,11 @@ static error_t cli__parse_opt(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_PROBES:
 		c->probes = true;
+		break;
+	case OPT_SKIP_HOOKS:
+		if (probe__parse_kinds(arg, &c->skip_kinds))
+			argp_error(state, "invalid --skip-hooks '%s': kinds are tp_btf, raw_tp, "
+					  "tracepoint, fentry, fexit, kprobe, kretprobe", arg);
 		break;
 	default:
 		return ARGP_ERR_UNKNOWN;

@@ -12,6 +12,7 @@ struct cli_common {
 	bool timestamp;		/* -T */
 	bool json;		/* --json: one object per line */
 	bool probes;		/* --probes: print the hook chosen per event and exit */
+	unsigned int skip_kinds;	/* --skip-hooks: bit (1 << enum probe_kind) per kind */
 	unsigned long interval;	/* seconds between reports; the tool sets its default */
 	unsigned long count;	/* reports before exit; 0: until Ctrl-C */
 	int positional;		/* how many of [interval [count]] were given */

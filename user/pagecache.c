@@ -102,6 +102,7 @@ int pagecache__open(struct pagecache *pc, const struct pagecache_opts *o)
 	err = probe__init(&pc->probes, "pagecache", pagecache__events, PAGECACHE_NR_EVENTS);
 	if (err)
 		return err;
+	pc->probes.skip_kinds = o->skip_kinds;
 	for (e = 0; o->forced && e < PAGECACHE_NR_EVENTS; e++)
 		probe__force(&pc->probes, e, o->forced[e]);
 	pc->skel = pagecache_bpf__open();

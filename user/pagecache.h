@@ -49,6 +49,7 @@ struct pagecache_opts {
 	pid_t tgid;		/* 0: every process */
 	bool all_probes;	/* evaluate every candidate (for --probes) */
 	const int *forced;	/* per event: candidate index or -1; NULL: none */
+	unsigned int skip_kinds;	/* hook kinds never to use (--skip-hooks) */
 };
 
 /* Opens the object and picks hooks; on -ENOENT the missing hook was logged. */

@@ -308,6 +308,24 @@ int probe__available(enum probe_kind kind, const char *target, const char *args,
 
 /* ---- probe sets ---- */
 
+int probe__parse_kinds(const char *list, unsigned int *mask)
+{
+	char buf[256], *tok, *save = NULL;
+	size_t k;
+
+	snprintf(buf, sizeof(buf), "%s", list);
+	*mask = 0;
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		for (k = 0; k < sizeof(probe_kind_names) / sizeof(probe_kind_names[0]); k++)
+			if (!strcmp(tok, probe_kind_names[k]))
+				break;
+		if (k == sizeof(probe_kind_names) / sizeof(probe_kind_names[0]))
+			return -EINVAL;
+		*mask |= 1U << k;
+	}
+	return *mask ? 0 : -EINVAL;
+}
+
 static int probe__n_cands(const struct probe_set *ps)
 {
 	int i, n = 0;
@@ -400,6 +418,10 @@ static int probe__resolve_event(struct probe_set *ps, int e, bool all)
 		}
 		if (ps->chosen[e] >= 0 && !all)
 			continue;
+		if (ps->skip_kinds & (1U << cand->kind)) {
+			snprintf(why, PROBE_WHY_LEN, "skipped (--skip-hooks)");
+			continue;
+		}
 		if (probe__available(cand->kind, cand->target, cand->args, why, PROBE_WHY_LEN))
 			continue;
 		if (ps->chosen[e] < 0)

@@ -55,7 +55,12 @@ struct probe_set {
 	char (*why)[PROBE_WHY_LEN];	/* per candidate, flattened: why not chosen */
 	struct bpf_link **links;	/* per event */
 	bool evaluated_all;		/* every candidate's availability is known */
+	unsigned int skip_kinds;	/* (1 << kind) for kinds the user ruled out */
 };
+
+/* "fentry,kprobe" -> (1 << PROBE_FENTRY) | (1 << PROBE_KPROBE); -EINVAL on
+ * an unknown kind. */
+int probe__parse_kinds(const char *list, unsigned int *mask);
 
 /* Allocates per-event state. Returns 0 or -ENOMEM. */
 int probe__init(struct probe_set *ps, const char *object, const struct probe_event *events,
