@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * Ring-buffer events with drop accounting, the BPF half of user/events.h.
+ * A tool declares its buffers with EVENTS_MAPS(size) and reserves with
+ * events__reserve(): a failed reservation is counted per CPU in `dropped`,
+ * which user space reads and prints, so lost events are never silent.
+ */
+#ifndef MEMSCOPE_MAPS_BPF_H
+#define MEMSCOPE_MAPS_BPF_H
+
+#include <bpf/bpf_helpers.h>
+
+#define EVENTS_MAPS(ringbuf_bytes)                                                           \
+	struct {                                                                             \
+		__uint(type, BPF_MAP_TYPE_RINGBUF);                                          \
+		__uint(max_entries, ringbuf_bytes);                                          \
+	} events SEC(".maps");                                                               \
+	struct {                                                                             \
+		__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);                                     \
+		__uint(max_entries, 1);                                                      \
+		__type(key, __u32);                                                          \
+		__type(value, __u64);                                                        \
+	} dropped SEC(".maps")
+
+/* NULL when the buffer is full; the drop is counted. */
+#define events__reserve(size)                                                                \
+	({                                                                                   \
+		void *e_ = bpf_ringbuf_reserve(&events, (size), 0);                         \
+		if (!e_) {                                                                   \
+			__u32 z_ = 0;                                                        \
+			__u64 *d_ = bpf_map_lookup_elem(&dropped, &z_);                      \
+			if (d_)                                                              \
+				__sync_fetch_and_add(d_, 1);                                 \
+		}                                                                            \
+		e_;                                                                          \
+	})
+
+#endif
