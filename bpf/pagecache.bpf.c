@@ -213,84 +213,66 @@ static __always_inline void on_dirty(void *folio, __u64 nr)
 	}
 }
 
+/*
+ * The programs: for a tracepoint, one tp_btf and one raw_tp program; for a
+ * kernel function, one fentry and one kprobe program; each calls the same
+ * handler. user/pagecache.c lists them as candidates, in order.
+ */
+#define TRACEPOINT_PROGS(name, tp, call, ...)                                              \
+	SEC("tp_btf/" #tp)                                                                   \
+	int BPF_PROG(name##_btf, __VA_ARGS__)                                                \
+	{                                                                                    \
+		call;                                                                        \
+		return 0;                                                                    \
+	}                                                                                    \
+	SEC("raw_tp/" #tp)                                                                   \
+	int BPF_PROG(name##_raw, __VA_ARGS__)                                                \
+	{                                                                                    \
+		call;                                                                        \
+		return 0;                                                                    \
+	}
+
+#define FUNCTION_PROGS(name, func, call, ...)                                              \
+	SEC("fentry/" #func)                                                                 \
+	int BPF_PROG(name##_fentry, __VA_ARGS__)                                             \
+	{                                                                                    \
+		call;                                                                        \
+		return 0;                                                                    \
+	}                                                                                    \
+	SEC("kprobe/" #func)                                                                 \
+	int BPF_KPROBE(name##_kprobe, __VA_ARGS__)                                           \
+	{                                                                                    \
+		call;                                                                        \
+		return 0;                                                                    \
+	}
+
 /* ---- v6.12+: the filemap access tracepoints ---- */
 
-SEC("tp_btf/mm_filemap_get_pages")
-int BPF_PROG(get_pages_btf, struct address_space *mapping, unsigned long index, unsigned long last)
-{
-	on_read(mapping, index, last);
-	return 0;
-}
+TRACEPOINT_PROGS(get_pages, mm_filemap_get_pages, on_read(mapping, index, last),
+		 struct address_space *mapping, unsigned long index, unsigned long last)
+TRACEPOINT_PROGS(fault, mm_filemap_fault, on_fault(mapping, index),
+		 struct address_space *mapping, unsigned long index)
+TRACEPOINT_PROGS(map_pages, mm_filemap_map_pages, on_map_pages(mapping, first, last),
+		 struct address_space *mapping, unsigned long first, unsigned long last)
 
-SEC("raw_tp/mm_filemap_get_pages")
-int BPF_PROG(get_pages_raw, struct address_space *mapping, unsigned long index, unsigned long last)
-{
-	on_read(mapping, index, last);
-	return 0;
-}
+/* ---- insertions: a tracepoint since v4.14; its argument became a folio in
+ * v5.16. Before, a struct page, and page-cache THPs were shmem-only: one
+ * page each. ---- */
 
-SEC("tp_btf/mm_filemap_fault")
-int BPF_PROG(fault_btf, struct address_space *mapping, unsigned long index)
-{
-	on_fault(mapping, index);
-	return 0;
-}
+TRACEPOINT_PROGS(add, mm_filemap_add_to_page_cache, on_add(folio, folio__nr_pages(folio)),
+		 struct folio *folio)
+TRACEPOINT_PROGS(add_page, mm_filemap_add_to_page_cache, on_add(page, 1), struct page *page)
 
-SEC("raw_tp/mm_filemap_fault")
-int BPF_PROG(fault_raw, struct address_space *mapping, unsigned long index)
-{
-	on_fault(mapping, index);
-	return 0;
-}
+/* ---- dirtying: writeback_dirty_folio since v5.17; before, writeback_dirty_page,
+ * fired in account_page_dirtied() ---- */
 
-SEC("tp_btf/mm_filemap_map_pages")
-int BPF_PROG(map_pages_btf, struct address_space *mapping, unsigned long first, unsigned long last)
-{
-	on_map_pages(mapping, first, last);
-	return 0;
-}
-
-SEC("raw_tp/mm_filemap_map_pages")
-int BPF_PROG(map_pages_raw, struct address_space *mapping, unsigned long first, unsigned long last)
-{
-	on_map_pages(mapping, first, last);
-	return 0;
-}
-
-/* ---- insertions: a tracepoint since v4.14; its argument became a folio in v5.16 ---- */
-
-SEC("tp_btf/mm_filemap_add_to_page_cache")
-int BPF_PROG(add_btf, struct folio *folio)
-{
-	on_add(folio, folio__nr_pages(folio));
-	return 0;
-}
-
-SEC("raw_tp/mm_filemap_add_to_page_cache")
-int BPF_PROG(add_raw, struct folio *folio)
-{
-	on_add(folio, folio__nr_pages(folio));
-	return 0;
-}
-
-/* ---- dirtying: writeback_dirty_folio since v5.17 (writeback_dirty_page before) ---- */
-
-SEC("tp_btf/writeback_dirty_folio")
-int BPF_PROG(dirty_btf, struct folio *folio, struct address_space *mapping)
-{
-	on_dirty(folio, folio__nr_pages(folio));
-	return 0;
-}
-
-SEC("raw_tp/writeback_dirty_folio")
-int BPF_PROG(dirty_raw, struct folio *folio, struct address_space *mapping)
-{
-	on_dirty(folio, folio__nr_pages(folio));
-	return 0;
-}
+TRACEPOINT_PROGS(dirty, writeback_dirty_folio, on_dirty(folio, folio__nr_pages(folio)),
+		 struct folio *folio, struct address_space *mapping)
+TRACEPOINT_PROGS(dirty_page, writeback_dirty_page, on_dirty(page, 1), struct page *page,
+		 struct address_space *mapping)
 
 /*
- * ---- v5.10..v6.11: no filemap access tracepoints ----
+ * ---- v5.11..v6.11: no filemap access tracepoints ----
  * filemap_get_pages() (split out of generic_file_buffered_read in v5.11)
  * sees the same request as the v6.12 tracepoint, at entry instead of after
  * the batch: [ki_pos, ki_pos + count) of iocb->ki_filp. Its second argument
@@ -307,37 +289,14 @@ static __always_inline void read_request(struct kiocb *iocb, __u64 count)
 		(pos + count - 1) >> MEMSCOPE_PAGE_SHIFT);
 }
 
-SEC("fentry/filemap_get_pages")
-int BPF_PROG(get_pages_fentry_iter, struct kiocb *iocb, struct iov_iter *iter)
-{
-	read_request(iocb, BPF_CORE_READ(iter, count));
-	return 0;
-}
-
-SEC("kprobe/filemap_get_pages")
-int BPF_KPROBE(get_pages_kprobe_iter, struct kiocb *iocb, struct iov_iter *iter)
-{
-	read_request(iocb, BPF_CORE_READ(iter, count));
-	return 0;
-}
-
-SEC("fentry/filemap_get_pages")
-int BPF_PROG(get_pages_fentry_count, struct kiocb *iocb, size_t count)
-{
-	read_request(iocb, count);
-	return 0;
-}
-
-SEC("kprobe/filemap_get_pages")
-int BPF_KPROBE(get_pages_kprobe_count, struct kiocb *iocb, size_t count)
-{
-	read_request(iocb, count);
-	return 0;
-}
+FUNCTION_PROGS(get_pages_iter, filemap_get_pages, read_request(iocb, BPF_CORE_READ(iter, count)),
+	       struct kiocb *iocb, struct iov_iter *iter)
+FUNCTION_PROGS(get_pages_count, filemap_get_pages, read_request(iocb, count),
+	       struct kiocb *iocb, size_t count)
 
 /* v5.10 has no filemap_get_pages: count mark_page_accessed() calls, as bcc
  * does. Approximate: writes to cached pages call it too, and a page read
- * twice within one read() is counted twice. The mapping is the page's. */
+ * twice within one read() is counted twice. */
 static __always_inline void page_accessed(struct page *page)
 {
 	struct address_space *mapping = BPF_CORE_READ(page, mapping);
@@ -349,84 +308,18 @@ static __always_inline void page_accessed(struct page *page)
 		count(PC_READ_PAGES, 1);
 }
 
-SEC("fentry/mark_page_accessed")
-int BPF_PROG(mark_accessed_fentry, struct page *page)
-{
-	page_accessed(page);
-	return 0;
-}
-
-SEC("kprobe/mark_page_accessed")
-int BPF_KPROBE(mark_accessed_kprobe, struct page *page)
-{
-	page_accessed(page);
-	return 0;
-}
+FUNCTION_PROGS(mark_accessed, mark_page_accessed, page_accessed(page), struct page *page)
 
 static __always_inline struct address_space *vmf_mapping(struct vm_fault *vmf)
 {
 	return BPF_CORE_READ(vmf, vma, vm_file, f_mapping);
 }
 
-SEC("fentry/filemap_fault")
-int BPF_PROG(fault_fentry, struct vm_fault *vmf)
-{
-	on_fault(vmf_mapping(vmf), BPF_CORE_READ(vmf, pgoff));
-	return 0;
-}
-
-SEC("kprobe/filemap_fault")
-int BPF_KPROBE(fault_kprobe, struct vm_fault *vmf)
-{
-	on_fault(vmf_mapping(vmf), BPF_CORE_READ(vmf, pgoff));
-	return 0;
-}
-
+FUNCTION_PROGS(fault, filemap_fault, on_fault(vmf_mapping(vmf), BPF_CORE_READ(vmf, pgoff)),
+	       struct vm_fault *vmf)
 /* At entry, before the kernel knows which pages are cached: the window is
  * counted even when fault-around maps nothing (the tracepoint skips those). */
-SEC("fentry/filemap_map_pages")
-int BPF_PROG(map_pages_fentry, struct vm_fault *vmf, unsigned long first, unsigned long last)
-{
-	on_map_pages(vmf_mapping(vmf), first, last);
-	return 0;
-}
-
-SEC("kprobe/filemap_map_pages")
-int BPF_KPROBE(map_pages_kprobe, struct vm_fault *vmf, unsigned long first, unsigned long last)
-{
-	on_map_pages(vmf_mapping(vmf), first, last);
-	return 0;
-}
-
-/* v5.10..v5.15: the insert tracepoint takes a struct page, and the dirty
- * tracepoint is writeback_dirty_page (fired in account_page_dirtied). Page
- * cache THPs were shmem-only there: one page each. */
-SEC("tp_btf/mm_filemap_add_to_page_cache")
-int BPF_PROG(add_page_btf, struct page *page)
-{
-	on_add(page, 1);
-	return 0;
-}
-
-SEC("raw_tp/mm_filemap_add_to_page_cache")
-int BPF_PROG(add_page_raw, struct page *page)
-{
-	on_add(page, 1);
-	return 0;
-}
-
-SEC("tp_btf/writeback_dirty_page")
-int BPF_PROG(dirty_page_btf, struct page *page, struct address_space *mapping)
-{
-	on_dirty(page, 1);
-	return 0;
-}
-
-SEC("raw_tp/writeback_dirty_page")
-int BPF_PROG(dirty_page_raw, struct page *page, struct address_space *mapping)
-{
-	on_dirty(page, 1);
-	return 0;
-}
+FUNCTION_PROGS(map_pages, filemap_map_pages, on_map_pages(vmf_mapping(vmf), first, last),
+	       struct vm_fault *vmf, unsigned long first, unsigned long last)
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

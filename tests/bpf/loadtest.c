@@ -13,6 +13,7 @@
 #include "log.h"
 #include "pagecache.h"
 #include "probe.h"
+#include "pagecache.skel.h"
 
 static int failures;
 
@@ -62,6 +63,40 @@ static void loadtest__pagecache(void)
 	}
 }
 
+/* Every program the object ships is some event's candidate: none escapes
+ * the load test above. */
+static void loadtest__pagecache_coverage(void)
+{
+	struct pagecache pc;
+	struct pagecache_opts o = {};
+	struct bpf_program *prog;
+	int n = 0, missing = 0, e, c;
+
+	if (pagecache__open(&pc, &o) && !pc.skel) {
+		printf("not ok pagecache coverage: cannot open the object\n");
+		failures++;
+		return;
+	}
+	bpf_object__for_each_program(prog, pc.skel->obj) {
+		bool found = false;
+
+		n++;
+		for (e = 0; e < PAGECACHE_NR_EVENTS && !found; e++)
+			for (c = 0; c < pagecache__events[e].n_cands && !found; c++)
+				found = !strcmp(pagecache__events[e].cands[c].prog,
+						bpf_program__name(prog));
+		if (!found) {
+			printf("not ok pagecache coverage: program %s is no event's candidate\n",
+			       bpf_program__name(prog));
+			missing++;
+		}
+	}
+	if (!missing)
+		printf("ok pagecache coverage: all %d programs are probe candidates\n", n);
+	failures += missing;
+	pagecache__close(&pc);
+}
+
 int main(int argc, char **argv)
 {
 	log__init("loadtest", argc > 1 && !strcmp(argv[1], "-v") ? 1 : 0);
@@ -70,5 +105,6 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	loadtest__pagecache();
+	loadtest__pagecache_coverage();
 	return failures ? 1 : 0;
 }
