@@ -12,6 +12,8 @@
 #include "pagecache.h"
 
 const volatile __u32 targ_tgid;		/* 0: every process */
+const volatile bool per_process;	/* fill `procs` (cachetop) */
+const volatile bool per_file;		/* fill `files` (cachetop -f) */
 
 /* Per-task memory between events: the read range already counted in the
  * current read syscall, the last folio this task inserted, its last fault
@@ -43,18 +45,113 @@ struct {
 	__type(value, struct pc_stats);
 } totals SEC(".maps");
 
+/* max_entries are set at open time from the tools' options */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, PC_DEFAULT_MAX_PROCS);
+	__type(key, __u32);
+	__type(value, struct pc_proc);
+} procs SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, PC_DEFAULT_MAX_FILES);
+	__type(key, struct pc_file_key);
+	__type(value, struct pc_file);
+} files SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, PC_NR_FULL);
+	__type(key, __u32);
+	__type(value, __u64);
+} full SEC(".maps");
+
+static __always_inline void count_full(__u32 which)
+{
+	__u64 *n = bpf_map_lookup_elem(&full, &which);
+
+	if (n)
+		(*n)++;
+}
+
+static __always_inline void count_proc(enum pc_stat stat, __u64 n)
+{
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	struct pc_proc *p = bpf_map_lookup_elem(&procs, &tgid);
+
+	if (!p) {
+		struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+		struct pc_proc fresh = {};
+		long err;
+
+		fresh.uid = (__u32)bpf_get_current_uid_gid();
+		BPF_CORE_READ_STR_INTO(&fresh.comm, task, group_leader, comm);
+		err = bpf_map_update_elem(&procs, &tgid, &fresh, BPF_NOEXIST);
+		if (err && err != -17 /* EEXIST: another CPU was first */) {
+			count_full(PC_FULL_PROCS);
+			return;
+		}
+		p = bpf_map_lookup_elem(&procs, &tgid);
+		if (!p)
+			return;
+	}
+	if (stat < PC_NR_STATS)
+		__sync_fetch_and_add(&p->s.v[stat], n);
+}
+
+static __always_inline void count_file(enum pc_stat stat, __u64 n, struct address_space *mapping)
+{
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	struct pc_file_key key = {};
+	struct pc_file *f;
+
+	if (!mapping)
+		return;
+	key.ino = BPF_CORE_READ(mapping, host, i_ino);
+	key.dev = BPF_CORE_READ(mapping, host, i_sb, s_dev);
+	f = bpf_map_lookup_elem(&files, &key);
+	if (!f) {
+		struct pc_file fresh = { .tgid = tgid };
+		long err;
+
+		bpf_get_current_comm(&fresh.comm, sizeof(fresh.comm));
+		err = bpf_map_update_elem(&files, &key, &fresh, BPF_NOEXIST);
+		if (err && err != -17) {
+			count_full(PC_FULL_FILES);
+			return;
+		}
+		f = bpf_map_lookup_elem(&files, &key);
+		if (!f)
+			return;
+	}
+	if (f->tgid != tgid)
+		f->shared = 1;
+	if (stat < PC_NR_STATS)
+		__sync_fetch_and_add(&f->s.v[stat], n);
+}
+
 static __always_inline bool traced(void)
 {
 	return !targ_tgid || (bpf_get_current_pid_tgid() >> 32) == targ_tgid;
 }
 
-static __always_inline void count(enum pc_stat stat, __u64 n)
+/* Counts n pages of `stat` in the totals, and for cachetop per process and
+ * per file of `mapping`. */
+static __always_inline void count(enum pc_stat stat, __u64 n, struct address_space *mapping)
 {
 	__u32 zero = 0;
-	struct pc_stats *s = bpf_map_lookup_elem(&totals, &zero);
+	struct pc_stats *s;
 
+	if (!n)
+		return;
+	s = bpf_map_lookup_elem(&totals, &zero);
 	if (s && stat < PC_NR_STATS)
 		s->v[stat] += n;
+	if (per_process)
+		count_proc(stat, n);
+	if (per_file)
+		count_file(stat, n, mapping);
 }
 
 static __always_inline struct task_state *task_state(void)
@@ -98,7 +195,7 @@ static __always_inline void on_read(struct address_space *mapping, __u64 first, 
 		last = end;
 	st = task_state();
 	if (!st) {
-		count(PC_READ_PAGES, last - first + 1);
+		count(PC_READ_PAGES, last - first + 1, mapping);
 		return;
 	}
 	st->last_added = 0;
@@ -106,12 +203,12 @@ static __always_inline void on_read(struct address_space *mapping, __u64 first, 
 	if (st->rd_mapping == (__u64)mapping && st->rd_syscall == sc && first >= st->rd_first &&
 	    first <= st->rd_last + 1) {
 		if (last > st->rd_last) {
-			count(PC_READ_PAGES, last - st->rd_last);
+			count(PC_READ_PAGES, last - st->rd_last, mapping);
 			st->rd_last = last;
 		}
 		return;
 	}
-	count(PC_READ_PAGES, last - first + 1);
+	count(PC_READ_PAGES, last - first + 1, mapping);
 	st->rd_mapping = (__u64)mapping;
 	st->rd_syscall = sc;
 	st->rd_first = first;
@@ -143,7 +240,7 @@ static __always_inline void on_fault(struct address_space *mapping, __u64 index)
 		st->flt_mapping = (__u64)mapping;
 		st->flt_index = index;
 	}
-	count(PC_FAULT_PAGES, 1);
+	count(PC_FAULT_PAGES, 1, mapping);
 }
 
 static __always_inline void on_map_pages(struct address_space *mapping, __u64 first, __u64 last)
@@ -179,16 +276,16 @@ static __always_inline void on_map_pages(struct address_space *mapping, __u64 fi
 		st->win_first = first;
 		st->win_last = last;
 	}
-	count(PC_FAULT_PAGES, n);
+	count(PC_FAULT_PAGES, n, mapping);
 }
 
-static __always_inline void on_add(void *folio, __u64 nr)
+static __always_inline void on_add(void *folio, __u64 nr, struct address_space *mapping)
 {
 	struct task_state *st;
 
 	if (!traced())
 		return;
-	count(PC_ADDED, nr);
+	count(PC_ADDED, nr, mapping);
 	st = task_state();
 	if (st)
 		st->last_added = (__u64)folio;
@@ -199,16 +296,16 @@ static __always_inline void on_add(void *folio, __u64 nr)
  * last, with no read or fault in between, a write created it
  * (write_begin adds it, write_end dirties it): a dirty page, not a miss.
  */
-static __always_inline void on_dirty(void *folio, __u64 nr)
+static __always_inline void on_dirty(void *folio, __u64 nr, struct address_space *mapping)
 {
 	struct task_state *st;
 
 	if (!traced())
 		return;
-	count(PC_DIRTIED, nr);
+	count(PC_DIRTIED, nr, mapping);
 	st = task_state();
 	if (st && st->last_added == (__u64)folio) {
-		count(PC_ADDED_BY_WRITE, nr);
+		count(PC_ADDED_BY_WRITE, nr, mapping);
 		st->last_added = 0;
 	}
 }
@@ -259,16 +356,16 @@ TRACEPOINT_PROGS(map_pages, mm_filemap_map_pages, on_map_pages(mapping, first, l
  * v5.16. Before, a struct page, and page-cache THPs were shmem-only: one
  * page each. ---- */
 
-TRACEPOINT_PROGS(add, mm_filemap_add_to_page_cache, on_add(folio, folio__nr_pages(folio)),
+TRACEPOINT_PROGS(add, mm_filemap_add_to_page_cache, on_add(folio, folio__nr_pages(folio), BPF_CORE_READ(folio, mapping)),
 		 struct folio *folio)
-TRACEPOINT_PROGS(add_page, mm_filemap_add_to_page_cache, on_add(page, 1), struct page *page)
+TRACEPOINT_PROGS(add_page, mm_filemap_add_to_page_cache, on_add(page, 1, BPF_CORE_READ(page, mapping)), struct page *page)
 
 /* ---- dirtying: writeback_dirty_folio since v5.17; before, writeback_dirty_page,
  * fired in account_page_dirtied() ---- */
 
-TRACEPOINT_PROGS(dirty, writeback_dirty_folio, on_dirty(folio, folio__nr_pages(folio)),
+TRACEPOINT_PROGS(dirty, writeback_dirty_folio, on_dirty(folio, folio__nr_pages(folio), mapping),
 		 struct folio *folio, struct address_space *mapping)
-TRACEPOINT_PROGS(dirty_page, writeback_dirty_page, on_dirty(page, 1), struct page *page,
+TRACEPOINT_PROGS(dirty_page, writeback_dirty_page, on_dirty(page, 1, mapping), struct page *page,
 		 struct address_space *mapping)
 
 /*
@@ -305,7 +402,7 @@ static __always_inline void page_accessed(struct page *page)
 	if (!mapping || ((unsigned long)mapping & 1))
 		return;
 	if (traced())
-		count(PC_READ_PAGES, 1);
+		count(PC_READ_PAGES, 1, mapping);
 }
 
 FUNCTION_PROGS(mark_accessed, mark_page_accessed, page_accessed(page), struct page *page)

@@ -22,4 +22,35 @@ struct pc_stats {
 	__u64 v[PC_NR_STATS];
 };
 
+/* cachetop: per-process and per-file tables, drained by user space each
+ * interval (so a process that lived 10 ms still shows in its interval). */
+struct pc_proc {
+	struct pc_stats s;
+	__u32 uid;
+	__u32 pad;
+	char comm[TASK_COMM_LEN];	/* the process's (thread group leader's) name */
+};
+
+struct pc_file_key {
+	__u64 dev;			/* the kernel's dev_t of the inode's superblock */
+	__u64 ino;
+};
+
+struct pc_file {
+	struct pc_stats s;
+	__u32 tgid;			/* the first process that touched it in the interval */
+	__u32 shared;			/* 1 when other processes touched it too */
+	char comm[TASK_COMM_LEN];
+};
+
+/* Table entries that could not be created because the table was full. */
+enum pc_full {
+	PC_FULL_PROCS,
+	PC_FULL_FILES,
+	PC_NR_FULL,
+};
+
+#define PC_DEFAULT_MAX_PROCS 8192
+#define PC_DEFAULT_MAX_FILES 8192
+
 #endif

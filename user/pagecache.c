@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <bpf/bpf.h>
+#include "events.h"
 #include "log.h"
 #include "pagecache.skel.h"
 #include "pagecache.h"
@@ -94,6 +95,15 @@ void pagecache__derive(const struct pc_stats *d, struct pagecache_counts *out)
 				 : NAN;
 }
 
+double pagecache__write_hit(const struct pc_stats *d)
+{
+	unsigned long long dirtied = d->v[PC_DIRTIED], created = d->v[PC_ADDED_BY_WRITE];
+
+	if (!dirtied)
+		return NAN;
+	return created >= dirtied ? 0.0 : 100.0 * (double)(dirtied - created) / (double)dirtied;
+}
+
 int pagecache__open(struct pagecache *pc, const struct pagecache_opts *o)
 {
 	int err, e;
@@ -112,6 +122,12 @@ int pagecache__open(struct pagecache *pc, const struct pagecache_opts *o)
 		return err;
 	}
 	pc->skel->rodata->targ_tgid = o->tgid;
+	pc->skel->rodata->per_process = o->per_process;
+	pc->skel->rodata->per_file = o->per_file;
+	bpf_map__set_max_entries(pc->skel->maps.procs,
+				 o->per_process ? (o->max_procs ?: PC_DEFAULT_MAX_PROCS) : 1);
+	bpf_map__set_max_entries(pc->skel->maps.files,
+				 o->per_file ? (o->max_files ?: PC_DEFAULT_MAX_FILES) : 1);
 	return probe__resolve(&pc->probes, pc->skel->obj, o->all_probes);
 }
 
@@ -155,4 +171,89 @@ void pagecache__close(struct pagecache *pc)
 	probe__free(&pc->probes);
 	pagecache_bpf__destroy(pc->skel);
 	pc->skel = NULL;
+}
+
+static void pagecache__fill(struct pagecache_row *r)
+{
+	pagecache__derive(&r->raw, &r->k);
+	r->write_hit = pagecache__write_hit(&r->raw);
+}
+
+/*
+ * Keys first, then lookup-and-delete each: deleting while walking with
+ * get_next_key would restart the walk. Counts added between the lookup and
+ * the delete of one key (a few instructions) are lost; lookup_and_delete
+ * closes that window where the kernel has it for hashes (v5.14+).
+ */
+int pagecache__drain(struct pagecache *pc, bool files, struct pagecache_row **rows, size_t *n)
+{
+	struct bpf_map *map = files ? pc->skel->maps.files : pc->skel->maps.procs;
+	size_t ksz = bpf_map__key_size(map), cap = bpf_map__max_entries(map), nk = 0, i;
+	int fd = bpf_map__fd(map), err = 0;
+	char *keys, *prev = NULL;
+	struct pagecache_row *out;
+
+	*rows = NULL;
+	*n = 0;
+	keys = malloc(cap * ksz);
+	out = calloc(cap ? cap : 1, sizeof(*out));
+	if (!keys || !out) {
+		free(keys);
+		free(out);
+		return -ENOMEM;
+	}
+	while (nk < cap && !bpf_map_get_next_key(fd, prev, keys + nk * ksz)) {
+		prev = keys + nk * ksz;
+		nk++;
+	}
+	for (i = 0; i < nk; i++) {
+		struct pagecache_row *r = &out[*n];
+		void *key = keys + i * ksz;
+
+		if (files) {
+			struct pc_file v;
+
+			if (bpf_map_lookup_and_delete_elem(fd, key, &v)) {
+				if (bpf_map_lookup_elem(fd, key, &v))
+					continue;
+				bpf_map_delete_elem(fd, key);
+			}
+			r->dev = ((struct pc_file_key *)key)->dev;
+			r->ino = ((struct pc_file_key *)key)->ino;
+			r->pid = v.tgid;
+			r->shared = v.shared;
+			memcpy(r->comm, v.comm, sizeof(r->comm));
+			r->raw = v.s;
+		} else {
+			struct pc_proc v;
+
+			if (bpf_map_lookup_and_delete_elem(fd, key, &v)) {
+				if (bpf_map_lookup_elem(fd, key, &v))
+					continue;
+				bpf_map_delete_elem(fd, key);
+			}
+			r->pid = *(__u32 *)key;
+			r->uid = v.uid;
+			memcpy(r->comm, v.comm, sizeof(r->comm));
+			r->raw = v.s;
+		}
+		r->comm[sizeof(r->comm) - 1] = '\0';
+		pagecache__fill(r);
+		(*n)++;
+	}
+	free(keys);
+	*rows = out;
+	return err;
+}
+
+int pagecache__full(struct pagecache *pc, unsigned long long out[PC_NR_FULL])
+{
+	int i, err;
+
+	for (i = 0; i < PC_NR_FULL; i++) {
+		err = events__percpu_sum(bpf_map__fd(pc->skel->maps.full), i, &out[i]);
+		if (err)
+			return err;
+	}
+	return 0;
 }

@@ -24,6 +24,10 @@ struct pagecache_counts {
 };
 
 void pagecache__derive(const struct pc_stats *delta, struct pagecache_counts *out);
+
+/* WRITE_HIT%: of the pages writes dirtied, the percent that were already
+ * cached (not created by the write); NaN when nothing was dirtied. */
+double pagecache__write_hit(const struct pc_stats *delta);
 /* after - before, field by field. */
 void pagecache__delta(const struct pc_stats *after, const struct pc_stats *before,
 		      struct pc_stats *out);
@@ -47,6 +51,10 @@ struct pagecache {
 
 struct pagecache_opts {
 	pid_t tgid;		/* 0: every process */
+	bool per_process;	/* fill the per-process table (cachetop) */
+	bool per_file;		/* fill the per-file table (cachetop -f) */
+	unsigned int max_procs;	/* table sizes; 0: PC_DEFAULT_MAX_* */
+	unsigned int max_files;
 	bool all_probes;	/* evaluate every candidate (for --probes) */
 	const int *forced;	/* per event: candidate index or -1; NULL: none */
 	unsigned int skip_kinds;	/* hook kinds never to use (--skip-hooks) */
@@ -59,5 +67,22 @@ int pagecache__attach(struct pagecache *pc);
 /* Totals since attach, summed over CPUs. */
 int pagecache__read(struct pagecache *pc, struct pc_stats *out);
 void pagecache__close(struct pagecache *pc);
+
+/* One row of a drained table: a process, or a file (dev, ino). */
+struct pagecache_row {
+	__u32 pid, uid;
+	__u64 dev, ino;		/* files: the kernel's dev_t and the inode */
+	bool shared;		/* files: more processes than `pid` touched it */
+	char comm[TASK_COMM_LEN];
+	struct pc_stats raw;
+	struct pagecache_counts k;
+	double write_hit;	/* pagecache__write_hit() */
+};
+
+/* Reads and empties the per-process (files = false) or per-file table:
+ * what was counted since the previous call. *rows is malloc'ed. */
+int pagecache__drain(struct pagecache *pc, bool files, struct pagecache_row **rows, size_t *n);
+/* Entries that could not be created because a table was full, since attach. */
+int pagecache__full(struct pagecache *pc, unsigned long long out[PC_NR_FULL]);
 
 #endif
