@@ -1,0 +1,536 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
+# memscope benchmark (run as root, after `make`; `make bench` does both).
+#   bench/bench.sh            all tools (today: cachestat)
+#   BENCH_TOOLS=cachestat bench/bench.sh
+# Prints a table and writes the same figures to build/bench/results.json:
+#   {"time", "kernel", "host", "tools": {"cachestat": {...}, <later tools>...}}
+# Entries of tools not run this time are kept from the previous results.json.
+# Knobs: BENCH_REPS (workload repetitions; default: calibrated to ~2.5 s),
+#        BENCH_ROUNDS (interleaved rounds, default 3), SCRATCH (default /var/tmp).
+# See bench/README.md for what each figure means.
+set -u
+export LC_ALL=C
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source-path=SCRIPTDIR/.. source=tests/lib/common.sh
+. "$ROOT/tests/lib/common.sh"
+
+CS=$BUILD/cachestat
+OUTDIR=$BUILD/bench
+RESULTS=$OUTDIR/results.json
+TOOLS=${BENCH_TOOLS:-cachestat}
+ROUNDS=${BENCH_ROUNDS:-3}
+TARGET_S=2.5		# untraced duration the workload is calibrated to
+BIG_PAGES=16384		# 64 MiB warm file for the overhead runs
+CHUNK=4096		# bytes per read(): one tracepoint hit per page
+ACC_PAGES=2560		# accuracy file
+
+die() { echo "bench: $*" >&2; exit 1; }
+note() { echo "bench: $*" >&2; }
+
+# ---------------------------------------------------------------- cleanup
+
+TMP=
+MOUNTED_TRACEFS=
+
+# Every process this script started, children first found, then signalled:
+# found before any is killed, so none is reparented away from us.
+descendants() {
+	local p c
+	for p in "$@"; do
+		for c in $(pgrep -P "$p" 2>/dev/null); do
+			descendants "$c"
+			echo "$c"
+		done
+	done
+}
+
+cleanup() {
+	local pids p
+	trap - EXIT INT TERM HUP
+	pids=$(descendants $$)
+	if [ -n "$pids" ]; then
+		# the leaves (tools, workloads) first: a /usr/bin/time wrapper then
+		# exits by itself after reaping its child, leaving no orphan
+		for p in $pids; do
+			[ -z "$(pgrep -P "$p")" ] || continue
+			kill -TERM "$p" 2>/dev/null
+			kill -CONT "$p" 2>/dev/null	# a stopped pcload dies once resumed
+		done
+		sleep 0.3
+		for p in $pids; do
+			[ -d "/proc/$p" ] && kill -KILL "$p" 2>/dev/null
+		done
+		wait 2>/dev/null
+	fi
+	tracefs_off
+	[ -n "$TMP" ] && rm -rf "$TMP"
+}
+trap cleanup EXIT
+trap 'echo "bench: interrupted" >&2; exit 130' INT TERM HUP
+
+# bpftrace 0.17 needs tracefs for tracepoint:* probes; mounted only around
+# each bpftrace run, and only if nobody else mounted it.
+tracefs_on() {
+	[ -d /sys/kernel/tracing/events ] || [ -d /sys/kernel/debug/tracing/events ] && return 0
+	mount -t tracefs nodev /sys/kernel/tracing || die "cannot mount tracefs"
+	MOUNTED_TRACEFS=1
+}
+tracefs_off() {
+	[ -n "$MOUNTED_TRACEFS" ] || return 0
+	umount /sys/kernel/tracing 2>/dev/null || umount -l /sys/kernel/tracing 2>/dev/null
+	MOUNTED_TRACEFS=
+}
+
+# ---------------------------------------------------------------- helpers
+
+now_us() { echo "${EPOCHREALTIME/./}"; }
+
+# state PID: the one-letter process state, empty when gone
+pstate() { local s; s=$(cat "/proc/$1/stat" 2>/dev/null) || return 1; s=${s##*) }; echo "${s%% *}"; }
+
+# cpu_ticks PID: utime + stime (all threads), in clock ticks
+cpu_ticks() {
+	local s fld
+	s=$(cat "/proc/$1/stat" 2>/dev/null) || { echo 0; return; }
+	# shellcheck disable=SC2206
+	fld=(${s##*) })
+	echo $((fld[11] + fld[12]))
+}
+
+# child_of PID: its first child (waits up to 5 s for the fork)
+child_of() {
+	local t=100 c
+	while [ $t -gt 0 ]; do
+		c=$(pgrep -P "$1" | head -1)
+		[ -n "$c" ] && { echo "$c"; return 0; }
+		sleep 0.05
+		t=$((t - 1))
+	done
+	return 1
+}
+
+# wait_exit PID SECS: waits (bounded) for our child PID to exit, reaps it
+wait_exit() {
+	local pid=$1 t=$(($2 * 20)) st
+	while [ $t -gt 0 ]; do
+		st=$(pstate "$pid") || break
+		[ "$st" = Z ] && break
+		sleep 0.05
+		t=$((t - 1))
+	done
+	if [ $t -le 0 ]; then
+		kill -KILL "$pid" 2>/dev/null
+	fi
+	wait "$pid" 2>/dev/null
+}
+
+# wait_match FILE ERE SECS PID: until a line of FILE matches, or PID is gone
+wait_match() {
+	local f=$1 re=$2 t=$(($3 * 50)) pid=$4 st
+	while [ $t -gt 0 ]; do
+		grep -Eq "$re" "$f" 2>/dev/null && return 0
+		st=$(pstate "$pid") || return 1
+		[ "$st" = Z ] && return 1
+		sleep 0.02
+		t=$((t - 1))
+	done
+	return 1
+}
+
+median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { if (!NR) print "null"; else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+minof() { printf '%s\n' "$@" | sort -g | head -1; }
+maxof() { printf '%s\n' "$@" | sort -g | tail -1; }
+# calc EXPR: awk arithmetic, printed with %.Nf when a second argument is given
+calc() { awk "BEGIN { v = $1; printf(\"${2:-%.6g}\", v) }"; }
+jarr() { printf '%s\n' "$@" | jq -s -c .; }
+
+# ---------------------------------------------------------------- tracers
+
+BT_SCRIPT=
+write_bt_script() {
+	# Same events as cachestat, counted with the plain formula: a read or
+	# fault-around reports [index, last_index] = last_index - index + 1 pages,
+	# a fault one page; inserts and dirties are counted per event.
+	BT_SCRIPT=$TMP/cachestat.bt
+	cat >"$BT_SCRIPT" <<'EOF'
+BEGIN { printf("ready\n"); }
+tracepoint:filemap:mm_filemap_get_pages { @acc = sum(args->last_index - args->index + 1); }
+tracepoint:filemap:mm_filemap_map_pages { @acc = sum(args->last_index - args->index + 1); }
+tracepoint:filemap:mm_filemap_fault { @acc = sum(1); }
+tracepoint:filemap:mm_filemap_add_to_page_cache { @add = count(); }
+tracepoint:writeback:writeback_dirty_folio { @dirty = count(); }
+interval:s:1 { print(@acc); print(@add); print(@dirty); clear(@acc); clear(@add); clear(@dirty); }
+END { clear(@acc); clear(@add); clear(@dirty); }
+EOF
+}
+
+# start_tool OUT READY_ERE CMD...: runs CMD under /usr/bin/time, waits until
+# its stdout matches READY_ERE (= attached). Sets TOOL_TP (time's pid),
+# TOOL_PID (the tool's), TOOL_OUT.
+start_tool() {
+	local out=$1 re=$2
+	shift 2
+	TOOL_OUT=$out
+	/usr/bin/time -f '%U %S %M' -o "$out.time" "$@" >"$out" 2>"$out.err" &
+	TOOL_TP=$!
+	TOOL_PID=$(child_of "$TOOL_TP") || { note "$1 did not start"; return 1; }
+	if ! wait_match "$out" "$re" 30 "$TOOL_PID"; then
+		note "$1 did not attach: $(head -c 600 "$out.err")"
+		kill -INT "$TOOL_PID" 2>/dev/null
+		wait_exit "$TOOL_TP" 5
+		return 1
+	fi
+}
+
+# stop_tool [signal]: stops the tool (unless it exits by itself), sets
+# TOOL_CPU_TOTAL_MS and TOOL_RSS_KB from /usr/bin/time.
+stop_tool() {
+	local u s m
+	[ -n "${1:-}" ] && kill "-$1" "$TOOL_PID" 2>/dev/null
+	wait_exit "$TOOL_TP" 10
+	read -r u s m < <(tail -1 "$TOOL_OUT.time")
+	TOOL_CPU_TOTAL_MS=$(calc "($u + $s) * 1000" %.0f)
+	TOOL_RSS_KB=$m
+}
+
+# ---------------------------------------------------------------- overhead
+
+# children_cpu: sets CHILD_CPU_US to the user+sys of every child this shell
+# has reaped so far, in microseconds (the second line of the `times` builtin,
+# millisecond precision). Not to be called in $(): a subshell has no children.
+children_cpu() {
+	local line u s
+	times >"$TMP/times"
+	line=$(sed -n 2p "$TMP/times")		# "0m1.234s 0m0.567s"
+	u=${line%% *} s=${line##* }
+	CHILD_CPU_US=$(awk -v u="$u" -v s="$s" 'function sec(x, a) { split(x, a, /[ms]/); return a[1] * 60 + a[2] }
+		BEGIN { printf("%.0f\n", (sec(u) + sec(s)) * 1e6) }')
+}
+
+# run_timed MODE: one timed workload run (untraced | system | pid | bpftrace).
+# Sets R_WALL_S and R_CPU_S (the workload's user+sys: BPF programs run in its
+# context, so their cost lands there; other load on the machine mostly does
+# not), and for traced runs R_TOOL_CPU_MS (tool user+sys from the workload's
+# start to the tool's exit), R_TOOL_CPU_TOTAL_MS (its whole life, start-up
+# included), R_TOOL_RSS_KB (peak RSS) and R_SEEN (accessed pages it counted).
+run_timed() {
+	local mode=$1 wl_pid t0 t1 c0 c1 cpu0
+	R_TOOL_CPU_MS=null R_TOOL_CPU_TOTAL_MS=null R_TOOL_RSS_KB=null R_SEEN=null
+	"$PCLOAD" read "$BIGFILE" >/dev/null	# keep it warm
+	case $mode in
+	system) start_tool "$TMP/tool" '^ *HITS' "$CS" 1 || return 1 ;;
+	bpftrace)
+		tracefs_on
+		start_tool "$TMP/tool" '^ready' bpftrace "$BT_SCRIPT" || return 1
+		;;
+	esac
+	"$PCLOAD" -s -n "$REPS" read "$BIGFILE" "$CHUNK" >"$TMP/wl.out" &
+	wl_pid=$!
+	wait_stopped "$wl_pid" || { note "workload did not start"; return 1; }
+	if [ "$mode" = pid ]; then
+		start_tool "$TMP/tool" '^ *HITS' "$CS" -p "$wl_pid" 1 || return 1
+	fi
+	[ "$mode" != untraced ] && cpu0=$(cpu_ticks "$TOOL_PID")
+	children_cpu
+	c0=$CHILD_CPU_US
+	t0=$(now_us)
+	kill -CONT "$wl_pid"
+	wait "$wl_pid"
+	t1=$(now_us)
+	children_cpu
+	c1=$CHILD_CPU_US
+	R_WALL_S=$(calc "($t1 - $t0) / 1e6" %.4f)
+	R_CPU_S=$(calc "($c1 - $c0) / 1e6" %.3f)
+	grep -q "^pages=$((REPS * BIG_PAGES))\$" "$TMP/wl.out" || { note "workload failed"; return 1; }
+	case $mode in
+	untraced) return 0 ;;
+	system) sleep 1.1; stop_tool INT ;;	# one more report covers the tail
+	pid) stop_tool ;;			# exits by itself after the pid
+	bpftrace) sleep 1.1; stop_tool INT; tracefs_off ;;
+	esac
+	R_TOOL_CPU_MS=$((TOOL_CPU_TOTAL_MS - cpu0 * 1000 / CLK_TCK))
+	[ "$R_TOOL_CPU_MS" -lt 0 ] && R_TOOL_CPU_MS=0	# 10 ms granularity
+	R_TOOL_CPU_TOTAL_MS=$TOOL_CPU_TOTAL_MS
+	R_TOOL_RSS_KB=$TOOL_RSS_KB
+	if [ "$mode" = bpftrace ]; then
+		R_SEEN=$(awk '$1 == "@acc:" { s += $2 } END { print s + 0 }' "$TOOL_OUT")
+	else
+		R_SEEN=$(awk '$1 ~ /^[0-9]+$/ { s += $1 } END { print s + 0 }' "$TOOL_OUT")
+	fi
+}
+
+# REPS so that an untraced run takes about TARGET_S of CPU
+calibrate() {
+	local c0 c1 n=20
+	if [ -n "${BENCH_REPS:-}" ]; then
+		REPS=$BENCH_REPS
+		return
+	fi
+	"$PCLOAD" -n 5 read "$BIGFILE" "$CHUNK" >/dev/null	# warm-up
+	children_cpu
+	c0=$CHILD_CPU_US
+	"$PCLOAD" -n $n read "$BIGFILE" "$CHUNK" >/dev/null
+	children_cpu
+	c1=$CHILD_CPU_US
+	REPS=$(calc "$TARGET_S * 1e6 * $n / ($c1 - $c0 + 1000)" %.0f)
+	[ "$REPS" -lt 10 ] && REPS=10
+	[ "$REPS" -gt 5000 ] && REPS=5000
+}
+
+# Rounds of (untraced, traced) pairs, the traced mode rotating so that no
+# mode always runs at the same point of a round. Each traced run is compared
+# with the untraced run just before it.
+bench_overhead() {
+	local modes=(system pid bpftrace) r i m w c order
+	declare -gA OV_WALL=() OV_CPU=() OV_WRATIO=() OV_CRATIO=() OV_TCPU=() OV_TCPUT=() \
+		OV_RSS=() OV_SEEN=()
+	BIGFILE=$TMP/big.dat
+	"$PCLOAD" create "$BIGFILE" "$BIG_PAGES" || die "cannot create $BIGFILE"
+	"$PCLOAD" read "$BIGFILE" >/dev/null
+	calibrate
+	READS=$((REPS * (BIG_PAGES + 1)))	# + the read() that returns 0 at EOF
+	note "overhead: $ROUNDS rounds of pcload -n $REPS read 64MiB $CHUNK ($READS read() calls per run)"
+	for ((r = 0; r < ROUNDS; r++)); do
+		order=()
+		for ((i = 0; i < ${#modes[@]}; i++)); do
+			order+=("${modes[(i + r) % ${#modes[@]}]}")
+		done
+		for m in "${order[@]}"; do
+			run_timed untraced || die "untraced run failed"
+			w=$R_WALL_S c=$R_CPU_S
+			OV_WALL[untraced]+=" $w"
+			OV_CPU[untraced]+=" $c"
+			run_timed "$m" || die "run with $m failed"
+			OV_WALL[$m]+=" $R_WALL_S"
+			OV_CPU[$m]+=" $R_CPU_S"
+			OV_WRATIO[$m]+=" $(calc "$R_WALL_S / $w" %.4f)"
+			OV_CRATIO[$m]+=" $(calc "$R_CPU_S / $c" %.4f)"
+			OV_TCPU[$m]+=" $R_TOOL_CPU_MS"
+			OV_TCPUT[$m]+=" $R_TOOL_CPU_TOTAL_MS"
+			OV_RSS[$m]+=" $R_TOOL_RSS_KB"
+			OV_SEEN[$m]+=" $R_SEEN"
+			note "  round $((r + 1)): untraced ${c}s cpu ${w}s wall, $m ${R_CPU_S}s cpu ${R_WALL_S}s wall"
+		done
+	done
+	"$PCLOAD" resident "$BIGFILE" >"$TMP/resident"
+	[ "$(cat "$TMP/resident")" -eq "$BIG_PAGES" ] ||
+		note "warning: only $(cat "$TMP/resident") of $BIG_PAGES pages still cached"
+	rm -f "$BIGFILE"
+}
+
+# ---------------------------------------------------------------- start-up
+
+bench_startup() {
+	local i t0 t1 line pid
+	ST_CS=() ST_BT=()
+	for i in 1 2 3 4 5; do
+		t0=$(now_us)
+		exec 3< <(exec "$CS" -v 1 1 2>/dev/null)
+		pid=$!
+		read -r -t 30 -u 3 line
+		t1=$(now_us)
+		kill -INT "$pid" 2>/dev/null
+		cat <&3 >/dev/null
+		exec 3<&-
+		wait "$pid" 2>/dev/null
+		case $line in *HITS*) ;; *) die "cachestat -v 1 1 printed no header" ;; esac
+		ST_CS+=("$(calc "($t1 - $t0) / 1000" %.1f)")
+	done
+	tracefs_on
+	for i in 1 2 3; do
+		t0=$(now_us)
+		exec 3< <(exec bpftrace "$BT_SCRIPT" 2>/dev/null)
+		pid=$!
+		line=
+		while read -r -t 60 -u 3 line && [ "$line" != ready ]; do :; done
+		t1=$(now_us)
+		kill -INT "$pid" 2>/dev/null
+		cat <&3 >/dev/null
+		exec 3<&-
+		wait "$pid" 2>/dev/null
+		[ "$line" = ready ] || die "bpftrace did not start"
+		ST_BT+=("$(calc "($t1 - $t0) / 1000" %.1f)")
+	done
+	tracefs_off
+}
+
+# ---------------------------------------------------------------- accuracy
+
+# acc_case NAME FIELD TRUTH WORKLOAD...: sets ACC_TOOL and ACC_ERR
+acc_case() {
+	local name=$1 field=$2 truth=$3
+	shift 3
+	trace_workload "$TMP/acc-$name" "$CS" -- "$@" ||
+		die "accuracy $name: tool did not attach (rc $TOOL_RC): $(head -c 300 "$TMP/acc-$name.err")"
+	[ "$TOOL_RC" = 0 ] || die "accuracy $name: cachestat exited with $TOOL_RC"
+	[ "$WL_OUT" = "pages=$truth" ] || die "accuracy $name: workload printed '$WL_OUT'"
+	ACC_TOOL=$(jsum "$TMP/acc-$name" "$field")
+	ACC_ERR=$(calc "($ACC_TOOL - $truth) * 100 / $truth" %.2f)
+	ACC_JSON+=("$(jq -n -c --arg name "$name" --arg field "$field" --argjson tool "$ACC_TOOL" \
+		--argjson truth "$truth" --argjson err "$ACC_ERR" \
+		'{($name): {field: $field, tool: $tool, truth: $truth, error_pct: $err}}')")
+	ACC_ROWS+=("$(printf '  %-12s %-8s %10s %10s %9s%%' "$name" "$field" "$ACC_TOOL" "$truth" "$ACC_ERR")")
+}
+
+bench_accuracy() {
+	local f=$TMP/acc.dat w=$TMP/acc-write.dat
+	ACC_JSON=() ACC_ROWS=()
+	"$PCLOAD" create "$f" "$ACC_PAGES" || die "cannot create $f"
+	[ "$("$PCLOAD" resident "$f")" -eq 0 ] || note "warning: $f not fully evicted"
+	acc_case cold_read misses "$ACC_PAGES" read "$f"
+	# this machine's page cache is trimmed from outside: hold the file (tests/lib pin)
+	pin "$f" || note "warning: could not pin $f"
+	acc_case warm_read hits "$ACC_PAGES" read "$f"
+	unpin
+	acc_case write dirties "$ACC_PAGES" write "$w" "$ACC_PAGES"
+	rm -f "$f" "$w"
+}
+
+# ---------------------------------------------------------------- cachestat
+
+# ratio_str LIST: "median (min-max)"
+ratio_str() {
+	# shellcheck disable=SC2068
+	printf '%s (%s-%s)' "$(calc "$(median $@)" %.3f)" "$(calc "$(minof $@)" %.2f)" "$(calc "$(maxof $@)" %.2f)"
+}
+
+# bench_cachestat FRAGMENT: prints its table, writes its JSON entry to FRAGMENT
+bench_cachestat() {
+	local frag=$1 m label cmed wmed extra tcpu tcput rss seen exp ov_json=() ucpu uwall
+	[ -x "$CS" ] || die "$CS missing: run make"
+	write_bt_script
+	bench_overhead
+	bench_startup
+	bench_accuracy
+
+	# shellcheck disable=SC2086
+	{
+		ucpu=$(median ${OV_CPU[untraced]})
+		uwall=$(median ${OV_WALL[untraced]})
+	}
+	exp=$((REPS * BIG_PAGES))
+	echo
+	echo "cachestat"
+	printf '  overhead: pcload -n %s read FILE %s on a warm 64 MiB file = %s read() calls per run;\n' \
+		"$REPS" "$CHUNK" "$READS"
+	printf '  %s rounds of (untraced, traced) pairs; RATIO = traced / the untraced run just before it,\n' "$ROUNDS"
+	printf '  median (min-max); CPU = the workload'"'"'s user+sys (where BPF programs run), WALL = elapsed\n'
+	printf '  %-20s %7s %20s %8s %7s %20s %12s %7s %7s\n' MODE CPU_S CPU_RATIO +NS/READ WALL_S \
+		WALL_RATIO TOOL_CPU_MS PEAK_MB SEEN
+	printf '  %-20s %7.3f %20s %8s %7.3f %20s %12s %7s %7s\n' untraced "$ucpu" 1 - "$uwall" 1 - - -
+	for m in system pid bpftrace; do
+		case $m in
+		system) label="cachestat 1" ;;
+		pid) label="cachestat -p PID 1" ;;
+		bpftrace) label="bpftrace, same tps" ;;
+		esac
+		# shellcheck disable=SC2086
+		{
+			cmed=$(median ${OV_CRATIO[$m]})
+			wmed=$(median ${OV_WRATIO[$m]})
+			tcpu=$(median ${OV_TCPU[$m]})
+			tcput=$(median ${OV_TCPUT[$m]})
+			rss=$(median ${OV_RSS[$m]})
+			seen=$(median ${OV_SEEN[$m]})
+		}
+		# extra CPU per read() call, from the median CPU ratio
+		extra=$(calc "($cmed - 1) * $ucpu * 1e9 / $READS" %.0f)
+		# shellcheck disable=SC2086
+		printf '  %-20s %7.3f %20s %8s %7.3f %20s %12s %7.1f %6.1f%%\n' "$label" \
+			"$(median ${OV_CPU[$m]})" "$(ratio_str ${OV_CRATIO[$m]})" "$extra" \
+			"$(median ${OV_WALL[$m]})" "$(ratio_str ${OV_WRATIO[$m]})" "$tcpu/$tcput" \
+			"$(calc "$rss / 1024")" "$(calc "$seen * 100 / $exp")"
+		# shellcheck disable=SC2086
+		ov_json+=("$(jq -n -c --arg m "$m" --arg cmd "$label" \
+			--argjson cpu "$(jarr ${OV_CPU[$m]})" --argjson wall "$(jarr ${OV_WALL[$m]})" \
+			--argjson cr "$(jarr ${OV_CRATIO[$m]})" --argjson crm "$cmed" \
+			--argjson wr "$(jarr ${OV_WRATIO[$m]})" --argjson wrm "$wmed" \
+			--argjson extra "$extra" \
+			--argjson tcpu "$(jarr ${OV_TCPU[$m]})" --argjson tcpum "$tcpu" \
+			--argjson tcput "$(jarr ${OV_TCPUT[$m]})" --argjson tcputm "$tcput" \
+			--argjson rss "$(jarr ${OV_RSS[$m]})" --argjson rssm "$rss" \
+			--argjson seen "$(jarr ${OV_SEEN[$m]})" --argjson exp "$exp" \
+			'{($m): {command: $cmd, cpu_s: $cpu, wall_s: $wall,
+			  cpu_ratios: $cr, cpu_ratio_median: $crm,
+			  wall_ratios: $wr, wall_ratio_median: $wrm,
+			  extra_ns_per_read: $extra,
+			  tool_cpu_ms_during_run: $tcpu, tool_cpu_ms_during_run_median: $tcpum,
+			  tool_cpu_ms_total: $tcput, tool_cpu_ms_total_median: $tcputm,
+			  tool_peak_rss_kb: $rss, tool_peak_rss_kb_median: $rssm,
+			  pages_seen: $seen, pages_expected: $exp}}')")
+	done
+	echo "  +NS/READ: extra workload CPU per read() call. TOOL_CPU_MS: the tracer's own user+sys,"
+	echo "  from the workload's start to its exit / over its whole life (start-up included), 10 ms"
+	echo "  granularity. PEAK_MB: its peak RSS (VmHWM). SEEN: accessed pages it counted / $exp."
+	echo
+	# shellcheck disable=SC2068
+	printf '  start-up to attached: cachestat -v 1 1 until its header, median of 5: %s ms (%s-%s)\n' \
+		"$(median ${ST_CS[@]})" "$(minof ${ST_CS[@]})" "$(maxof ${ST_CS[@]})"
+	# shellcheck disable=SC2068
+	printf '                        bpftrace until its BEGIN output, median of 3:   %s ms (%s-%s)\n' \
+		"$(median ${ST_BT[@]})" "$(minof ${ST_BT[@]})" "$(maxof ${ST_BT[@]})"
+	echo
+	echo "  accuracy vs ground truth ($ACC_PAGES-page file, cachestat --json -p PID 1):"
+	printf '  %-12s %-8s %10s %10s %10s\n' CASE FIELD TOOL TRUTH ERROR
+	printf '%s\n' "${ACC_ROWS[@]}"
+
+	# shellcheck disable=SC2068,SC2086
+	jq -n --argjson reps "$REPS" --argjson pages "$BIG_PAGES" --argjson chunk "$CHUNK" \
+		--argjson reads "$READS" --argjson rounds "$ROUNDS" \
+		--argjson ucpu "$(jarr ${OV_CPU[untraced]})" --argjson ucpum "$ucpu" \
+		--argjson uwall "$(jarr ${OV_WALL[untraced]})" --argjson uwallm "$uwall" \
+		--argjson modes "$(printf '%s\n' "${ov_json[@]}" | jq -s 'add')" \
+		--argjson stcs "$(jarr ${ST_CS[@]})" --argjson stcsm "$(median ${ST_CS[@]})" \
+		--argjson stbt "$(jarr ${ST_BT[@]})" --argjson stbtm "$(median ${ST_BT[@]})" \
+		--argjson acc "$(printf '%s\n' "${ACC_JSON[@]}" | jq -s 'add')" --argjson accn "$ACC_PAGES" \
+		'{overhead: {workload: {command: "pcload -n \($reps) read FILE \($chunk)", reps: $reps,
+			file_pages: $pages, chunk_bytes: $chunk, reads_per_run: $reads},
+		    rounds: $rounds,
+		    untraced: {cpu_s: $ucpu, cpu_s_median: $ucpum, wall_s: $uwall, wall_s_median: $uwallm},
+		    traced: $modes},
+		  startup_ms: {cachestat: {command: "cachestat -v 1 1, until its header",
+				samples: $stcs, median: $stcsm},
+			bpftrace: {command: "bpftrace, until its BEGIN output", samples: $stbt,
+				median: $stbtm}},
+		  accuracy: ({n_pages: $accn} + $acc)}' >"$frag"
+}
+
+# ---------------------------------------------------------------- main
+
+[ "$(id -u)" = 0 ] || die "run as root"
+for c in jq bpftrace pgrep /usr/bin/time; do
+	command -v "$c" >/dev/null || die "$c missing (scripts/deps.sh bench)"
+done
+[ -x "$PCLOAD" ] || die "$PCLOAD missing: run make"
+[ "$(stat -f -c %T "$SCRATCH")" != tmpfs ] || die "SCRATCH=$SCRATCH is tmpfs; use a disk filesystem"
+CLK_TCK=$(getconf CLK_TCK)
+TMP=$(mktemp -d "$SCRATCH/memscope-bench.XXXXXX") || die "cannot create a directory in $SCRATCH"
+mkdir -p "$OUTDIR" || die "cannot create $OUTDIR"
+
+KERNEL=$(uname -r)
+STAMP=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+NCPU=$(nproc)
+echo "memscope bench  $STAMP  kernel $KERNEL  $NCPU CPUs  scratch $SCRATCH ($(stat -f -c %T "$SCRATCH"))"
+
+frags=()
+for t in $TOOLS; do
+	declare -F "bench_$t" >/dev/null || die "no benchmark for tool '$t'"
+	"bench_$t" "$TMP/$t.json" || die "$t failed"
+	frags+=("$t")
+done
+
+prev='{}'
+[ -s "$RESULTS" ] && jq -e 'type == "object"' "$RESULTS" >/dev/null 2>&1 && prev=$(cat "$RESULTS")
+new=$(jq -n --arg time "$STAMP" --arg kernel "$KERNEL" --argjson ncpu "$NCPU" \
+	--argjson prev "$prev" '$prev + {time: $time, kernel: $kernel, host: {cpus: $ncpu}} |
+	.tools = (.tools // {})')
+for t in "${frags[@]}"; do
+	new=$(jq --arg t "$t" --slurpfile f "$TMP/$t.json" '.tools[$t] = $f[0]' <<<"$new")
+done
+if ! printf '%s\n' "$new" >"$RESULTS.tmp" || ! mv "$RESULTS.tmp" "$RESULTS"; then
+	die "cannot write $RESULTS"
+fi
+echo
+echo "results: $RESULTS"
