@@ -12,8 +12,11 @@ ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 VMLINUX := vmlinux/$(ARCH)/vmlinux.h
 
 # One entry per tool: the BPF object(s) it embeds as skeletons.
-TOOLS := cachestat
+TOOLS := cachestat cachetop
 cachestat_BPF := pagecache
+cachetop_BPF := pagecache
+NCURSES_LIBS := $(shell $(PKG_CONFIG) --libs ncursesw 2>/dev/null || echo -lncursesw -ltinfo)
+cachetop_LIBS := $(NCURSES_LIBS)
 
 BPF_OBJS := $(sort $(foreach t,$(TOOLS),$($(t)_BPF)))
 USER_SRCS := $(wildcard user/*.c)
@@ -64,7 +67,7 @@ $(BUILD)/libmemscope.a: $(USER_OBJS)
 
 $(patsubst %,$(BUILD)/%,$(TOOLS)): $(BUILD)/%: $(BUILD)/tools/%.o $(BUILD)/libmemscope.a
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
+	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) $($*_LIBS) -o $@
 
 $(BUILD)/tests/loadtest: $(BUILD)/tests/bpf/loadtest.o $(BUILD)/libmemscope.a
 	$(call msg,LINK,$@)
@@ -72,7 +75,7 @@ $(BUILD)/tests/loadtest: $(BUILD)/tests/bpf/loadtest.o $(BUILD)/libmemscope.a
 
 $(UNIT_BINS): $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/libmemscope.a
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
+	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) $(NCURSES_LIBS) -o $@
 
 # Workloads and test helpers: plain programs, no library.
 $(HELPER_BINS): $(BUILD)/%: %.c

@@ -115,6 +115,7 @@ static __always_inline void count_file(enum pc_stat stat, __u64 n, struct addres
 		struct pc_file fresh = { .tgid = tgid };
 		long err;
 
+		fresh.generation = BPF_CORE_READ(mapping, host, i_generation);
 		bpf_get_current_comm(&fresh.comm, sizeof(fresh.comm));
 		err = bpf_map_update_elem(&files, &key, &fresh, BPF_NOEXIST);
 		if (err && err != -17) {

@@ -40,6 +40,8 @@ struct pc_file {
 	struct pc_stats s;
 	__u32 tgid;			/* the first process that touched it in the interval */
 	__u32 shared;			/* 1 when other processes touched it too */
+	__u32 generation;		/* inode->i_generation: with ino, a file handle */
+	__u32 pad;
 	char comm[TASK_COMM_LEN];
 };
 

@@ -5,8 +5,8 @@
 # Quiet and fast when everything is present; needs root only to install.
 set -eu
 
-build="clang llvm make gcc pkg-config libbpf-dev libelf-dev zlib1g-dev bpftool"
-test="jq bpftool util-linux procps"
+build="clang llvm make gcc pkg-config libbpf-dev libelf-dev zlib1g-dev bpftool libncurses-dev"
+test="jq bpftool util-linux procps tmux"
 bench="bpftrace time"
 
 groups=${*:-build test}

@@ -222,6 +222,7 @@ int pagecache__drain(struct pagecache *pc, bool files, struct pagecache_row **ro
 			r->ino = ((struct pc_file_key *)key)->ino;
 			r->pid = v.tgid;
 			r->shared = v.shared;
+			r->generation = v.generation;
 			memcpy(r->comm, v.comm, sizeof(r->comm));
 			r->raw = v.s;
 		} else {

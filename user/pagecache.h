@@ -72,6 +72,7 @@ void pagecache__close(struct pagecache *pc);
 struct pagecache_row {
 	__u32 pid, uid;
 	__u64 dev, ino;		/* files: the kernel's dev_t and the inode */
+	__u32 generation;	/* files: the inode's generation */
 	bool shared;		/* files: more processes than `pid` touched it */
 	char comm[TASK_COMM_LEN];
 	struct pc_stats raw;

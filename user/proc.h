@@ -26,4 +26,23 @@ int proc__comm(pid_t pid, char *buf, size_t size);
  * "CAP_BPF and CAP_PERFMON (or CAP_SYS_ADMIN)"-style text in why. */
 int proc__check_bpf_caps(char *why, size_t size);
 
+/*
+ * File paths for (device, inode) pairs the kernel reports, cached, since a
+ * file's path rarely changes while we watch. First the maps (mapped files)
+ * and open fds of a process that touched the file; when it has exited, the
+ * file handle (inode + generation, what ext4 and xfs export to NFS) opened
+ * with open_by_handle_at() on the file system's mount (needs
+ * CAP_DAC_READ_SEARCH). dev is the kernel's dev_t (major << 20 | minor), as
+ * BPF reads it from a superblock.
+ */
+struct path_cache;
+
+struct path_cache *path_cache__new(void);
+void path_cache__free(struct path_cache *pc);
+/* The path, or NULL when pid no longer has the file mapped or open (the
+ * caller shows "major:minor:inode"). A failed lookup is retried on a later
+ * call with another pid. */
+const char *path_cache__get(struct path_cache *pc, unsigned long long dev, unsigned long long ino,
+			    unsigned int generation, pid_t pid);
+
 #endif

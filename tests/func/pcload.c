@@ -11,6 +11,7 @@
  *   pcload [-s] sendfile FILE    sendfile() the whole file to /dev/null
  *   pcload [-s] mmap FILE [random]  touch one byte of every page of a mapping
  *   pcload [-s] write FILE NPAGES  write NPAGES new pages with write()
+ *   pcload [-s] rewrite FILE NPAGES  write over the first NPAGES pages in place
  * -s: stop (SIGSTOP) before the work, so a tracer can attach to the pid first.
  * -n: repeat the work REPS times (benchmark).
  * Prints "pages=N" on stdout: the number of pages the work asked for.
@@ -230,6 +231,8 @@ int main(int argc, char **argv)
 		else if (!strcmp(cmd, "write"))
 			pages += write_pages(file, atol(argv[optind + 2]),
 					     O_WRONLY | O_CREAT | O_TRUNC);
+		else if (!strcmp(cmd, "rewrite"))
+			pages += write_pages(file, atol(argv[optind + 2]), O_WRONLY);
 		else {
 			fprintf(stderr, "pcload: unknown command %s\n", cmd);
 			return 2;

@@ -13,6 +13,7 @@
 #include "pagecache.h"
 #include "probe.h"
 #include "proc.h"
+#include "top.h"
 
 static void test_parse_ulong(void)
 {
@@ -191,6 +192,53 @@ static void test_probe_describe(void)
 	CHECK_STR(buf, "kprobe:filemap_get_pages(kiocb,size_t)", "probe: describe with signature");
 }
 
+static void test_top(void)
+{
+	static const struct top_col cols[] = {
+		{ "PID", 5, true }, { "CMD", -6, false }, { "HITS", 6, true }, { "READ_HIT%", 9, true },
+	};
+	struct top_table t;
+	struct top_cell *c;
+	char buf[512];
+	int i;
+	const struct {
+		int pid;
+		const char *cmd;
+		double hits, ratio;
+	} rows[] = { { 10, "b", 5, 50 }, { 20, "a", 7, NAN }, { 30, "c", 5, 100 } };
+
+	top__table_init(&t, cols, 4);
+	for (i = 0; i < 3; i++) {
+		c = top__row(&t);
+		top__cell_num(&c[0], rows[i].pid, NULL);
+		top__cell_str(&c[1], rows[i].cmd);
+		top__cell_num(&c[2], rows[i].hits, NULL);
+		top__cell_num(&c[3], rows[i].ratio, "%.1f%%");
+	}
+	CHECK(top__find_col(cols, 4, "hits") == 2, "top: -s is case-insensitive");
+	CHECK(top__find_col(cols, 4, "read_hit") == 3, "top: -s without the %");
+	CHECK(top__find_col(cols, 4, "nope") == -1, "top: unknown field");
+	top__sort(&t, 2, false);
+	CAPTURE(buf, f, top__print(f, &t, 0));
+	CHECK_STR(buf,
+		  "  PID CMD      HITS READ_HIT%\n"
+		  "   20 a           7         -\n"
+		  "   10 b           5     50.0%\n"
+		  "   30 c           5    100.0%\n",
+		  "top: numeric sort descending, stable on ties, NaN as '-'");
+	top__sort(&t, 3, true);
+	CAPTURE(buf, f, top__print(f, &t, 2));
+	CHECK_STR(buf,
+		  "  PID CMD      HITS READ_HIT%\n"
+		  "   20 a           7         -\n"
+		  "   10 b           5     50.0%\n",
+		  "top: reversed, NaN lowest, row limit");
+	top__sort(&t, 1, false);
+	CHECK(!strcmp(t.cells[0 * 4 + 1].text, "a") && !strcmp(t.cells[2 * 4 + 1].text, "c"),
+	      "top: text sorts ascending");
+	top__table_free(&t);
+}
+
 int main(void)
 {
 	test_parse_ulong();
@@ -199,5 +247,6 @@ int main(void)
 	test_pagecache_formula();
 	test_meminfo();
 	test_probe_describe();
+	test_top();
 	return check_failures ? 1 : 0;
 }

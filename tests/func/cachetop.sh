@@ -1,0 +1,194 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
+# cachetop against known workloads running at the same time: one process
+# re-reads a warm file, another reads an evicted one, a third writes new
+# pages, a fourth rewrites cached pages in place. cachetop's own JSON (per
+# process and per file) must attribute each count to the right pid and file,
+# within cachestat's tolerances. Then the full-screen view, driven in tmux.
+set -u
+. "$(dirname "$0")/../lib/common.sh"
+CT=$BUILD/cachetop
+N=2560
+TOL=2
+
+expect_exit() { # NAME CODE PATTERN CMD...
+	local name=$1 code=$2 pat=$3 err rc
+	shift 3
+	err=$("$@" 2>&1 >/dev/null)
+	rc=$?
+	if [ "$rc" = "$code" ] && grep -qE "$pat" <<<"$err"; then
+		ok "cachetop $name: exit $rc, \"$(head -n 1 <<<"$err")\""
+	else
+		notok "cachetop $name: exit $rc (want $code), stderr \"$err\" (want /$pat/)"
+	fi
+}
+expect_exit "unknown sort field" 2 "cachetop: unknown sort field 'bogus'" "$CT" -b -s bogus 1 1
+expect_exit "zero rows" 2 "cachetop: invalid rows '0'" "$CT" -b -n 0 1 1
+expect_exit "zero interval" 2 "cachetop: invalid interval '0'" "$CT" -b 0
+
+if [ "$(id -u)" != 0 ]; then
+	skip "cachetop functional tests: need root"
+	exit 0
+fi
+expect_exit "pid that does not exist" 1 "cachetop: pid 2147483647 does not exist" \
+	"$CT" -b -p 2147483647 1 1
+
+dir=$(mktemp -d "$SCRATCH/memscope-cachetop.XXXXXX")
+pids=()
+trap 'unpin; kill -9 "${pids[@]}" 2>/dev/null; tmux kill-session -t memscope-ct 2>/dev/null; rm -rf "$dir"' EXIT
+W=$dir/warm.dat C=$dir/cold.dat NEW=$dir/new.dat RW=$dir/rewrite.dat
+
+"$PCLOAD" create "$W" "$N"
+"$PCLOAD" create "$C" "$N"
+"$PCLOAD" create "$RW" "$N"
+# warm: cached and held; rewrite: cached, clean, then written over in place
+"$PCLOAD" read "$W" >/dev/null
+"$PCLOAD" read "$RW" >/dev/null
+pin "$W" || echo "warning: could not pin $W"
+[ "$("$PCLOAD" resident "$C")" = 0 ] || echo "warning: $C not evicted"
+
+# start the four workloads stopped, both views of cachetop, then release
+start() { "$PCLOAD" -s "$@" >/dev/null & pids+=($!); wait_stopped $!; }
+start read "$W"; wp=${pids[-1]}
+start read "$C"; cp=${pids[-1]}
+start write "$NEW" "$N"; np=${pids[-1]}
+start rewrite "$RW" "$N"; rp=${pids[-1]}
+"$CT" --json 1 4 >"$dir/procs.json" 2>"$dir/procs.err" &
+ct=$!
+"$CT" -f --json 1 4 >"$dir/files.json" 2>"$dir/files.err" &
+cf=$!
+"$CT" -b 1 4 >"$dir/batch.txt" 2>"$dir/batch.err" &
+cb=$!
+if ! wait_lines "$dir/procs.json" 15 || ! wait_lines "$dir/files.json" 15 ||
+	! wait_lines "$dir/batch.txt" 15; then
+	notok "cachetop: no report within 15 s: $(cat "$dir"/*.err)"
+	exit 0
+fi
+kill -CONT "${pids[@]}"
+wait "${pids[@]}"
+pids=()
+wait $ct $cf $cb
+unpin
+
+# sum a field over a pid's rows in every interval
+psum() { jq -s "[.[].rows[] | select(.pid == $1) | .$2] | add // 0" "$dir/procs.json"; }
+fsum() { jq -s "[.[].rows[] | select(.file == \"$1\") | .$2] | add // 0" "$dir/files.json"; }
+
+H=$(psum "$wp" hits) M=$(psum "$wp" misses)
+if within "$H" "$N" $TOL && below "$M" "$N" 1; then
+	ok "per process: the warm reader (pid $wp) has $H hits, $M misses"
+else
+	notok "per process: the warm reader (pid $wp) has $H hits (want $N ±$TOL%), $M misses"
+fi
+H=$(psum "$cp" hits) M=$(psum "$cp" misses)
+if within "$M" "$N" $TOL && below "$H" "$((H + M))" $TOL; then
+	ok "per process: the cold reader (pid $cp) has $M misses, $H hits"
+else
+	notok "per process: the cold reader (pid $cp) has $M misses (want $N ±$TOL%), $H hits"
+fi
+D=$(psum "$np" dirties) M=$(psum "$np" misses)
+WH=$(jq -s "[.[].rows[] | select(.pid == $np and .dirties > 0) | .write_hit_pct] | max // -1" "$dir/procs.json")
+if within "$D" "$N" $TOL && below "$M" "$N" 2 && [ "$WH" = 0 ]; then
+	ok "per process: the writer of new pages (pid $np): $D dirties, WRITE_HIT% 0"
+else
+	notok "per process: the writer (pid $np): $D dirties (want $N), $M misses, WRITE_HIT% $WH (want 0)"
+fi
+D=$(psum "$rp" dirties)
+WH=$(jq -s "[.[].rows[] | select(.pid == $rp and .dirties > 0) | .write_hit_pct] | min // -1" "$dir/procs.json")
+if within "$D" "$N" $TOL && [ "$WH" = 100 ]; then
+	ok "per process: the rewriter of cached pages (pid $rp): $D dirties, WRITE_HIT% 100"
+else
+	notok "per process: the rewriter (pid $rp): $D dirties (want $N), WRITE_HIT% $WH (want 100)"
+fi
+RH=$(jq -s "[.[].rows[] | select(.pid == $wp and .hits > 0) | .read_hit_pct] | min // -1" "$dir/procs.json")
+if awk -v r="$RH" 'BEGIN { exit !(r >= 99) }'; then
+	ok "READ_HIT%: the warm reader's is $RH"
+else
+	notok "READ_HIT%: the warm reader's is $RH, want >= 99"
+fi
+
+for f in "$W:hits" "$C:misses"; do
+	file=${f%:*} field=${f#*:}
+	v=$(fsum "$file" "$field")
+	if within "$v" "$N" $TOL; then
+		ok "per file: $(basename "$file") is named by path with $v $field"
+	else
+		notok "per file: $(basename "$file"): $v $field (want $N ±$TOL%): $(jq -c '.rows[]' "$dir/files.json" | head -5)"
+	fi
+done
+
+# every workload exited within its interval and still shows (short-lived)
+n=$(jq -s "[.[].rows[] | select(.pid == $wp or .pid == $cp or .pid == $np or .pid == $rp) | .pid] | unique | length" "$dir/procs.json")
+if [ "$n" = 4 ]; then
+	ok "short-lived processes: all 4 workloads, gone before the report, are listed"
+else
+	notok "short-lived processes: $n of 4 workloads listed"
+fi
+
+# batch text: the bcc header line and columns
+if grep -qE '^[0-9]{2}:[0-9]{2}:[0-9]{2} Buffers MB: [0-9]+ / Cached MB: [0-9]+ / Sort: HITS / Order: descending$' "$dir/batch.txt" &&
+	grep -qE '^ +PID UID +CMD +HITS +MISSES +DIRTIES +READ_HIT% WRITE_HIT%$' "$dir/batch.txt" &&
+	grep -qE "^ *$cp .* 0 +$N " "$dir/batch.txt"; then
+	ok "batch: bcc's header line and columns, the cold reader's row"
+else
+	notok "batch: unexpected text: $(head -n 4 "$dir/batch.txt")"
+fi
+
+# the full-screen view, in tmux: sort keys, reverse, files view, quit
+if ! command -v tmux >/dev/null; then
+	notok "interactive: tmux missing"
+	exit 0
+fi
+screen() { tmux capture-pane -p -t memscope-ct 2>/dev/null; }
+wait_screen() { # PATTERN: up to 10 s
+	local t=100
+	while [ $t -gt 0 ]; do
+		screen | grep -qE "$1" && return 0
+		sleep 0.1
+		t=$((t - 1))
+	done
+	return 1
+}
+tmux kill-session -t memscope-ct 2>/dev/null
+tmux new-session -d -s memscope-ct -x 160 -y 40 "TERM=xterm $CT 1; sleep 30"
+step() { # NAME KEYS PATTERN
+	[ -n "$2" ] && tmux send-keys -t memscope-ct "$2"
+	if wait_screen "$3"; then
+		ok "interactive: $1"
+	else
+		notok "interactive: $1: screen shows: $(screen | head -n 3 | tr '\n' '|')"
+	fi
+}
+step "starts sorted by HITS, descending" "" "Sort: HITS / Order: descending"
+step "> sorts by the next column" ">" "Sort: MISSES / Order: descending"
+step "< goes back" "<" "Sort: HITS / Order: descending"
+step "r reverses the order" "r" "Sort: HITS / Order: ascending"
+step "f shows files" "f" "^FILE +PID +HITS +MISSES +DIRTIES +HIT%"
+step "f back to processes" "f" "^ +PID UID +CMD +HITS"
+# narrower than the title line: a redraw cuts it at the new width
+tmux resize-window -t memscope-ct -x 50 -y 20 2>/dev/null
+t=50
+while [ $t -gt 0 ]; do
+	w=$(screen | awk '{ if (length($0) > m) m = length($0) } END { print m + 0 }')
+	[ "$w" -le 50 ] && screen | grep -q "Buffers MB" && screen | grep -qE "^ +PID UID" && break
+	sleep 0.1
+	t=$((t - 1))
+done
+if [ $t -gt 0 ]; then
+	ok "interactive: redrawn at the new size after a resize (widest line $w of 50)"
+else
+	notok "interactive: after resizing to 50 columns: $(screen | head -n 3 | tr '\n' '|')"
+fi
+ctpid=$(pgrep -f "^$CT 1\$" | head -n 1)
+tmux send-keys -t memscope-ct q
+t=50
+while [ $t -gt 0 ] && [ -n "$ctpid" ] && [ -d "/proc/$ctpid" ]; do
+	sleep 0.1
+	t=$((t - 1))
+done
+if [ -n "$ctpid" ] && [ ! -d "/proc/$ctpid" ]; then
+	ok "interactive: q quits (pid $ctpid gone)"
+else
+	notok "interactive: q did not end cachetop (pid '${ctpid}')"
+fi
+tmux kill-session -t memscope-ct 2>/dev/null

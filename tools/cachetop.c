@@ -1,0 +1,482 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/* cachetop: page-cache hits, misses and dirties per process or per file. */
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include "cli.h"
+#include "log.h"
+#include "loop.h"
+#include "output.h"
+#include "pagecache.h"
+#include "proc.h"
+#include "top.h"
+
+static struct env {
+	struct cli_common c;
+	pid_t pid;
+	const char *sort;
+	bool reverse;
+	bool batch;
+	bool files;
+	unsigned long rows;
+} env = { .c = { .interval = 1 } };
+
+const char argp_program_doc[] =
+	"Show page-cache hits, misses and dirtied pages per process, or per file.\n"
+	"\n"
+	"USAGE: cachetop [-p PID] [-s FIELD] [-r] [-n ROWS] [-b] [-f] [--json] [-T] [-v]\n"
+	"                [interval [count]]\n"
+	"\n"
+	"Counts as cachestat(8) does. READ_HIT% is HITS / (HITS + MISSES) of the "
+	"process's reads and faults; WRITE_HIT% is the share of the pages it dirtied that "
+	"were already cached, not created by the write. '-' when there was nothing to "
+	"count. On a terminal, a full-screen view: q quits, < and > change the sort "
+	"column, r reverses the order, f switches between processes and files, p pauses. "
+	"See cachetop(8).\n"
+	"\n"
+	"EXAMPLES:\n"
+	"    cachetop              # full screen, every second\n"
+	"    cachetop 5            # every 5 seconds\n"
+	"    cachetop -s misses    # sort by MISSES\n"
+	"    cachetop -f           # per file\n"
+	"    cachetop -b 1 10      # plain tables, ten times\n"
+	"    cachetop --json 1 3   # JSON lines\n"
+	"    cachetop -p 185 -b    # only process 185";
+
+enum { OPT_SORT = 's', OPT_ROWS = 'n' };
+
+static const struct argp_option opts[] = {
+	{ "pid", 'p', "PID", 0, "Count only this process", 0 },
+	{ "sort", 's', "FIELD", 0, "Sort by this column (default HITS)", 0 },
+	{ "reverse", 'r', NULL, 0, "Reverse the sort order", 0 },
+	{ "rows", 'n', "ROWS", 0, "Show at most ROWS rows (default: all in batch, the screen)", 0 },
+	{ "batch", 'b', NULL, 0, "Plain tables, not a full-screen view", 0 },
+	{ "files", 'f', NULL, 0, "One row per file instead of per process", 0 },
+	{},
+};
+
+static error_t parse_arg(int key, char *arg, struct argp_state *state)
+{
+	const char *why;
+
+	switch (key) {
+	case ARGP_KEY_INIT:
+		state->child_inputs[0] = &env.c;
+		break;
+	case 'p':
+		env.pid = cli__pid(state, arg);
+		break;
+	case 's':
+		env.sort = arg;
+		break;
+	case 'r':
+		env.reverse = true;
+		break;
+	case 'n':
+		if (cli__parse_ulong(arg, 1, INT_MAX, &env.rows, &why))
+			argp_error(state, "invalid rows '%s': %s", arg, why);
+		break;
+	case 'b':
+		env.batch = true;
+		break;
+	case 'f':
+		env.files = true;
+		break;
+	case ARGP_KEY_ARG:
+		cli__positional(&env.c, state, arg);
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+static const struct top_col proc_cols[] = {
+	{ "PID", 7, true },	 { "UID", -8, false },	   { "CMD", -16, false },
+	{ "HITS", 8, true },	 { "MISSES", 8, true },	   { "DIRTIES", 8, true },
+	{ "READ_HIT%", 10, true }, { "WRITE_HIT%", 10, true },
+};
+static const struct top_col file_cols[] = {
+	{ "FILE", -48, false }, { "PID", 8, false },     { "HITS", 8, true },
+	{ "MISSES", 8, true },  { "DIRTIES", 8, true },  { "HIT%", 7, true },
+};
+#define N_PROC_COLS ((int)(sizeof(proc_cols) / sizeof(proc_cols[0])))
+#define N_FILE_COLS ((int)(sizeof(file_cols) / sizeof(file_cols[0])))
+#define COL_HITS_PROC 3
+#define COL_HITS_FILE 2
+
+struct state {
+	struct pagecache pc;
+	struct path_cache *paths;
+	struct top_table procs, files;
+	struct pagecache_row *proc_rows, *file_rows;
+	size_t n_proc_rows, n_file_rows;
+	int sort[2];		/* per view: column */
+	bool reverse[2];
+	bool files_view;
+	struct json json;
+};
+
+static void user_name(__u32 uid, char *buf, size_t size)
+{
+	struct passwd *pw = getpwuid(uid);
+
+	if (pw)
+		snprintf(buf, size, "%s", pw->pw_name);
+	else
+		snprintf(buf, size, "%u", uid);
+}
+
+static const char *file_name(struct state *s, const struct pagecache_row *r, char *buf,
+			     size_t size)
+{
+	const char *p = path_cache__get(s->paths, r->dev, r->ino, r->generation, r->pid);
+
+	if (p)
+		return p;
+	snprintf(buf, size, "%llu:%llu:%llu", r->dev >> 20, r->dev & 0xfffff, r->ino);
+	return buf;
+}
+
+/* Long paths keep their tail: the file name matters more than /home/... */
+static void fit(char *dst, size_t size, const char *src, int width)
+{
+	size_t n = strlen(src);
+
+	if (width <= 3 || n <= (size_t)width)
+		snprintf(dst, size, "%s", src);
+	else
+		snprintf(dst, size, "...%s", src + n - (width - 3));
+}
+
+static void build_tables(struct state *s)
+{
+	char buf[64], name[4096];
+	size_t i;
+
+	top__table_reset(&s->procs);
+	for (i = 0; i < s->n_proc_rows; i++) {
+		const struct pagecache_row *r = &s->proc_rows[i];
+		struct top_cell *c = top__row(&s->procs);
+
+		if (!c)
+			break;
+		top__cell_num(&c[0], r->pid, NULL);
+		user_name(r->uid, buf, sizeof(buf));
+		top__cell_str(&c[1], buf);
+		top__cell_str(&c[2], r->comm);
+		top__cell_num(&c[3], r->k.hits, NULL);
+		top__cell_num(&c[4], r->k.misses, NULL);
+		top__cell_num(&c[5], r->k.dirties, NULL);
+		top__cell_num(&c[6], r->k.hit_ratio, "%.1f%%");
+		top__cell_num(&c[7], r->write_hit, "%.1f%%");
+	}
+	top__table_reset(&s->files);
+	for (i = 0; i < s->n_file_rows; i++) {
+		const struct pagecache_row *r = &s->file_rows[i];
+		struct top_cell *c = top__row(&s->files);
+
+		if (!c)
+			break;
+		fit(c[0].text, sizeof(c[0].text), file_name(s, r, name, sizeof(name)), 48);
+		snprintf(buf, sizeof(buf), "%u%s", r->pid, r->shared ? "+" : "");
+		top__cell_str(&c[1], buf);
+		top__cell_num(&c[2], r->k.hits, NULL);
+		top__cell_num(&c[3], r->k.misses, NULL);
+		top__cell_num(&c[4], r->k.dirties, NULL);
+		top__cell_num(&c[5], r->k.hit_ratio, "%.1f%%");
+	}
+	top__sort(&s->procs, s->sort[0], s->reverse[0]);
+	top__sort(&s->files, s->sort[1], s->reverse[1]);
+}
+
+static int drain(struct state *s)
+{
+	int err = 0;
+
+	free(s->proc_rows);
+	free(s->file_rows);
+	s->proc_rows = s->file_rows = NULL;
+	s->n_proc_rows = s->n_file_rows = 0;
+	if (!env.batch || !env.files)
+		err = pagecache__drain(&s->pc, false, &s->proc_rows, &s->n_proc_rows);
+	if (!err && (!env.batch || env.files))
+		err = pagecache__drain(&s->pc, true, &s->file_rows, &s->n_file_rows);
+	if (err)
+		log__err("cannot read the counters: %s", strerror(-err));
+	return err;
+}
+
+static void title(struct state *s, const struct timespec *now, char *buf, size_t size)
+{
+	const struct top_table *t = s->files_view ? &s->files : &s->procs;
+	int v = s->files_view;
+	struct meminfo mi = {};
+	char hms[16];
+
+	proc__meminfo(NULL, &mi);
+	out__hms(now, hms, sizeof(hms));
+	snprintf(buf, size, "%s Buffers MB: %llu / Cached MB: %llu / Sort: %s / Order: %s", hms,
+		 mi.buffers_kb / 1024, mi.cached_kb / 1024, t->cols[s->sort[v]].name,
+		 s->reverse[v] ? "ascending" : "descending");
+}
+
+static void status(struct state *s, char *buf, size_t size)
+{
+	unsigned long long full[PC_NR_FULL] = {};
+
+	buf[0] = '\0';
+	if (!pagecache__full(&s->pc, full) && (full[PC_FULL_PROCS] || full[PC_FULL_FILES]))
+		snprintf(buf, size,
+			 "tables full: %llu process and %llu file entries not counted since start",
+			 full[PC_FULL_PROCS], full[PC_FULL_FILES]);
+}
+
+static void print_json(struct state *s, const struct timespec *now)
+{
+	unsigned long long full[PC_NR_FULL] = {};
+	struct json *j = &s->json;
+	char name[4096];
+	size_t i;
+
+	pagecache__full(&s->pc, full);
+	json__begin(j, NULL);
+	json__time(j, "time", now);
+	json__begin_array(j, "rows");
+	for (i = 0; i < (env.files ? s->n_file_rows : s->n_proc_rows); i++) {
+		const struct pagecache_row *r = env.files ? &s->file_rows[i] : &s->proc_rows[i];
+
+		json__begin(j, NULL);
+		if (env.files) {
+			json__str(j, "file", file_name(s, r, name, sizeof(name)));
+			snprintf(name, sizeof(name), "%llu:%llu", r->dev >> 20, r->dev & 0xfffff);
+			json__str(j, "dev", name);
+			json__u64(j, "ino", r->ino);
+			json__u64(j, "pid", r->pid);
+			json__bool(j, "shared", r->shared);
+		} else {
+			json__u64(j, "pid", r->pid);
+			json__u64(j, "uid", r->uid);
+			json__str(j, "comm", r->comm);
+		}
+		json__u64(j, "hits", r->k.hits);
+		json__u64(j, "misses", r->k.misses);
+		json__u64(j, "dirties", r->k.dirties);
+		json__num(j, env.files ? "hit_pct" : "read_hit_pct", r->k.hit_ratio, 2);
+		if (!env.files)
+			json__num(j, "write_hit_pct", r->write_hit, 2);
+		json__end(j);
+	}
+	json__end_array(j);
+	json__begin(j, "full");
+	json__u64(j, "procs", full[PC_FULL_PROCS]);
+	json__u64(j, "files", full[PC_FULL_FILES]);
+	json__end(j);
+	json__end(j);
+}
+
+static int batch_tick(void *ctx, const struct timespec *now)
+{
+	struct state *s = ctx;
+	char line[512];
+	int err = drain(s);
+
+	if (err)
+		return err;
+	build_tables(s);
+	if (env.c.json) {
+		print_json(s, now);
+		return 0;
+	}
+	title(s, now, line, sizeof(line));
+	printf("%s\n", line);
+	status(s, line, sizeof(line));
+	if (line[0])
+		printf("%s\n", line);
+	top__print(stdout, s->files_view ? &s->files : &s->procs, (int)env.rows);
+	printf("\n");
+	fflush(stdout);
+	return 0;
+}
+
+static long long now_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+static void redraw(struct state *s, const struct timespec *when, bool paused)
+{
+	char t[512], st[512];
+
+	title(s, when, t, sizeof(t));
+	status(s, st, sizeof(st));
+	if (paused)
+		snprintf(st + strlen(st), sizeof(st) - strlen(st), "%sPAUSED (p resumes)",
+			 st[0] ? " / " : "");
+	top__screen_draw(t, s->files_view ? &s->files : &s->procs, st);
+}
+
+static int interactive(struct state *s)
+{
+	long long next = now_ms() + env.c.interval * 1000;
+	unsigned long reports = 0;
+	bool paused = false;
+	struct timespec when;
+	int err = 0;
+
+	if (top__screen_open()) {
+		log__err("cannot start the full-screen view (use -b)");
+		return -ENOTTY;
+	}
+	clock_gettime(CLOCK_REALTIME, &when);
+	redraw(s, &when, paused);
+	while (!loop__stopping()) {
+		long long left = next - now_ms();
+		enum top_key k = top__screen_key(left > 100 ? 100 : left > 0 ? (int)left : 0);
+		int v = s->files_view;
+		int ncols = v ? N_FILE_COLS : N_PROC_COLS;
+
+		switch (k) {
+		case TOP_KEY_QUIT:
+			loop__stop();
+			break;
+		case TOP_KEY_PREV_SORT:
+			s->sort[v] = (s->sort[v] + ncols - 1) % ncols;
+			break;
+		case TOP_KEY_NEXT_SORT:
+			s->sort[v] = (s->sort[v] + 1) % ncols;
+			break;
+		case TOP_KEY_REVERSE:
+			s->reverse[v] = !s->reverse[v];
+			break;
+		case TOP_KEY_FILES:
+			s->files_view = !s->files_view;
+			break;
+		case TOP_KEY_PAUSE:
+			paused = !paused;
+			break;
+		default:
+			break;
+		}
+		if (k != TOP_KEY_NONE && k != TOP_KEY_QUIT) {
+			build_tables(s);
+			redraw(s, &when, paused);
+		}
+		if (now_ms() < next)
+			continue;
+		next += env.c.interval * 1000;
+		if (!paused) {
+			err = drain(s);
+			if (err)
+				break;
+			clock_gettime(CLOCK_REALTIME, &when);
+			build_tables(s);
+			redraw(s, &when, paused);
+		}
+		if (env.c.count && ++reports >= env.c.count)
+			break;
+		if (env.pid && !proc__pid_alive(env.pid))
+			break;
+	}
+	top__screen_close();
+	return err;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct argp_child children[] = { { &cli__argp, 0, NULL, 0 }, {} };
+	static const struct argp argp = { opts, parse_arg, "[interval [count]]", argp_program_doc,
+					  children, NULL, NULL };
+	struct state s = {};
+	struct pagecache_opts po = {};
+	bool pid_exited = false;
+	char why[128];
+	int err, col;
+
+	err = cli__parse(&argp, argc, argv, &env.c, &env);
+	if (err)
+		return EXIT_USAGE;
+	if (env.c.json || !isatty(STDOUT_FILENO))
+		env.batch = true;
+	top__table_init(&s.procs, proc_cols, N_PROC_COLS);
+	top__table_init(&s.files, file_cols, N_FILE_COLS);
+	s.files_view = env.files;
+	s.sort[0] = COL_HITS_PROC;
+	s.sort[1] = COL_HITS_FILE;
+	s.reverse[0] = s.reverse[1] = env.reverse;
+	if (env.sort) {
+		col = env.files ? top__find_col(file_cols, N_FILE_COLS, env.sort)
+				: top__find_col(proc_cols, N_PROC_COLS, env.sort);
+		if (col < 0) {
+			log__err("unknown sort field '%s' (one of the column names)", env.sort);
+			return EXIT_USAGE;
+		}
+		s.sort[env.files] = col;
+	}
+	if (proc__check_bpf_caps(why, sizeof(why))) {
+		log__err("needs %s: run as root", why);
+		return EXIT_RUNTIME;
+	}
+	if (env.pid && !proc__pid_alive(env.pid)) {
+		log__err("pid %d does not exist", env.pid);
+		return EXIT_RUNTIME;
+	}
+
+	po.tgid = env.pid;
+	po.all_probes = env.c.probes;
+	po.skip_kinds = env.c.skip_kinds;
+	po.per_process = !env.batch || !env.files;
+	po.per_file = !env.batch || env.files;
+	err = pagecache__open(&s.pc, &po);
+	if (env.c.probes) {
+		if (s.pc.probes.chosen)
+			probe__print(&s.pc.probes, stdout);
+		pagecache__close(&s.pc);
+		return err ? EXIT_RUNTIME : EXIT_OK;
+	}
+	if (err)
+		goto cleanup;
+	s.paths = path_cache__new();
+	if (!s.paths) {
+		err = -ENOMEM;
+		goto cleanup;
+	}
+	loop__install_signals();
+	err = pagecache__attach(&s.pc);
+	if (err)
+		goto cleanup;
+
+	if (!env.batch) {
+		err = interactive(&s);
+	} else {
+		struct loop_opts lo = {
+			.interval_s = env.c.interval,
+			.count = env.c.count,
+			.watch_pid = env.pid,
+			.watch_pid_exited = &pid_exited,
+		};
+
+		json__init(&s.json, stdout);
+		err = loop__run(&lo, batch_tick, &s);
+		if (!err && pid_exited)
+			log__err("pid %d exited", env.pid);
+	}
+
+cleanup:
+	pagecache__close(&s.pc);
+	path_cache__free(s.paths);
+	top__table_free(&s.procs);
+	top__table_free(&s.files);
+	free(s.proc_rows);
+	free(s.file_rows);
+	return err ? EXIT_RUNTIME : EXIT_OK;
+}
