@@ -17,6 +17,7 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 . "$ROOT/tests/lib/common.sh"
 
 CS=$BUILD/cachestat
+CT=$BUILD/cachetop
 OUTDIR=$BUILD/bench
 RESULTS=$OUTDIR/results.json
 TOOLS=${BENCH_TOOLS:-cachestat}
@@ -221,6 +222,7 @@ run_timed() {
 	"$PCLOAD" read "$BIGFILE" >/dev/null	# keep it warm
 	case $mode in
 	system) start_tool "$TMP/tool" '^ *HITS' "$CS" 1 || return 1 ;;
+	cachetop) start_tool "$TMP/tool" '^ +PID UID' "$CT" -b 1 || return 1 ;;
 	bpftrace)
 		tracefs_on
 		start_tool "$TMP/tool" '^ready' bpftrace "$BT_SCRIPT" || return 1
@@ -246,7 +248,7 @@ run_timed() {
 	grep -q "^pages=$((REPS * BIG_PAGES))\$" "$TMP/wl.out" || { note "workload failed"; return 1; }
 	case $mode in
 	untraced) return 0 ;;
-	system) sleep 1.1; stop_tool INT ;;	# one more report covers the tail
+	system | cachetop) sleep 1.1; stop_tool INT ;;	# one more report covers the tail
 	pid) stop_tool ;;			# exits by itself after the pid
 	bpftrace) sleep 1.1; stop_tool INT; tracefs_off ;;
 	esac
@@ -256,6 +258,8 @@ run_timed() {
 	R_TOOL_RSS_KB=$TOOL_RSS_KB
 	if [ "$mode" = bpftrace ]; then
 		R_SEEN=$(awk '$1 == "@acc:" { s += $2 } END { print s + 0 }' "$TOOL_OUT")
+	elif [ "$mode" = cachetop ]; then
+		R_SEEN=$(awk '$3 == "pcload" { s += $4 + $5 } END { print s + 0 }' "$TOOL_OUT")
 	else
 		R_SEEN=$(awk '$1 ~ /^[0-9]+$/ { s += $1 } END { print s + 0 }' "$TOOL_OUT")
 	fi
@@ -283,7 +287,7 @@ calibrate() {
 # mode always runs at the same point of a round. Each traced run is compared
 # with the untraced run just before it.
 bench_overhead() {
-	local modes=(system pid bpftrace) r i m w c order
+	local modes=(system pid cachetop bpftrace) r i m w c order
 	declare -gA OV_WALL=() OV_CPU=() OV_WRATIO=() OV_CRATIO=() OV_TCPU=() OV_TCPUT=() \
 		OV_RSS=() OV_SEEN=()
 	BIGFILE=$TMP/big.dat
@@ -420,10 +424,11 @@ bench_cachestat() {
 	printf '  %-20s %7s %20s %8s %7s %20s %12s %7s %7s\n' MODE CPU_S CPU_RATIO +NS/READ WALL_S \
 		WALL_RATIO TOOL_CPU_MS PEAK_MB SEEN
 	printf '  %-20s %7.3f %20s %8s %7.3f %20s %12s %7s %7s\n' untraced "$ucpu" 1 - "$uwall" 1 - - -
-	for m in system pid bpftrace; do
+	for m in system pid cachetop bpftrace; do
 		case $m in
 		system) label="cachestat 1" ;;
 		pid) label="cachestat -p PID 1" ;;
+		cachetop) label="cachetop -b 1" ;;
 		bpftrace) label="bpftrace, same tps" ;;
 		esac
 		# shellcheck disable=SC2086

@@ -77,7 +77,8 @@ static __always_inline void count_full(__u32 which)
 
 static __always_inline void count_proc(enum pc_stat stat, __u64 n)
 {
-	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	__u64 id = bpf_get_current_pid_tgid();
+	__u32 tgid = id >> 32;
 	struct pc_proc *p = bpf_map_lookup_elem(&procs, &tgid);
 
 	if (!p) {
@@ -96,6 +97,10 @@ static __always_inline void count_proc(enum pc_stat stat, __u64 n)
 		if (!p)
 			return;
 	}
+	/* exec reads the new binary under the old name: the leader's later
+	 * events keep the row's name current (cheap: no pointer chasing) */
+	if ((__u32)id == tgid)
+		bpf_get_current_comm(&p->comm, sizeof(p->comm));
 	if (stat < PC_NR_STATS)
 		__sync_fetch_and_add(&p->s.v[stat], n);
 }

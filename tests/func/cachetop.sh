@@ -88,17 +88,18 @@ else
 fi
 D=$(psum "$np" dirties) M=$(psum "$np" misses)
 WH=$(jq -s "[.[].rows[] | select(.pid == $np and .dirties > 0) | .write_hit_pct] | max // -1" "$dir/procs.json")
-if within "$D" "$N" $TOL && below "$M" "$N" 2 && [ "$WH" = 0 ]; then
-	ok "per process: the writer of new pages (pid $np): $D dirties, WRITE_HIT% 0"
+# metadata pages (bitmaps, inode tables) the writer dirties are write hits: allow TOL%
+if within "$D" "$N" $TOL && below "$M" "$N" 2 && awk -v w="$WH" -v t=$TOL 'BEGIN { exit !(w >= 0 && w < t) }'; then
+	ok "per process: the writer of new pages (pid $np): $D dirties, WRITE_HIT% $WH"
 else
-	notok "per process: the writer (pid $np): $D dirties (want $N), $M misses, WRITE_HIT% $WH (want 0)"
+	notok "per process: the writer (pid $np): $D dirties (want $N), $M misses, WRITE_HIT% $WH (want < $TOL)"
 fi
 D=$(psum "$rp" dirties)
 WH=$(jq -s "[.[].rows[] | select(.pid == $rp and .dirties > 0) | .write_hit_pct] | min // -1" "$dir/procs.json")
-if within "$D" "$N" $TOL && [ "$WH" = 100 ]; then
-	ok "per process: the rewriter of cached pages (pid $rp): $D dirties, WRITE_HIT% 100"
+if within "$D" "$N" $TOL && awk -v w="$WH" -v t=$TOL 'BEGIN { exit !(w > 100 - t) }'; then
+	ok "per process: the rewriter of cached pages (pid $rp): $D dirties, WRITE_HIT% $WH"
 else
-	notok "per process: the rewriter (pid $rp): $D dirties (want $N), WRITE_HIT% $WH (want 100)"
+	notok "per process: the rewriter (pid $rp): $D dirties (want $N), WRITE_HIT% $WH (want > $((100 - TOL)))"
 fi
 RH=$(jq -s "[.[].rows[] | select(.pid == $wp and .hits > 0) | .read_hit_pct] | min // -1" "$dir/procs.json")
 if awk -v r="$RH" 'BEGIN { exit !(r >= 99) }'; then
@@ -116,6 +117,14 @@ for f in "$W:hits" "$C:misses"; do
 		notok "per file: $(basename "$file"): $v $field (want $N ±$TOL%): $(jq -c '.rows[]' "$dir/files.json" | head -5)"
 	fi
 done
+
+# a row is named after the process as it is now, not as it was at exec
+names=$(jq -rs "[.[].rows[] | select(.pid == $cp) | .comm] | unique | join(\",\")" "$dir/procs.json")
+if [ "$names" = pcload ]; then
+	ok "CMD: the cold reader's rows are named pcload"
+else
+	notok "CMD: the cold reader's rows are named '$names', want pcload"
+fi
 
 # every workload exited within its interval and still shows (short-lived)
 n=$(jq -s "[.[].rows[] | select(.pid == $wp or .pid == $cp or .pid == $np or .pid == $rp) | .pid] | unique | length" "$dir/procs.json")
