@@ -77,9 +77,24 @@ mount -t bpf -o mode=0700 bpf $R/sys/fs/bpf || die "mount bpffs"
 mount -t tracefs tracefs $R/sys/kernel/tracing || say "warning: tracefs"
 mount -t debugfs debugfs $R/sys/kernel/debug || say "warning: debugfs"
 mount -t cgroup2 cgroup2 $R/sys/fs/cgroup || say "warning: cgroup2"
+# the host's /tmp stays reachable: a working directory under it (CI's
+# clone, say) is bound back over the scratch disk below
+mkdir -p /hosttmp
+mount -o bind $R/tmp /hosttmp || say "warning: cannot keep the host's /tmp"
 mount -t ext4 -o noatime /dev/vda $R/tmp || die "mount scratch ext4 on /tmp"
 chmod 1777 $R/tmp
 rmdir $R/tmp/lost+found 2>/dev/null
+if [ -r "$R$JOB/cwd" ]; then
+	cwd=$(cat "$R$JOB/cwd")
+	case $cwd in
+	/tmp/?*)
+		top=${cwd#/tmp/}
+		top=${top%%/*}
+		mkdir -p "$R/tmp/$top"
+		mount -o bind "/hosttmp/$top" "$R/tmp/$top" || die "cannot bind the host's /tmp/$top"
+		;;
+	esac
+fi
 
 [ -r "$R$JOB/cmd" ] || die "job script $JOB/cmd not readable"
 

@@ -40,9 +40,6 @@ while [ $# -gt 0 ]; do
 done
 [ $# -gt 0 ] || usage
 cwd=$(cd "$cwd" && pwd -P) || { echo "run.sh: no such dir: $cwd" >&2; exit 125; }
-case "$cwd/" in
-/tmp/*) echo "run.sh: warning: $cwd is hidden in the guest (its /tmp is the scratch disk)" >&2 ;;
-esac
 
 fail() { echo "run.sh: $*" >&2; exit 125; }
 
@@ -83,6 +80,7 @@ mkfs.ext4 -q -F -E lazy_itable_init=1,lazy_journal_init=1 "$job/scratch.img" >/d
 	printf ' %q' "$@"
 	printf '\n'
 } >"$job/cmd"
+printf '%s\n' "$cwd" >"$job/cwd"
 
 for d in "${rw[@]+"${rw[@]}"}"; do
 	case "$d/" in /tmp/* | /proc/* | /sys/* | /dev/* | /run/* | /) fail "--rw $d: not supported" ;; esac
