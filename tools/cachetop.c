@@ -399,7 +399,6 @@ int main(int argc, char **argv)
 	struct state s = {};
 	struct pagecache_opts po = {};
 	bool pid_exited = false;
-	char why[128];
 	int err, col;
 
 	err = cli__parse(&argp, argc, argv, &env.c, &env);
@@ -422,27 +421,13 @@ int main(int argc, char **argv)
 		}
 		s.sort[env.files] = col;
 	}
-	if (proc__check_bpf_caps(why, sizeof(why))) {
-		log__err("needs %s: run as root", why);
+	if (cli__preflight(env.pid))
 		return EXIT_RUNTIME;
-	}
-	if (env.pid && !proc__pid_alive(env.pid)) {
-		log__err("pid %d does not exist", env.pid);
-		return EXIT_RUNTIME;
-	}
-
-	po.tgid = env.pid;
-	po.all_probes = env.c.probes;
-	po.skip_kinds = env.c.skip_kinds;
 	po.per_process = !env.batch || !env.files;
 	po.per_file = !env.batch || env.files;
-	err = pagecache__open(&s.pc, &po);
-	if (env.c.probes) {
-		if (s.pc.probes.chosen)
-			probe__print(&s.pc.probes, stdout);
-		pagecache__close(&s.pc);
-		return err ? EXIT_RUNTIME : EXIT_OK;
-	}
+	err = pagecache__start(&s.pc, &po, &env.c, env.pid);
+	if (err == 1)
+		return EXIT_OK;
 	if (err)
 		goto cleanup;
 	s.paths = path_cache__new();
@@ -450,10 +435,6 @@ int main(int argc, char **argv)
 		err = -ENOMEM;
 		goto cleanup;
 	}
-	loop__install_signals();
-	err = pagecache__attach(&s.pc);
-	if (err)
-		goto cleanup;
 
 	if (!env.batch) {
 		err = interactive(&s);

@@ -6,6 +6,7 @@
 #include "cli.h"
 #include "log.h"
 #include "probe.h"
+#include "proc.h"
 
 enum { OPT_JSON = 0x1000, OPT_PROBES, OPT_SKIP_HOOKS };
 
@@ -106,6 +107,21 @@ pid_t cli__pid(struct argp_state *state, const char *arg)
 	if (cli__parse_ulong(arg, 1, INT_MAX, &v, &why))
 		argp_error(state, "invalid pid '%s': %s", arg, why);
 	return (pid_t)v;
+}
+
+int cli__preflight(pid_t pid)
+{
+	char why[128];
+
+	if (proc__check_bpf_caps(why, sizeof(why))) {
+		log__err("needs %s: run as root", why);
+		return EXIT_RUNTIME;
+	}
+	if (pid && !proc__pid_alive(pid)) {
+		log__err("pid %d does not exist", pid);
+		return EXIT_RUNTIME;
+	}
+	return 0;
 }
 
 int cli__parse(const struct argp *argp, int argc, char **argv, struct cli_common *c,

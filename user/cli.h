@@ -33,6 +33,11 @@ void cli__positional(struct cli_common *c, struct argp_state *state, const char 
 /* --pid argument: a positive pid; argp_error()s on bad input. */
 pid_t cli__pid(struct argp_state *state, const char *arg);
 
+/* Checks what every tracing tool needs before it loads anything: the BPF
+ * capabilities, and that --pid exists (pid 0: none given). Logs the cause;
+ * returns 0 or EXIT_RUNTIME. */
+int cli__preflight(pid_t pid);
+
 /* argp_parse with usage errors exiting 2 and the tool name set for messages. */
 int cli__parse(const struct argp *argp, int argc, char **argv, struct cli_common *c,
 	       void *input);

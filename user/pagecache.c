@@ -4,8 +4,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <bpf/bpf.h>
+#include "cli.h"
 #include "events.h"
 #include "log.h"
+#include "loop.h"
 #include "pagecache.skel.h"
 #include "pagecache.h"
 
@@ -141,6 +143,27 @@ int pagecache__attach(struct pagecache *pc)
 		return err;
 	}
 	return probe__attach(&pc->probes, pc->skel->obj);
+}
+
+int pagecache__start(struct pagecache *pc, struct pagecache_opts *o,
+		     const struct cli_common *c, pid_t pid)
+{
+	int err;
+
+	o->tgid = pid;
+	o->all_probes = c->probes;
+	o->skip_kinds = c->skip_kinds;
+	err = pagecache__open(pc, o);
+	if (c->probes) {
+		if (pc->probes.chosen)
+			probe__print(&pc->probes, stdout);
+		pagecache__close(pc);
+		return err ?: 1;
+	}
+	if (err)
+		return err;
+	loop__install_signals();
+	return pagecache__attach(pc);
 }
 
 int pagecache__read(struct pagecache *pc, struct pc_stats *out)

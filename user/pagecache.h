@@ -60,6 +60,15 @@ struct pagecache_opts {
 	unsigned int skip_kinds;	/* hook kinds never to use (--skip-hooks) */
 };
 
+struct cli_common;
+
+/* What every page-cache tool does at start: opens with the common options
+ * (-p, --probes, --skip-hooks) applied to `o`; with --probes prints the
+ * hooks and closes (returns 1); else installs the signal handlers, loads and
+ * attaches (returns 0). Errors are logged and returned (< 0). */
+int pagecache__start(struct pagecache *pc, struct pagecache_opts *o,
+		     const struct cli_common *c, pid_t pid);
+
 /* Opens the object and picks hooks; on -ENOENT the missing hook was logged. */
 int pagecache__open(struct pagecache *pc, const struct pagecache_opts *o);
 /* Loads and attaches; errors are logged with their cause. */
