@@ -174,6 +174,11 @@ step "< goes back" "<" "Sort: HITS / Order: descending"
 step "r reverses the order" "r" "Sort: HITS / Order: ascending"
 step "f shows files" "f" "^FILE +PID +HITS +MISSES +DIRTIES +HIT%"
 step "f back to processes" "f" "^ +PID UID +CMD +HITS"
+step "p pauses" "p" "PAUSED \(p resumes\)"
+tmux send-keys -t memscope-ct p
+t=50
+while [ $t -gt 0 ] && screen | grep -q PAUSED; do sleep 0.1; t=$((t - 1)); done
+if [ $t -gt 0 ]; then ok "interactive: p again resumes"; else notok "interactive: still paused after a second p"; fi
 # narrower than the title line: a redraw cuts it at the new width
 tmux resize-window -t memscope-ct -x 50 -y 20 2>/dev/null
 t=50
