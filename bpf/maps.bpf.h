@@ -35,4 +35,26 @@
 		e_;                                                                          \
 	})
 
+/*
+ * The value at `key`, inserted as `init` first when absent. NULL when the
+ * map is full (*full is set, for the caller's drop counter) or on a failed
+ * lookup. Another CPU inserting the key first is fine (EEXIST).
+ */
+static __always_inline void *map__lookup_or_init(void *map, const void *key, const void *init,
+						 bool *full)
+{
+	void *v = bpf_map_lookup_elem(map, key);
+	long err;
+
+	*full = false;
+	if (v)
+		return v;
+	err = bpf_map_update_elem(map, key, init, BPF_NOEXIST);
+	if (err && err != -17 /* EEXIST */) {
+		*full = true;
+		return NULL;
+	}
+	return bpf_map_lookup_elem(map, key);
+}
+
 #endif

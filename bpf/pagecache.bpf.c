@@ -9,6 +9,7 @@
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
 #include "core_fixes.bpf.h"
+#include "maps.bpf.h"
 #include "pagecache.h"
 
 const volatile __u32 targ_tgid;		/* 0: every process */
@@ -80,20 +81,17 @@ static __always_inline void count_proc(enum pc_stat stat, __u64 n)
 	__u64 id = bpf_get_current_pid_tgid();
 	__u32 tgid = id >> 32;
 	struct pc_proc *p = bpf_map_lookup_elem(&procs, &tgid);
+	bool full;
 
 	if (!p) {
 		struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 		struct pc_proc fresh = {};
-		long err;
 
 		fresh.uid = (__u32)bpf_get_current_uid_gid();
 		BPF_CORE_READ_STR_INTO(&fresh.comm, task, group_leader, comm);
-		err = bpf_map_update_elem(&procs, &tgid, &fresh, BPF_NOEXIST);
-		if (err && err != -17 /* EEXIST: another CPU was first */) {
+		p = map__lookup_or_init(&procs, &tgid, &fresh, &full);
+		if (full)
 			count_full(PC_FULL_PROCS);
-			return;
-		}
-		p = bpf_map_lookup_elem(&procs, &tgid);
 		if (!p)
 			return;
 	}
@@ -110,6 +108,7 @@ static __always_inline void count_file(enum pc_stat stat, __u64 n, struct addres
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
 	struct pc_file_key key = {};
 	struct pc_file *f;
+	bool full;
 
 	if (!mapping)
 		return;
@@ -118,16 +117,12 @@ static __always_inline void count_file(enum pc_stat stat, __u64 n, struct addres
 	f = bpf_map_lookup_elem(&files, &key);
 	if (!f) {
 		struct pc_file fresh = { .tgid = tgid };
-		long err;
 
 		fresh.generation = BPF_CORE_READ(mapping, host, i_generation);
 		bpf_get_current_comm(&fresh.comm, sizeof(fresh.comm));
-		err = bpf_map_update_elem(&files, &key, &fresh, BPF_NOEXIST);
-		if (err && err != -17) {
+		f = map__lookup_or_init(&files, &key, &fresh, &full);
+		if (full)
 			count_full(PC_FULL_FILES);
-			return;
-		}
-		f = bpf_map_lookup_elem(&files, &key);
 		if (!f)
 			return;
 	}
@@ -172,12 +167,20 @@ static __always_inline struct task_state *task_state(void)
 	return bpf_map_lookup_elem(&task_states, &tid);
 }
 
-/* Index of the last page of the file, or -1 when it is empty. */
-static __always_inline long long last_page(struct address_space *mapping)
+/* Clamps [first, *last] to the pages of the file (the kernel's ranges run
+ * past its end); false when nothing of it is inside. */
+static __always_inline bool clamp_to_file(struct address_space *mapping, __u64 first, __u64 *last)
 {
-	long long size = BPF_CORE_READ(mapping, host, i_size);
+	long long size = BPF_CORE_READ(mapping, host, i_size), end;
 
-	return size > 0 ? (size - 1) >> MEMSCOPE_PAGE_SHIFT : -1;
+	if (size <= 0)
+		return false;
+	end = (size - 1) >> MEMSCOPE_PAGE_SHIFT;
+	if (first > (__u64)end)
+		return false;
+	if (*last > (__u64)end)
+		*last = end;
+	return true;
 }
 
 /*
@@ -189,16 +192,10 @@ static __always_inline long long last_page(struct address_space *mapping)
 static __always_inline void on_read(struct address_space *mapping, __u64 first, __u64 last)
 {
 	struct task_state *st;
-	long long end;
 	__u64 sc;
 
-	if (!traced())
+	if (!traced() || !clamp_to_file(mapping, first, &last))
 		return;
-	end = last_page(mapping);
-	if (end < 0 || first > (__u64)end)
-		return;
-	if (last > (__u64)end)
-		last = end;
 	st = task_state();
 	if (!st) {
 		count(PC_READ_PAGES, last - first + 1, mapping);
@@ -252,16 +249,10 @@ static __always_inline void on_fault(struct address_space *mapping, __u64 index)
 static __always_inline void on_map_pages(struct address_space *mapping, __u64 first, __u64 last)
 {
 	struct task_state *st;
-	long long end;
 	__u64 n, lo, hi;
 
-	if (!traced())
+	if (!traced() || !clamp_to_file(mapping, first, &last))
 		return;
-	end = last_page(mapping);
-	if (end < 0 || first > (__u64)end)
-		return;
-	if (last > (__u64)end)
-		last = end;
 	n = last - first + 1;
 	st = task_state();
 	if (st) {
