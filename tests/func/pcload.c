@@ -5,7 +5,7 @@
  *   pcload create FILE NPAGES    write NPAGES pages, fsync, evict
  *   pcload evict FILE            fsync + POSIX_FADV_DONTNEED
  *   pcload resident FILE         print the number of cached pages (mincore)
- *   pcload pin FILE              map and mlock FILE, print "pinned", wait for a signal:
+ *   pcload pin FILE...           map and mlock the files, print "pinned", wait for a signal:
  *                                keeps it cached against page-cache dropping from outside
  *   pcload [-s] [-n REPS] read FILE [CHUNK]  buffered read() of the whole file
  *   pcload [-s] sendfile FILE    sendfile() the whole file to /dev/null
@@ -200,12 +200,17 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (!strcmp(cmd, "pin")) {
-		long n;
-		char *p = map_file(file, &n);
+		long n, total = 0;
+		int i;
 
-		if (p && mlock(p, n * PAGE))
-			die("mlock", file);
-		printf("pinned %ld\n", n);
+		for (i = optind + 1; i < argc; i++) {
+			char *p = map_file(argv[i], &n);
+
+			if (p && mlock(p, n * PAGE))
+				die("mlock", argv[i]);
+			total += n;
+		}
+		printf("pinned %ld\n", total);
 		fflush(stdout);
 		pause();
 		return 0;

@@ -85,12 +85,12 @@ within() { awk -v a="$1" -v b="$2" -v p="$3" 'BEGIN { d = a - b; if (d < 0) d = 
 # below A B PCT: A < PCT% of B
 below() { awk -v a="$1" -v b="$2" -v p="$3" 'BEGIN { exit !(a < b * p / 100) }'; }
 
-# pin FILE: keeps FILE's pages cached (mapped and mlocked by a helper process)
-# until unpin. This machine's page cache is trimmed from outside our
+# pin FILE...: keeps the files' pages cached (mapped and mlocked by a helper
+# process) until unpin. This machine's page cache is trimmed from outside our
 # processes, so a "warm" file does not stay warm on its own.
 pin() {
 	unpin
-	coproc PINNER { exec "$PCLOAD" pin "$1"; }
+	coproc PINNER { exec "$PCLOAD" pin "$@"; }
 	local line
 	read -r -t 10 line <&"${PINNER[0]}"
 	[ "${line%% *}" = pinned ]
