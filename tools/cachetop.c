@@ -120,6 +120,8 @@ struct state {
 	int sort[2];		/* per view: column */
 	bool reverse[2];
 	bool files_view;
+	bool paused;			/* full screen: p */
+	struct timespec when;		/* full screen: time of the counts shown */
 	struct json json;
 };
 
@@ -305,90 +307,69 @@ static int batch_tick(void *ctx, const struct timespec *now)
 	return 0;
 }
 
-static long long now_ms(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
-}
-
-static void redraw(struct state *s, const struct timespec *when, bool paused)
+static void redraw(struct state *s)
 {
 	char t[512], st[512];
 
-	title(s, when, t, sizeof(t));
+	title(s, &s->when, t, sizeof(t));
 	status(s, st, sizeof(st));
-	if (paused)
+	if (s->paused)
 		snprintf(st + strlen(st), sizeof(st) - strlen(st), "%sPAUSED (p resumes)",
 			 st[0] ? " / " : "");
 	top__screen_draw(t, s->files_view ? &s->files : &s->procs, st);
 }
 
-static int interactive(struct state *s)
+/* The full-screen view's interval: new counts, unless paused. */
+static int screen_tick(void *ctx, const struct timespec *now)
 {
-	long long next = now_ms() + env.c.interval * 1000;
-	unsigned long reports = 0;
-	bool paused = false;
-	struct timespec when;
-	int err = 0;
+	struct state *s = ctx;
+	int err;
 
-	if (top__screen_open()) {
-		log__err("cannot start the full-screen view (use -b)");
-		return -ENOTTY;
-	}
-	clock_gettime(CLOCK_REALTIME, &when);
-	redraw(s, &when, paused);
-	while (!loop__stopping()) {
-		long long left = next - now_ms();
-		enum top_key k = top__screen_key(left > 100 ? 100 : left > 0 ? (int)left : 0);
-		int v = s->files_view;
-		int ncols = v ? N_FILE_COLS : N_PROC_COLS;
+	if (s->paused)
+		return 0;
+	err = drain(s);
+	if (err)
+		return err;
+	s->when = *now;
+	build_tables(s);
+	redraw(s);
+	return 0;
+}
 
-		switch (k) {
-		case TOP_KEY_QUIT:
-			loop__stop();
-			break;
-		case TOP_KEY_PREV_SORT:
-			s->sort[v] = (s->sort[v] + ncols - 1) % ncols;
-			break;
-		case TOP_KEY_NEXT_SORT:
-			s->sort[v] = (s->sort[v] + 1) % ncols;
-			break;
-		case TOP_KEY_REVERSE:
-			s->reverse[v] = !s->reverse[v];
-			break;
-		case TOP_KEY_FILES:
-			s->files_view = !s->files_view;
-			break;
-		case TOP_KEY_PAUSE:
-			paused = !paused;
-			break;
-		default:
-			break;
-		}
-		if (k != TOP_KEY_NONE && k != TOP_KEY_QUIT) {
-			build_tables(s);
-			redraw(s, &when, paused);
-		}
-		if (now_ms() < next)
-			continue;
-		next += env.c.interval * 1000;
-		if (!paused) {
-			err = drain(s);
-			if (err)
-				break;
-			clock_gettime(CLOCK_REALTIME, &when);
-			build_tables(s);
-			redraw(s, &when, paused);
-		}
-		if (env.c.count && ++reports >= env.c.count)
-			break;
-		if (env.pid && !proc__pid_alive(env.pid))
-			break;
+/* Between intervals: keys re-sort or switch the view of the same counts. */
+static void screen_idle(void *ctx, int timeout_ms)
+{
+	struct state *s = ctx;
+	enum top_key k = top__screen_key(timeout_ms);
+	int v = s->files_view;
+	int ncols = v ? N_FILE_COLS : N_PROC_COLS;
+
+	switch (k) {
+	case TOP_KEY_NONE:
+		return;
+	case TOP_KEY_QUIT:
+		loop__stop();
+		return;
+	case TOP_KEY_PREV_SORT:
+		s->sort[v] = (s->sort[v] + ncols - 1) % ncols;
+		break;
+	case TOP_KEY_NEXT_SORT:
+		s->sort[v] = (s->sort[v] + 1) % ncols;
+		break;
+	case TOP_KEY_REVERSE:
+		s->reverse[v] = !s->reverse[v];
+		break;
+	case TOP_KEY_FILES:
+		s->files_view = !s->files_view;
+		break;
+	case TOP_KEY_PAUSE:
+		s->paused = !s->paused;
+		break;
+	case TOP_KEY_RESIZE:
+		break;
 	}
-	top__screen_close();
-	return err;
+	build_tables(s);
+	redraw(s);
 }
 
 int main(int argc, char **argv)
@@ -436,21 +417,27 @@ int main(int argc, char **argv)
 		goto cleanup;
 	}
 
-	if (!env.batch) {
-		err = interactive(&s);
-	} else {
-		struct loop_opts lo = {
-			.interval_s = env.c.interval,
-			.count = env.c.count,
-			.watch_pid = env.pid,
-			.watch_pid_exited = &pid_exited,
-		};
-
+	struct loop_opts lo = {
+		.interval_s = env.c.interval,
+		.count = env.c.count,
+		.watch_pid = env.pid,
+		.watch_pid_exited = &pid_exited,
+	};
+	if (env.batch) {
 		json__init(&s.json, stdout);
 		err = loop__run(&lo, batch_tick, &s);
-		if (!err && pid_exited)
-			log__err("pid %d exited", env.pid);
+	} else if (top__screen_open()) {
+		log__err("cannot start the full-screen view (use -b)");
+		err = -ENOTTY;
+	} else {
+		lo.idle = screen_idle;
+		clock_gettime(CLOCK_REALTIME, &s.when);
+		redraw(&s);
+		err = loop__run(&lo, screen_tick, &s);
+		top__screen_close();
 	}
+	if (!err && pid_exited)
+		log__err("pid %d exited", env.pid);
 
 cleanup:
 	pagecache__close(&s.pc);

@@ -40,9 +40,9 @@ static long long ts_ms(const struct timespec *t)
 	return (long long)t->tv_sec * 1000 + t->tv_nsec / 1000000;
 }
 
-/* Waits until `deadline_ms` on CLOCK_MONOTONIC, polling the ring buffer
- * meanwhile; returns early on a signal. */
-static int loop__wait(const struct loop_opts *o, long long deadline_ms)
+/* Waits until `deadline_ms` on CLOCK_MONOTONIC, polling the ring buffer or
+ * calling o->idle meanwhile; returns early on a signal or loop__stop(). */
+static int loop__wait(const struct loop_opts *o, long long deadline_ms, void *ctx)
 {
 	struct timespec now;
 	long long left;
@@ -59,6 +59,8 @@ static int loop__wait(const struct loop_opts *o, long long deadline_ms)
 			err = ring_buffer__poll(o->rb, left > 100 ? 100 : (int)left);
 			if (err < 0 && err != -EINTR)
 				return err;
+		} else if (o->idle) {
+			o->idle(ctx, left > 100 ? 100 : (int)left);
 		} else {
 			long long ms = o->watch_pid > 0 && left > 100 ? 100 : left;
 			struct timespec d = { .tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000 };
@@ -83,7 +85,7 @@ int loop__run(const struct loop_opts *o, loop_tick_fn tick, void *ctx)
 
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	for (n = 1; o->count == 0 || n <= o->count; n++) {
-		err = loop__wait(o, ts_ms(&start) + (long long)(n * o->interval_s * 1000));
+		err = loop__wait(o, ts_ms(&start) + (long long)(n * o->interval_s * 1000), ctx);
 		if (err)
 			return err;
 		if (o->rb) {

@@ -23,6 +23,9 @@ struct loop_opts {
 	struct ring_buffer *rb;		/* polled between ticks when not NULL */
 	pid_t watch_pid;		/* when > 0: stop after the tick that follows its exit */
 	bool *watch_pid_exited;		/* set when watch_pid went away */
+	/* When set, called instead of sleeping, to wait up to timeout_ms for
+	 * something else, such as a key in a full-screen view. */
+	void (*idle)(void *ctx, int timeout_ms);
 };
 
 /* Runs ticks on a monotonic schedule (no drift). A signal cuts the current
