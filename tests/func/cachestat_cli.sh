@@ -7,18 +7,6 @@ set -u
 . "$(dirname "$0")/../lib/common.sh"
 CS=$BUILD/cachestat
 
-# expect_exit NAME CODE PATTERN CMD...: exit code and a stderr line matching PATTERN
-expect_exit() {
-	local name=$1 code=$2 pat=$3 err rc
-	shift 3
-	err=$("$@" 2>&1 >/dev/null)
-	rc=$?
-	if [ "$rc" = "$code" ] && grep -qE "$pat" <<<"$err"; then
-		ok "$name: exit $rc, \"$(head -n 1 <<<"$err")\""
-	else
-		notok "$name: exit $rc (want $code), stderr \"$err\" (want /$pat/)"
-	fi
-}
 
 expect_exit "zero interval" 2 "cachestat: invalid interval '0'" "$CS" 0
 expect_exit "non-numeric interval" 2 "invalid interval 'abc': not a number" "$CS" abc

@@ -11,26 +11,15 @@ CT=$BUILD/cachetop
 N=2560
 TOL=2
 
-expect_exit() { # NAME CODE PATTERN CMD...
-	local name=$1 code=$2 pat=$3 err rc
-	shift 3
-	err=$("$@" 2>&1 >/dev/null)
-	rc=$?
-	if [ "$rc" = "$code" ] && grep -qE "$pat" <<<"$err"; then
-		ok "cachetop $name: exit $rc, \"$(head -n 1 <<<"$err")\""
-	else
-		notok "cachetop $name: exit $rc (want $code), stderr \"$err\" (want /$pat/)"
-	fi
-}
-expect_exit "unknown sort field" 2 "cachetop: unknown sort field 'bogus'" "$CT" -b -s bogus 1 1
-expect_exit "zero rows" 2 "cachetop: invalid rows '0'" "$CT" -b -n 0 1 1
-expect_exit "zero interval" 2 "cachetop: invalid interval '0'" "$CT" -b 0
+expect_exit "cachetop unknown sort field" 2 "cachetop: unknown sort field 'bogus'" "$CT" -b -s bogus 1 1
+expect_exit "cachetop zero rows" 2 "cachetop: invalid rows '0'" "$CT" -b -n 0 1 1
+expect_exit "cachetop zero interval" 2 "cachetop: invalid interval '0'" "$CT" -b 0
 
 if [ "$(id -u)" != 0 ]; then
 	skip "cachetop functional tests: need root"
 	exit 0
 fi
-expect_exit "pid that does not exist" 1 "cachetop: pid 2147483647 does not exist" \
+expect_exit "cachetop pid that does not exist" 1 "cachetop: pid 2147483647 does not exist" \
 	"$CT" -b -p 2147483647 1 1
 
 dir=$(mktemp -d "$SCRATCH/memscope-cachetop.XXXXXX")

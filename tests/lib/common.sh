@@ -102,3 +102,17 @@ unpin() {
 	fi
 	PINNER_PID=
 }
+
+# expect_exit NAME CODE PATTERN CMD...: CMD exits with CODE and its stderr
+# matches the extended regex PATTERN (a one-line error naming the cause).
+expect_exit() {
+	local name=$1 code=$2 pat=$3 err rc
+	shift 3
+	err=$("$@" 2>&1 >/dev/null)
+	rc=$?
+	if [ "$rc" = "$code" ] && grep -qE "$pat" <<<"$err"; then
+		ok "$name: exit $rc, \"$(head -n 1 <<<"$err")\""
+	else
+		notok "$name: exit $rc (want $code), stderr \"$err\" (want /$pat/)"
+	fi
+}
