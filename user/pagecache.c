@@ -212,7 +212,7 @@ int pagecache__drain(struct pagecache *pc, bool files, struct pagecache_row **ro
 {
 	struct bpf_map *map = files ? pc->skel->maps.files : pc->skel->maps.procs;
 	size_t ksz = bpf_map__key_size(map), cap = bpf_map__max_entries(map), nk = 0, i;
-	int fd = bpf_map__fd(map), err = 0;
+	int fd = bpf_map__fd(map);
 	char *keys, *prev = NULL;
 	struct pagecache_row *out;
 
@@ -267,7 +267,7 @@ int pagecache__drain(struct pagecache *pc, bool files, struct pagecache_row **ro
 	}
 	free(keys);
 	*rows = out;
-	return err;
+	return 0;
 }
 
 int pagecache__full(struct pagecache *pc, unsigned long long out[PC_NR_FULL])
