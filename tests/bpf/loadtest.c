@@ -5,9 +5,12 @@
  * candidates this kernel cannot run are rejected by the probe layer with a
  * reason instead of failing later. One line per candidate:
  *   ok|not ok|skip <object> <event> <hook>: detail
+ * Each object is one entry of `objects` below: a few adapters around its
+ * user/ module's open, attach and close.
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include "log.h"
@@ -15,96 +18,155 @@
 #include "probe.h"
 #include "pagecache.skel.h"
 
+#define MAX_EVENTS 32
+
+struct lt_object {
+	const char *name;
+	const struct probe_event *events;
+	int n_events;
+	/* Opens with `forced` (per event: candidate or -1) and picks hooks;
+	 * returns the handle (also on error, for probes/close) or NULL. */
+	void *(*open)(const int *forced, int *err);
+	struct probe_set *(*probes)(void *h);
+	struct bpf_object *(*obj)(void *h);
+	int (*attach)(void *h);
+	void (*close)(void *h);
+};
+
+static void *lt_pagecache_open(const int *forced, int *err)
+{
+	struct pagecache_opts o = { .forced = forced };
+	struct pagecache *pc = calloc(1, sizeof(*pc));
+
+	if (pc)
+		*err = pagecache__open(pc, &o);
+	return pc;
+}
+static struct probe_set *lt_pagecache_probes(void *h) { return &((struct pagecache *)h)->probes; }
+static struct bpf_object *lt_pagecache_obj(void *h)
+{
+	struct pagecache *pc = h;
+
+	return pc->skel ? pc->skel->obj : NULL;
+}
+static int lt_pagecache_attach(void *h) { return pagecache__attach(h); }
+static void lt_pagecache_close(void *h)
+{
+	pagecache__close(h);
+	free(h);
+}
+
+static const struct lt_object objects[] = {
+	{ "pagecache", pagecache__events, PAGECACHE_NR_EVENTS, lt_pagecache_open,
+	  lt_pagecache_probes, lt_pagecache_obj, lt_pagecache_attach, lt_pagecache_close },
+};
+
 static int failures;
 
-static void loadtest__pagecache(void)
+static void loadtest__object(const struct lt_object *o)
 {
-	const struct probe_event *evs = pagecache__events;
+	const struct probe_event *evs = o->events;
 	int e, c;
 
-	for (e = 0; e < PAGECACHE_NR_EVENTS; e++) {
+	for (e = 0; e < o->n_events; e++) {
 		for (c = 0; c < evs[e].n_cands; c++) {
-			int forced[PAGECACHE_NR_EVENTS];
-			struct pagecache_opts o = { .forced = forced };
-			struct pagecache pc;
+			int forced[MAX_EVENTS], err = -ENOMEM, i;
+			struct probe_set *ps;
 			char desc[128];
 			const char *why;
-			int err, i;
+			void *h;
 
-			for (i = 0; i < PAGECACHE_NR_EVENTS; i++)
+			for (i = 0; i < o->n_events; i++)
 				forced[i] = -1;
 			forced[e] = c;
 			probe__describe(&evs[e].cands[c], desc, sizeof(desc));
-			err = pagecache__open(&pc, &o);
-			if (err == -ENOENT && pc.probes.chosen && pc.probes.chosen[e] < 0) {
-				why = probe__reason(&pc.probes, e, c);
+			h = o->open(forced, &err);
+			ps = h ? o->probes(h) : NULL;
+			if (err == -ENOENT && ps && ps->chosen && ps->chosen[e] < 0) {
+				why = probe__reason(ps, e, c);
 				if (why[0])
-					printf("ok pagecache '%s' %s: rejected cleanly: %s\n",
+					printf("ok %s '%s' %s: rejected cleanly: %s\n", o->name,
 					       evs[e].name, desc, why);
 				else {
-					printf("not ok pagecache '%s' %s: rejected without a reason\n",
-					       evs[e].name, desc);
+					printf("not ok %s '%s' %s: rejected without a reason\n",
+					       o->name, evs[e].name, desc);
 					failures++;
 				}
 			} else if (err) {
-				printf("not ok pagecache '%s' %s: open failed: %s\n", evs[e].name,
+				printf("not ok %s '%s' %s: open failed: %s\n", o->name, evs[e].name,
 				       desc, strerror(-err));
 				failures++;
-			} else if ((err = pagecache__attach(&pc))) {
-				printf("not ok pagecache '%s' %s: load/attach failed: %s\n",
+			} else if ((err = o->attach(h))) {
+				printf("not ok %s '%s' %s: load/attach failed: %s\n", o->name,
 				       evs[e].name, desc, strerror(-err));
 				failures++;
 			} else {
-				printf("ok pagecache '%s' %s: loaded and attached\n", evs[e].name,
+				printf("ok %s '%s' %s: loaded and attached\n", o->name, evs[e].name,
 				       desc);
 			}
-			pagecache__close(&pc);
+			if (h)
+				o->close(h);
 		}
 	}
 }
 
 /* Every program the object ships is some event's candidate: none escapes
  * the load test above. */
-static void loadtest__pagecache_coverage(void)
+static void loadtest__coverage(const struct lt_object *o)
 {
-	struct pagecache pc;
-	struct pagecache_opts o = {};
+	int forced[MAX_EVENTS], n = 0, missing = 0, err = 0, e, c;
 	struct bpf_program *prog;
-	int n = 0, missing = 0, e, c;
+	struct bpf_object *obj;
+	void *h;
 
-	if (pagecache__open(&pc, &o) && !pc.skel) {
-		printf("not ok pagecache coverage: cannot open the object\n");
+	for (e = 0; e < o->n_events; e++)
+		forced[e] = -1;
+	h = o->open(forced, &err);
+	obj = h ? o->obj(h) : NULL;
+	if (!obj) {
+		printf("not ok %s coverage: cannot open the object\n", o->name);
 		failures++;
+		if (h)
+			o->close(h);
 		return;
 	}
-	bpf_object__for_each_program(prog, pc.skel->obj) {
+	bpf_object__for_each_program(prog, obj) {
 		bool found = false;
 
 		n++;
-		for (e = 0; e < PAGECACHE_NR_EVENTS && !found; e++)
-			for (c = 0; c < pagecache__events[e].n_cands && !found; c++)
-				found = !strcmp(pagecache__events[e].cands[c].prog,
+		for (e = 0; e < o->n_events && !found; e++)
+			for (c = 0; c < o->events[e].n_cands && !found; c++)
+				found = !strcmp(o->events[e].cands[c].prog,
 						bpf_program__name(prog));
 		if (!found) {
-			printf("not ok pagecache coverage: program %s is no event's candidate\n",
+			printf("not ok %s coverage: program %s is no event's candidate\n", o->name,
 			       bpf_program__name(prog));
 			missing++;
 		}
 	}
 	if (!missing)
-		printf("ok pagecache coverage: all %d programs are probe candidates\n", n);
+		printf("ok %s coverage: all %d programs are probe candidates\n", o->name, n);
 	failures += missing;
-	pagecache__close(&pc);
+	o->close(h);
 }
 
 int main(int argc, char **argv)
 {
+	size_t i;
+
 	log__init("loadtest", argc > 1 && !strcmp(argv[1], "-v") ? 1 : 0);
 	if (geteuid() != 0) {
 		printf("skip loadtest: needs root\n");
 		return 0;
 	}
-	loadtest__pagecache();
-	loadtest__pagecache_coverage();
+	for (i = 0; i < sizeof(objects) / sizeof(objects[0]); i++) {
+		if (objects[i].n_events > MAX_EVENTS) {
+			printf("not ok %s: more than %d events\n", objects[i].name, MAX_EVENTS);
+			failures++;
+			continue;
+		}
+		loadtest__object(&objects[i]);
+		loadtest__coverage(&objects[i]);
+	}
 	return failures ? 1 : 0;
 }
