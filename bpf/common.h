@@ -6,4 +6,11 @@
 #define TASK_COMM_LEN 16
 #define MEMSCOPE_PAGE_SHIFT 12
 
+/* How a -c CGROUP_PATH filter matches tasks (bpf/cgroup.bpf.h). */
+enum cgroup_filter_mode {
+	CGROUP_FILTER_NONE,
+	CGROUP_FILTER_V2,		/* the task's cgroup on the unified hierarchy */
+	CGROUP_FILTER_V1_MEMORY,	/* its cgroup on the v1 memory hierarchy */
+};
+
 #endif

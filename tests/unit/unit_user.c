@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /* Unit tests of user/: number parsing, JSON and histogram output, the
  * page-cache formula, /proc parsing. No root, no BPF. */
+#include <errno.h>
 #include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include "check.h"
+#include "cgroup.h"
 #include "cli.h"
 #include "hist.h"
 #include "output.h"
@@ -239,9 +241,35 @@ static void test_top(void)
 	top__table_free(&t);
 }
 
+/* -c CGROUP_PATH: what is not a cgroup is refused with its cause; a cgroup
+ * resolves to its directory's inode (its kernfs id). */
+static void test_cgroup_resolve(void)
+{
+	struct cgroup_filter f;
+	char why[256];
+	struct stat st;
+	const char *cg = NULL;
+
+	CHECK(cgroup__resolve("/nonexistent-cgroup", &f, why, sizeof(why)) == -ENOENT &&
+		      strstr(why, "No such file"),
+	      "cgroup: missing path refused");
+	CHECK(cgroup__resolve("/", &f, why, sizeof(why)) == -ENOTDIR &&
+		      strstr(why, "is not a cgroup directory"),
+	      "cgroup: non-cgroup directory refused");
+	if (!access("/sys/fs/cgroup/memory/memory.stat", F_OK))
+		cg = "/sys/fs/cgroup/memory";
+	else if (!access("/sys/fs/cgroup/cgroup.controllers", F_OK))
+		cg = "/sys/fs/cgroup";
+	if (cg && !stat(cg, &st))
+		CHECK(!cgroup__resolve(cg, &f, why, sizeof(why)) && f.id == st.st_ino &&
+			      f.mode != CGROUP_FILTER_NONE,
+		      "cgroup: a memory cgroup resolves to its inode");
+}
+
 int main(void)
 {
 	test_parse_ulong();
+	test_cgroup_resolve();
 	test_json();
 	test_hist();
 	test_pagecache_formula();

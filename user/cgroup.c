@@ -1,0 +1,49 @@
+// SPDX-License-Identifier: BSD-2-Clause
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include "cgroup.h"
+
+#define CGROUP_SUPER_MAGIC 0x27e0eb
+#define CGROUP2_SUPER_MAGIC 0x63677270
+
+int cgroup__resolve(const char *path, struct cgroup_filter *f, char *why, size_t size)
+{
+	struct statfs sfs;
+	struct stat st;
+	int dfd;
+
+	memset(f, 0, sizeof(*f));
+	if (stat(path, &st) || statfs(path, &sfs)) {
+		int err = -errno;
+
+		snprintf(why, size, "cgroup %s: %s", path, strerror(-err));
+		return err;
+	}
+	if (!S_ISDIR(st.st_mode) ||
+	    (sfs.f_type != CGROUP2_SUPER_MAGIC && sfs.f_type != CGROUP_SUPER_MAGIC)) {
+		snprintf(why, size, "%s is not a cgroup directory", path);
+		return -ENOTDIR;
+	}
+	/* the directory's inode number is its kernfs node id, as BPF reads it */
+	f->id = st.st_ino;
+	if (sfs.f_type == CGROUP2_SUPER_MAGIC) {
+		f->mode = CGROUP_FILTER_V2;
+		return 0;
+	}
+	/* every directory of the v1 memory hierarchy has memory.stat */
+	dfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd >= 0 && !faccessat(dfd, "memory.stat", F_OK, 0)) {
+		close(dfd);
+		f->mode = CGROUP_FILTER_V1_MEMORY;
+		return 0;
+	}
+	if (dfd >= 0)
+		close(dfd);
+	snprintf(why, size, "%s is a cgroup v1 directory outside the memory hierarchy", path);
+	return -EINVAL;
+}

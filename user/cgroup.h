@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+#ifndef MEMSCOPE_CGROUP_H
+#define MEMSCOPE_CGROUP_H
+
+#include <stddef.h>
+#include <linux/types.h>
+#include "../bpf/common.h"
+
+/* What bpf/cgroup.bpf.h's targ_cgroup_id and targ_cgroup_mode are set to. */
+struct cgroup_filter {
+	__u64 id;
+	enum cgroup_filter_mode mode;
+};
+
+/*
+ * Resolves -c CGROUP_PATH: a directory on a cgroup v2 mount, or on the v1
+ * memory hierarchy (the one reclaim and faults are accounted to). Returns 0,
+ * or -errno with a one-line reason in why ("... is not a cgroup directory").
+ */
+int cgroup__resolve(const char *path, struct cgroup_filter *f, char *why, size_t size);
+
+#endif
