@@ -3,7 +3,9 @@
 # Runs memscope's test suite: unit (no root), bpf (load every program with
 # each probe variant), func (ground-truth functional tests, root), and vm:
 # bpf and func again inside Debian 12's 6.1 kernel under qemu (tests/vm),
-# where the fentry/kprobe fallbacks run. One closing line counts them all.
+# where the fentry/kprobe fallbacks run, and bpf plus cachestat's ground
+# truth inside Debian 11's 5.10, for the page-era hooks. One closing line
+# counts them all.
 #   tests/run.sh [unit] [bpf] [func] [vm]   default: all four
 #   MEMSCOPE_VM=0 leaves out the vm phase from the default.
 # Every test prints "ok NAME", "not ok NAME: why" or "skip NAME: why"; this
@@ -54,6 +56,24 @@ run() { # name command...: runs one test program, a crash counts as a failure
 	fi
 }
 
+# vm_stage SERIES SCRIPT: runs SCRIPT (sh) in the guest booted on kernel
+# SERIES; the guest's lines come already tagged and counted by its own
+# run.sh: re-tally them here (without re-tagging) and drop its closing line.
+vm_stage() {
+	local series=$1 script=$2 out rc saved_tag=$tag
+	out=$(tag= "$ROOT/tests/vm/run.sh" --kernel "$series" --cwd "$ROOT" -- env BUILD="$BUILD" \
+		sh -c 'retag() { sed "s/^\(ok\|not ok\|skip\) /  \1 [$(uname -r)] /"; }
+		'"$script" 2>"$LOG/vm-$series.err")
+	rc=$?
+	tag=
+	tally < <(grep -E '^  (ok|not ok|skip) ' <<<"$out" | sed 's/^  //')
+	tag=$saved_tag
+	grep -E '^(vm: kernel|memscope tests on)' <<<"$out" | sed 's/^/    /'
+	if [ $rc -ne 0 ] && ! grep -q '^  not ok' <<<"$out"; then
+		tally <<<"not ok vm $series: guest stage failed (rc $rc): $(tail -n 5 "$LOG/vm-$series.err" | tr '\n' ' ')"
+	fi
+}
+
 echo "memscope tests on kernel $kernel"
 for phase in $phases; do
 	case $phase in
@@ -75,31 +95,24 @@ for phase in $phases; do
 			run "$(basename "$t" .sh)" bash "$t"
 		done ;;
 	vm)
-		echo "vm (bpf and func inside a Linux 6.1 guest):"
+		echo "vm (tests inside Linux 6.1 and 5.10 guests):"
 		if [ -n "${MEMSCOPE_GUEST:-}" ]; then
 			echo "    (already in the guest)"
 		elif [ "$(id -u)" != 0 ]; then
 			tally <<<"skip vm: needs root"
 		else
-			# the guest prints its lines already tagged and counted by
-			# its own run.sh; re-tally them here (without re-tagging)
-			# and drop its closing line
-			# twice: the hooks the guest kernel prefers (fentry), then
-			# kprobes, so both fallback paths run against ground truth
-			out=$(tag= "$ROOT/tests/vm/run.sh" --cwd "$ROOT" -- env BUILD="$BUILD" \
-				sh -c 'tests/run.sh bpf func; r=$?
-				MEMSCOPE_SKIP_HOOKS=fentry bash tests/func/cachestat.sh |
-					sed "s/^\(ok\|not ok\|skip\) /  \1 [$(uname -r)] /" || r=1
-				exit $r' 2>"$LOG/vm.err")
-			rc=$?
-			saved_tag=$tag
-			tag=
-			tally < <(grep -E '^  (ok|not ok|skip) ' <<<"$out" | sed 's/^  //')
-			tag=$saved_tag
-			grep -E '^(vm: kernel|memscope tests on)' <<<"$out" | sed 's/^/    /'
-			if [ $rc -ne 0 ] && ! grep -q '^  not ok' <<<"$out"; then
-				tally <<<"not ok vm: guest stage failed (rc $rc): $(tail -n 5 "$LOG/vm.err" | tr '\n' ' ')"
-			fi
+			# 6.1: everything, with the hooks it prefers (fentry), then
+			# cachestat's ground truth again on kprobes
+			vm_stage 6.1 'tests/run.sh bpf func; r=$?
+				MEMSCOPE_SKIP_HOOKS=fentry bash tests/func/cachestat.sh | retag || r=1
+				exit $r'
+			# 5.10: the page-era hooks (generic_file_buffered_read,
+			# the page-based insert and dirty tracepoints) that no
+			# newer kernel has: load tests and cachestat's ground truth
+			vm_stage 5.10 'tests/run.sh bpf; r=$?
+				bash tests/func/cachestat.sh | retag || r=1
+				MEMSCOPE_SKIP_HOOKS=fentry bash tests/func/cachestat.sh | retag || r=1
+				exit $r'
 		fi ;;
 	*) echo "run.sh: unknown phase '$phase' (unit, bpf, func, vm)" >&2; exit 2 ;;
 	esac

@@ -19,8 +19,8 @@
 	"exact for completed reads; counts the request at entry, so a read cut short by "    \
 	"an error or signal still counts its pages"
 #define ACC_MARK_ACCESSED                                                                     \
-	"approximate: one per mark_page_accessed() call, which writes to cached pages and "  \
-	"repeated lookups also make"
+	"approximate: one per mark_page_accessed() call, which writes to cached pages, "    \
+	"repeated lookups and unmapping accessed file pages also make"
 #define ACC_MAP_PAGES_ENTRY                                                                   \
 	"as the tracepoint, but also counts windows where fault-around found nothing cached"
 
@@ -34,6 +34,10 @@ static const struct probe_cand read_cands[] = {
 	{ "get_pages_count_kprobe", PROBE_KPROBE, "filemap_get_pages", ACC_GET_PAGES_ENTRY,
 	  "kiocb,size_t" },
 	{ "get_pages_iter_kprobe", PROBE_KPROBE, "filemap_get_pages", ACC_GET_PAGES_ENTRY,
+	  "kiocb,iov_iter" },
+	{ "buffered_read_fentry", PROBE_FENTRY, "generic_file_buffered_read", ACC_GET_PAGES_ENTRY,
+	  "kiocb,iov_iter" },
+	{ "buffered_read_kprobe", PROBE_KPROBE, "generic_file_buffered_read", ACC_GET_PAGES_ENTRY,
 	  "kiocb,iov_iter" },
 	{ "mark_accessed_fentry", PROBE_FENTRY, "mark_page_accessed", ACC_MARK_ACCESSED, "page" },
 	{ "mark_accessed_kprobe", PROBE_KPROBE, "mark_page_accessed", ACC_MARK_ACCESSED, "page" },

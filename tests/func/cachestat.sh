@@ -29,7 +29,8 @@ out=$dir/out
 # the v6.12+ tracepoint and filemap_get_pages at entry are exact for these
 # workloads, mark_page_accessed (v5.10) is approximate.
 probes=$("${CS[@]}" --probes 2>&1)
-read_hook=$(awk '/CHOSEN/ && /read access/ { print $3 }' <<<"$probes")
+# (the event is named on its first candidate's line only)
+read_hook=$(awk '/^[a-z]/ { ev = ($1 == "read") } ev && / CHOSEN/ { for (i = 1; i <= NF; i++) if ($i ~ /:/) { print $i; exit } }' <<<"$probes")
 case $read_hook in
 *mark_page_accessed*) TOL=10 ;;
 *) TOL=2 ;;

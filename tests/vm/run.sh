@@ -1,7 +1,8 @@
 #!/bin/bash
-# Run a command inside a Debian 12 (Linux 6.1) guest under QEMU/TCG.
+# Run a command inside a Debian 12 (Linux 6.1) guest under QEMU/TCG, or with
+# --kernel 5.10 inside the same guest booted on Debian 11's 5.10 kernel.
 #
-# usage: tests/vm/run.sh [--mem MB] [--cpus N] [--disk MB] [--timeout SEC]
+# usage: tests/vm/run.sh [--kernel 6.1|5.10] [--mem MB] [--cpus N] [--disk MB] [--timeout SEC]
 #                        [--cwd DIR] [--rw DIR]... [--keep] -- CMD [ARGS...]
 #
 # The guest chroots into the host's root (9p, read-only) with fresh /proc,
@@ -19,13 +20,14 @@ set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 CACHE=${MEMSCOPE_VM_CACHE:-/var/cache/memscope-vm}
-mem=1024 cpus=2 disk=1024 tmo=900 cwd=$PWD keep=${MEMSCOPE_VM_KEEP:-0}
+mem=1024 cpus=2 disk=1024 tmo=900 cwd=$PWD keep=${MEMSCOPE_VM_KEEP:-0} series=6.1
 rw=()
 
-usage() { sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 125; }
+usage() { sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 125; }
 num() { [[ "$2" =~ ^[0-9]+$ ]] || { echo "run.sh: $1 needs a number" >&2; exit 125; }; }
 while [ $# -gt 0 ]; do
 	case "$1" in
+	--kernel) series=${2:-}; shift 2 ;;
 	--mem) num "$1" "${2:-}"; mem=$2; shift 2 ;;
 	--cpus) num "$1" "${2:-}"; cpus=$2; shift 2 ;;
 	--disk) num "$1" "${2:-}"; disk=$2; shift 2 ;;
@@ -43,7 +45,8 @@ cwd=$(cd "$cwd" && pwd -P) || { echo "run.sh: no such dir: $cwd" >&2; exit 125; 
 
 fail() { echo "run.sh: $*" >&2; exit 125; }
 
-"$HERE/setup.sh" --quiet || fail "setup.sh failed"
+"$HERE/setup.sh" --quiet --kernel "$series" || fail "setup.sh failed"
+[ "$series" = 5.10 ] && CACHE=$CACHE/k5.10
 img=$CACHE/img
 kernel=$img/vmlinux # PVH boot of the ELF (fast); bzImage as a fallback
 [ -s "$kernel" ] || kernel=$img/vmlinuz

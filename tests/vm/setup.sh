@@ -1,7 +1,7 @@
 #!/bin/bash
 # Prepare the memscope test VM: host packages, Debian 12 (6.1) kernel, initramfs.
 #
-# usage: tests/vm/setup.sh [--force] [--quiet]
+# usage: tests/vm/setup.sh [--kernel 6.1|5.10] [--force] [--quiet]
 #
 # Idempotent: when everything is cached it only checks and exits (well < 1 s).
 # Cache: $MEMSCOPE_VM_CACHE (default /var/cache/memscope-vm):
@@ -10,23 +10,39 @@
 # The kernel package is the one already cached, else the one that Debian's
 # linux-image-amd64 currently depends on; override with
 # MEMSCOPE_VM_KPKG=linux-image-6.1.0-NN-amd64 (then --force to rebuild).
+# --kernel 5.10: Debian 11's 5.10 kernel instead (cache in $CACHE/k5.10), the
+# last kernel before filemap_get_pages and the folio tracepoints: one pinned
+# package, fetched from the bullseye pool (not in Debian 12's apt sources)
+# and checked against its sha256.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 CACHE=${MEMSCOPE_VM_CACHE:-/var/cache/memscope-vm}
-PKGS=(qemu-system-x86 busybox-static kmod cpio e2fsprogs xz-utils grep coreutils util-linux)
+PKGS=(qemu-system-x86 busybox-static kmod cpio e2fsprogs xz-utils grep coreutils util-linux curl)
+K510_PKG=linux-image-5.10.0-32-amd64
+K510_DEB=${K510_PKG}_5.10.223-1_amd64.deb
+K510_SHA256=86a6792f3a03ab15a643f385830cdaa921f15e3e9c8bf63aa55a9243c62fc797
+K510_URLS=(http://deb.debian.org/debian/pool/main/l/linux-signed-amd64/$K510_DEB
+	http://archive.debian.org/debian/pool/main/l/linux-signed-amd64/$K510_DEB)
 # Modules the guest init needs (dependencies are resolved with modprobe).
 MODS=(virtio_pci virtio_blk virtio_console 9pnet_virtio 9p ext4 crc32c_generic overlay)
 
-force=0 quiet=0
-for a in "$@"; do
-	case "$a" in
+force=0 quiet=0 series=6.1
+while [ $# -gt 0 ]; do
+	case "$1" in
 	--force) force=1 ;;
 	--quiet) quiet=1 ;;
-	-h | --help) sed -n '2,13p' "$0"; exit 0 ;;
-	*) echo "setup.sh: unknown argument: $a" >&2; exit 2 ;;
+	--kernel) series=${2:-}; shift ;;
+	-h | --help) sed -n '2,17p' "$0"; exit 0 ;;
+	*) echo "setup.sh: unknown argument: $1" >&2; exit 2 ;;
 	esac
+	shift
 done
+case $series in
+6.1) ;;
+5.10) CACHE=$CACHE/k5.10 ;;
+*) echo "setup.sh: unknown kernel '$series' (6.1 or 5.10)" >&2; exit 2 ;;
+esac
 log() { [ "$quiet" = 1 ] || echo "vm-setup: $*" >&2; }
 
 mkdir -p "$CACHE/debs" "$CACHE/img" "$CACHE/runs"
@@ -50,7 +66,18 @@ fi
 
 # 2. Kernel package (cached .deb wins, so runs stay on one kernel).
 deb=
-if [ -n "${MEMSCOPE_VM_KPKG:-}" ]; then
+if [ "$series" = 5.10 ]; then
+	deb=$CACHE/debs/$K510_DEB
+	if [ ! -s "$deb" ]; then
+		log "downloading $K510_DEB"
+		for u in "${K510_URLS[@]}"; do
+			curl -fsSL --retry 2 -o "$deb.part" "$u" && break
+		done
+		[ -s "$deb.part" ] && [ "$(sha256sum <"$deb.part" | cut -d' ' -f1)" = "$K510_SHA256" ] ||
+			{ rm -f "$deb.part"; echo "setup.sh: cannot fetch $K510_DEB (or its sha256 differs)" >&2; exit 1; }
+		mv "$deb.part" "$deb"
+	fi
+elif [ -n "${MEMSCOPE_VM_KPKG:-}" ]; then
 	deb=$(ls -1 "$CACHE/debs/${MEMSCOPE_VM_KPKG}"_*.deb 2>/dev/null | sort -V | tail -n1 || true)
 else
 	deb=$(ls -1 "$CACHE"/debs/linux-image-6.1.0-*-amd64_*.deb 2>/dev/null | sort -V | tail -n1 || true)
