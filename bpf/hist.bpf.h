@@ -34,7 +34,13 @@ static __always_inline __u32 hist__slot(__u64 v)
 	if (!v)
 		return 0;
 	slot = (hi ? hist__log2(hi) + 32 : hist__log2((__u32)v)) + 1;
-	return slot < HIST_SLOTS ? slot : HIST_SLOTS - 1;
+	if (slot > HIST_SLOTS - 1)
+		slot = HIST_SLOTS - 1;
+	/* The mask keeps the bound where the verifier sees it: clang drops it
+	 * as redundant otherwise, and 6.1's verifier loses the bound of the
+	 * compare through the zero-extended copy, refusing hist[slot]. */
+	barrier_var(slot);
+	return slot & (HIST_SLOTS - 1);
 }
 
 #endif

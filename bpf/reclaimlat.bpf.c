@@ -129,7 +129,7 @@ static __always_inline void record(__u32 class, __u64 now, __u64 lat, __u64 page
 			s->max_ns = lat;
 		if (pages != RL_NO_PAGES)
 			s->pages += pages;
-		s->hist[hist__slot(lat / (targ_ms ? 1000000 : 1000)) & (RL_HIST_SLOTS - 1)]++;
+		s->hist[hist__slot(lat / (targ_ms ? 1000000 : 1000))]++;
 	}
 	if (targ_procs)
 		record_proc(class, lat, pages);

@@ -126,11 +126,12 @@ fi
 # --- -c CGROUP: the cgroup's own stalls; kswapd is no task of it ---
 cgpages=$(csum "$dir/cg" memcg pages)
 cgk=$(csum "$dir/cg" kswapd count)
-truth=${cgsteal:-$steal}
+truth=${cgsteal:-$steal} src="vmstat pgsteal_anon+file"
+[ -n "${cgsteal:-}" ] && src="memory.stat pgsteal"
 if within "$cgpages" "$truth" "$TOL" && [ "$cgk" = 0 ]; then
-	ok "-c cgroup: $cgpages memcg pages, ${cgsteal:+memory.stat}${cgsteal:-vmstat} pgsteal $truth (±$TOL%), kswapd periods $cgk"
+	ok "-c cgroup: $cgpages memcg pages, $src $truth (±$TOL%), kswapd periods $cgk"
 else
-	notok "-c cgroup: $cgpages memcg pages (want $truth ±$TOL%), kswapd periods $cgk (want 0)"
+	notok "-c cgroup: $cgpages memcg pages (want $src $truth ±$TOL%), kswapd periods $cgk (want 0)"
 fi
 
 # --- -e -p: one event per memcg stall of memhog, and nothing lost ---
