@@ -53,12 +53,15 @@ if ! wait_stopped "$hog"; then
 	exit 0
 fi
 
+: >"$dir/sys"; : >"$dir/cg"
 "$RL" --json -P 1 >"$dir/sys" 2>"$dir/sys.err" &
 pids+=($!) ; rl_sys=$!
 "$RL" --json -c "$MEMCG" 1 >"$dir/cg" 2>"$dir/cg.err" &
 pids+=($!) ; rl_cg=$!
 "$RL" --json -e -p "$hog" 1 >"$dir/ev" 2>"$dir/ev.err" &
 pids+=($!) ; rl_ev=$!
+"$RL" --json -e -d 2 -p "$hog" 1 >"$dir/ev2" 2>"$dir/ev2.err" &
+pids+=($!) ; rl_ev2=$!
 # the summary runs print their first report once attached; the event run
 # attaches at the same speed: give it the same time
 if ! wait_lines "$dir/sys" 20 || ! wait_lines "$dir/cg" 20; then
@@ -83,6 +86,7 @@ kill -INT "$rl_sys" "$rl_cg"
 wait "$rl_sys"; rc_sys=$?
 wait "$rl_cg"; rc_cg=$?
 wait "$rl_ev"; rc_ev=$?
+wait "$rl_ev2"; rc_ev2=$?
 echo "storm: memhog pid $hog rc $hog_rc ($(tr '\n' ' ' <"$dir/hog")) in $(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.1f", b - a }') s;" \
 	"vmstat pgsteal_anon+file $steal, pswpout $out${cgsteal:+, memory.stat pgsteal $cgsteal} (cgroup v$MEMCG_V)"
 
@@ -90,7 +94,7 @@ if [ "$hog_rc" != 0 ] || [ "$steal" -lt 1000 ]; then
 	notok "swap storm: no storm (memhog rc $hog_rc, $steal pages reclaimed)"
 	exit 0
 fi
-for r in "sys:$rc_sys" "cg:$rc_cg" "ev:$rc_ev"; do
+for r in "sys:$rc_sys" "cg:$rc_cg" "ev:$rc_ev" "ev2:$rc_ev2"; do
 	if [ "${r#*:}" != 0 ]; then
 		notok "swap storm: reclaimlat ($r) exited ${r#*:}: $(head -c 300 "$dir/${r%%:*}.err")"
 	fi
@@ -144,6 +148,17 @@ if [ "$nev" -gt 0 ] && within "$nev" "$count" "$TOL" && within "$evpages" "$cgpa
 	ok "event mode: $nev memcg events for memhog ($count stalls system-wide), $evpages pages, none dropped"
 else
 	notok "event mode: $nev memcg events (want $count ±$TOL%), $evpages pages (want $cgpages ±$TOL%), $others of other pids, $dropped dropped"
+fi
+
+# --- -d 2: only stalls of 2 ms or more, the same ones the -d 0 run saw
+# (both time each stall; one near 2 ms may fall on either side) ---
+long=$(jq -s 'map(select(.lat_ms != null and .lat_ms >= 2)) | length' "$dir/ev")
+n2=$(jq -s 'map(select(.lat_ms != null)) | length' "$dir/ev2")
+short=$(jq -s 'map(select(.lat_ms != null and .lat_ms < 2)) | length' "$dir/ev2")
+if [ "$short" = 0 ] && awk -v a="$n2" -v b="$long" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(d <= 3 || d <= b * 0.05) }'; then
+	ok "event mode -d 2: $n2 stalls of 2 ms or more (the -d 0 run saw $long), none shorter"
+else
+	notok "event mode -d 2: $n2 stalls, $short under 2 ms; the -d 0 run saw $long of 2 ms or more"
 fi
 
 # --- the JSON fields of reclaimlat(8) ---
