@@ -12,9 +12,10 @@ ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 VMLINUX := vmlinux/$(ARCH)/vmlinux.h
 
 # One entry per tool: the BPF object(s) it embeds as skeletons.
-TOOLS := cachestat cachetop
+TOOLS := cachestat cachetop reclaimlat
 cachestat_BPF := pagecache
 cachetop_BPF := pagecache
+reclaimlat_BPF := reclaimlat
 NCURSES_LIBS := $(shell $(PKG_CONFIG) --libs ncursesw 2>/dev/null || echo -lncursesw -ltinfo)
 cachetop_LIBS := $(NCURSES_LIBS)
 

@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: BSD-2-Clause
 # memscope benchmark (run as root, after `make`; `make bench` does both).
-#   bench/bench.sh            all tools (today: cachestat)
+#   bench/bench.sh            all tools (today: cachestat, reclaimlat)
 #   BENCH_TOOLS=cachestat bench/bench.sh
 # Prints a table and writes the same figures to build/bench/results.json:
 #   {"time", "kernel", "host", "tools": {"cachestat": {...}, <later tools>...}}
@@ -18,9 +18,10 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
 CS=$BUILD/cachestat
 CT=$BUILD/cachetop
+RL=$BUILD/reclaimlat
 OUTDIR=$BUILD/bench
 RESULTS=$OUTDIR/results.json
-TOOLS=${BENCH_TOOLS:-cachestat}
+TOOLS=${BENCH_TOOLS:-cachestat reclaimlat}
 ROUNDS=${BENCH_ROUNDS:-3}
 TARGET_S=2.5		# untraced duration the workload is calibrated to
 BIG_PAGES=16384		# 64 MiB warm file for the overhead runs
@@ -66,6 +67,7 @@ cleanup() {
 		wait 2>/dev/null
 	fi
 	tracefs_off
+	declare -F memcg_cleanup >/dev/null && memcg_cleanup	# reclaimlat's swap storm
 	[ -n "$TMP" ] && rm -rf "$TMP"
 }
 trap cleanup EXIT
@@ -500,6 +502,180 @@ bench_cachestat() {
 			bpftrace: {command: "bpftrace, until its BEGIN output", samples: $stbt,
 				median: $stbtm}},
 		  accuracy: ({n_pages: $accn} + $acc)}' >"$frag"
+}
+
+# ---------------------------------------------------------------- reclaimlat
+
+# A swap storm: memhog touches 200 MiB twice in a 64 MiB memory cgroup with a
+# swapfile (the workload of tests/func/reclaimlat.sh). Each round: untraced,
+# then reclaimlat --json -P 1; untraced, then bpftrace timing the same stalls.
+RL_PAGES=51200 RL_PASSES=2 RL_LIMIT_MB=64 RL_SWAP_MB=320
+
+write_rl_bt_script() {
+	# drsnoop-like timing of memcg and direct reclaim, kswapd periods and
+	# shrinker calls, with histograms and pages: the same tracepoints
+	RL_BT_SCRIPT=$TMP/reclaimlat.bt
+	cat >"$RL_BT_SCRIPT" <<'EOF'
+BEGIN { printf("ready\n"); }
+tracepoint:vmscan:mm_vmscan_memcg_reclaim_begin { @m[tid] = nsecs; }
+tracepoint:vmscan:mm_vmscan_memcg_reclaim_end /@m[tid]/ { @memcg_us = hist((nsecs - @m[tid]) / 1000); @pages = sum(args->nr_reclaimed); delete(@m[tid]); }
+tracepoint:vmscan:mm_vmscan_direct_reclaim_begin { @d[tid] = nsecs; }
+tracepoint:vmscan:mm_vmscan_direct_reclaim_end /@d[tid]/ { @direct_us = hist((nsecs - @d[tid]) / 1000); @pages = sum(args->nr_reclaimed); delete(@d[tid]); }
+tracepoint:vmscan:mm_vmscan_kswapd_wake /!@k[tid]/ { @k[tid] = nsecs; }
+tracepoint:vmscan:mm_vmscan_kswapd_sleep /@k[tid]/ { @kswapd_us = hist((nsecs - @k[tid]) / 1000); delete(@k[tid]); }
+tracepoint:vmscan:mm_shrink_slab_start { @s[tid] = nsecs; }
+tracepoint:vmscan:mm_shrink_slab_end /@s[tid]/ { @slab_us = hist((nsecs - @s[tid]) / 1000); delete(@s[tid]); }
+interval:s:1 { print(@pages); clear(@pages); print(@memcg_us); clear(@memcg_us); }
+END { clear(@m); clear(@d); clear(@k); clear(@s); clear(@pages); clear(@memcg_us); clear(@direct_us); clear(@kswapd_us); clear(@slab_us); }
+EOF
+}
+
+# rl_run MODE (untraced | reclaimlat | bpftrace): one storm. Sets R_WALL_S,
+# R_CPU_S (memhog's user+sys: reclaim and the BPF programs run in its
+# context), R_TOOL_CPU_MS, R_TOOL_RSS_KB, R_PAGES (pages reclaimed the tracer
+# saw), R_STEAL (pgsteal_anon + pgsteal_file delta), R_OUT and R_TOOL_OUT
+# (pswpout delta, and the swap-outs reclaimlat reported).
+rl_run() {
+	local mode=$1 hog t0 t1 c0 c1 s0 o0 cpu0
+	R_TOOL_CPU_MS=null R_TOOL_RSS_KB=null R_PAGES=null R_TOOL_OUT=null
+	case $mode in
+	reclaimlat) start_tool "$TMP/rl" '^\{' "$RL" --json -P 1 || return 1 ;;
+	bpftrace)
+		tracefs_on
+		start_tool "$TMP/rl" '^ready' bpftrace "$RL_BT_SCRIPT" || return 1
+		;;
+	esac
+	( memcg_exec "$MEMHOG" -s -p "$RL_PASSES" "$RL_PAGES" >"$TMP/hog.out" ) &
+	hog=$!
+	wait_stopped "$hog" || { note "memhog did not start"; return 1; }
+	[ "$mode" != untraced ] && cpu0=$(cpu_ticks "$TOOL_PID")
+	s0=$(vmstat pgsteal_anon pgsteal_file) o0=$(vmstat pswpout)
+	children_cpu
+	c0=$CHILD_CPU_US
+	t0=$(now_us)
+	kill -CONT "$hog"
+	wait "$hog" || { note "memhog failed"; return 1; }
+	t1=$(now_us)
+	children_cpu
+	c1=$CHILD_CPU_US
+	R_STEAL=$(( $(vmstat pgsteal_anon pgsteal_file) - s0 ))
+	R_OUT=$(( $(vmstat pswpout) - o0 ))
+	R_WALL_S=$(calc "($t1 - $t0) / 1e6" %.4f)
+	R_CPU_S=$(calc "($c1 - $c0) / 1e6" %.3f)
+	[ "$mode" = untraced ] && return 0
+	sleep 1.1
+	stop_tool INT
+	[ "$mode" = bpftrace ] && tracefs_off
+	R_TOOL_CPU_MS=$((TOOL_CPU_TOTAL_MS - cpu0 * 1000 / CLK_TCK))
+	[ "$R_TOOL_CPU_MS" -lt 0 ] && R_TOOL_CPU_MS=0
+	R_TOOL_RSS_KB=$TOOL_RSS_KB
+	if [ "$mode" = bpftrace ]; then
+		R_PAGES=$(awk '$1 == "@pages:" { s += $2 } END { print s + 0 }' "$TOOL_OUT")
+	else
+		R_PAGES=$(jq -s 'map((.classes.memcg.pages // 0) + (.classes.direct.pages // 0) + (.classes.kswapd.pages // 0)) | add' "$TOOL_OUT")
+		R_TOOL_OUT=$(jq -s 'map(.swap.out_pages // 0) | add' "$TOOL_OUT")
+	fi
+}
+
+# bench_reclaimlat FRAGMENT: prints its table, writes its JSON entry to FRAGMENT
+bench_reclaimlat() {
+	local frag=$1 r m w c label ov_json=() ucpu uwall st=() t0 t1 line pid
+	[ -x "$RL" ] || die "$RL missing: run make"
+	# shellcheck source=tests/lib/memcg.sh
+	. "$ROOT/tests/lib/memcg.sh"
+	declare -gA RL_WALL=() RL_CPU=() RL_WR=() RL_CR=() RL_TCPU=() RL_RSS=() RL_ERR=() RL_SERR=()
+	swap_on "$RL_SWAP_MB" || die "reclaimlat: cannot add a swapfile on $SCRATCH"
+	memcg_new bench "$RL_LIMIT_MB" || die "reclaimlat: cannot create a memory cgroup"
+	write_rl_bt_script
+	note "reclaimlat: $ROUNDS rounds of memhog -p $RL_PASSES $RL_PAGES in a $RL_LIMIT_MB MiB memory cgroup"
+	for ((r = 0; r < ROUNDS; r++)); do
+		for m in reclaimlat bpftrace; do
+			rl_run untraced || die "reclaimlat: untraced storm failed"
+			w=$R_WALL_S c=$R_CPU_S
+			RL_WALL[untraced]+=" $w"
+			RL_CPU[untraced]+=" $c"
+			rl_run "$m" || die "reclaimlat: storm with $m failed"
+			RL_WALL[$m]+=" $R_WALL_S"
+			RL_CPU[$m]+=" $R_CPU_S"
+			RL_WR[$m]+=" $(calc "$R_WALL_S / $w" %.4f)"
+			RL_CR[$m]+=" $(calc "$R_CPU_S / $c" %.4f)"
+			RL_TCPU[$m]+=" $R_TOOL_CPU_MS"
+			RL_RSS[$m]+=" $R_TOOL_RSS_KB"
+			RL_ERR[$m]+=" $(calc "($R_PAGES - $R_STEAL) * 100 / $R_STEAL" %.2f)"
+			if [ "$m" = reclaimlat ]; then
+				RL_SERR[$m]+=" $(calc "($R_TOOL_OUT - $R_OUT) * 100 / ($R_OUT + 1)" %.2f)"
+			fi
+			note "  round $((r + 1)): untraced ${c}s cpu ${w}s wall, $m ${R_CPU_S}s cpu ${R_WALL_S}s wall, pages $R_PAGES of $R_STEAL"
+		done
+	done
+	memcg_cleanup
+	# start-up: until the first report, minus its 1 s interval
+	for r in 1 2 3 4 5; do
+		t0=$(now_us)
+		exec 3< <(exec "$RL" --json 1 1 2>/dev/null)
+		pid=$!
+		read -r -t 30 -u 3 line
+		t1=$(now_us)
+		cat <&3 >/dev/null
+		exec 3<&-
+		wait "$pid" 2>/dev/null
+		st+=("$(calc "($t1 - $t0) / 1000 - 1000" %.1f)")
+	done
+
+	# shellcheck disable=SC2086
+	{
+		ucpu=$(median ${RL_CPU[untraced]})
+		uwall=$(median ${RL_WALL[untraced]})
+	}
+	echo
+	echo "reclaimlat"
+	printf '  overhead: memhog -p %s %s (%s MiB, twice) in a %s MiB memory cgroup with swap;\n' \
+		"$RL_PASSES" "$RL_PAGES" "$((RL_PAGES / 256))" "$RL_LIMIT_MB"
+	printf '  %s rounds of (untraced, traced) pairs; RATIO = traced / the untraced run just before it\n' "$ROUNDS"
+	printf '  %-22s %7s %20s %7s %20s %12s %7s %9s\n' MODE CPU_S CPU_RATIO WALL_S WALL_RATIO \
+		TOOL_CPU_MS PEAK_MB PAGES_ERR
+	printf '  %-22s %7.3f %20s %7.3f %20s %12s %7s %9s\n' untraced "$ucpu" 1 "$uwall" 1 - - -
+	for m in reclaimlat bpftrace; do
+		case $m in
+		reclaimlat) label="reclaimlat --json -P 1" ;;
+		bpftrace) label="bpftrace, same tps" ;;
+		esac
+		# shellcheck disable=SC2086
+		printf '  %-22s %7.3f %20s %7.3f %20s %12s %7.1f %8s%%\n' "$label" \
+			"$(median ${RL_CPU[$m]})" "$(ratio_str ${RL_CR[$m]})" \
+			"$(median ${RL_WALL[$m]})" "$(ratio_str ${RL_WR[$m]})" \
+			"$(median ${RL_TCPU[$m]})" "$(calc "$(median ${RL_RSS[$m]}) / 1024")" \
+			"$(median ${RL_ERR[$m]})"
+		# shellcheck disable=SC2086
+		ov_json+=("$(jq -n -c --arg m "$m" --arg cmd "$label" \
+			--argjson cpu "$(jarr ${RL_CPU[$m]})" --argjson wall "$(jarr ${RL_WALL[$m]})" \
+			--argjson cr "$(jarr ${RL_CR[$m]})" --argjson wr "$(jarr ${RL_WR[$m]})" \
+			--argjson tcpu "$(jarr ${RL_TCPU[$m]})" --argjson rss "$(jarr ${RL_RSS[$m]})" \
+			--argjson err "$(jarr ${RL_ERR[$m]})" \
+			'{($m): {command: $cmd, cpu_s: $cpu, wall_s: $wall, cpu_ratios: $cr,
+			  wall_ratios: $wr, tool_cpu_ms_during_run: $tcpu, tool_peak_rss_kb: $rss,
+			  pages_error_pct_vs_pgsteal: $err}}')")
+	done
+	echo "  TOOL_CPU_MS: the tracer's user+sys from the storm's start to its exit (10 ms granularity)."
+	echo "  PAGES_ERR: pages reclaimed it reported vs /proc/vmstat pgsteal_anon + pgsteal_file, median."
+	# shellcheck disable=SC2086
+	printf '  swap-out: reclaimlat out_pages vs pswpout, error %% per round: %s\n' "$(echo ${RL_SERR[reclaimlat]})"
+	# shellcheck disable=SC2068
+	printf '  start-up to attached: reclaimlat --json 1 1 until its first report minus 1 s, median of 5: %s ms (%s-%s)\n' \
+		"$(median ${st[@]})" "$(minof ${st[@]})" "$(maxof ${st[@]})"
+
+	# shellcheck disable=SC2068,SC2086
+	jq -n --argjson pages "$RL_PAGES" --argjson passes "$RL_PASSES" --argjson limit "$RL_LIMIT_MB" \
+		--argjson rounds "$ROUNDS" \
+		--argjson ucpu "$(jarr ${RL_CPU[untraced]})" --argjson uwall "$(jarr ${RL_WALL[untraced]})" \
+		--argjson modes "$(printf '%s\n' "${ov_json[@]}" | jq -s 'add')" \
+		--argjson serr "$(jarr ${RL_SERR[reclaimlat]})" \
+		--argjson st "$(jarr ${st[@]})" --argjson stm "$(median ${st[@]})" \
+		'{overhead: {workload: {command: "memhog -p \($passes) \($pages)", memcg_limit_mb: $limit},
+		    rounds: $rounds, untraced: {cpu_s: $ucpu, wall_s: $uwall}, traced: $modes},
+		  swap_out_error_pct_vs_pswpout: $serr,
+		  startup_ms: {command: "reclaimlat --json 1 1, first report minus 1 s", samples: $st,
+			median: $stm}}' >"$frag"
 }
 
 # ---------------------------------------------------------------- main

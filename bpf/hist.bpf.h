@@ -6,19 +6,41 @@
 
 #define HIST_SLOTS 64
 
+/* Branch-free floor(log2(v)) for v > 0: a loop with an early exit cannot
+ * be unrolled by clang, and the verifier of older kernels refuses loops. */
+static __always_inline __u32 hist__log2(__u32 v)
+{
+	__u32 r, shift;
+
+	r = (v > 0xFFFF) << 4;
+	v >>= r;
+	shift = (v > 0xFF) << 3;
+	v >>= shift;
+	r |= shift;
+	shift = (v > 0xF) << 2;
+	v >>= shift;
+	r |= shift;
+	shift = (v > 0x3) << 1;
+	v >>= shift;
+	r |= shift;
+	r |= (v >> 1);
+	return r;
+}
+
 static __always_inline __u32 hist__slot(__u64 v)
 {
-	__u32 slot = 0;
+	__u32 hi = v >> 32, slot;
 
-	/* bounded: 64 iterations at most, unrolled by the compiler */
-#pragma unroll
-	for (int i = 0; i < 64; i++) {
-		if (!v)
-			break;
-		v >>= 1;
-		slot++;
-	}
-	return slot < HIST_SLOTS ? slot : HIST_SLOTS - 1;
+	if (!v)
+		return 0;
+	slot = (hi ? hist__log2(hi) + 32 : hist__log2((__u32)v)) + 1;
+	if (slot > HIST_SLOTS - 1)
+		slot = HIST_SLOTS - 1;
+	/* The mask keeps the bound where the verifier sees it: clang drops it
+	 * as redundant otherwise, and 6.1's verifier loses the bound of the
+	 * compare through the zero-extended copy, refusing hist[slot]. */
+	barrier_var(slot);
+	return slot & (HIST_SLOTS - 1);
 }
 
 #endif

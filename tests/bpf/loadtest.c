@@ -17,6 +17,8 @@
 #include "pagecache.h"
 #include "probe.h"
 #include "pagecache.skel.h"
+#include "reclaimlat.h"
+#include "reclaimlat.skel.h"
 
 #define MAX_EVENTS 32
 
@@ -56,9 +58,35 @@ static void lt_pagecache_close(void *h)
 	free(h);
 }
 
+static void *lt_reclaimlat_open(const int *forced, int *err)
+{
+	/* every map and path in use: per-process rows and events */
+	struct reclaimlat_opts o = { .forced = forced, .procs = true, .events = true };
+	struct reclaimlat *rl = calloc(1, sizeof(*rl));
+
+	if (rl)
+		*err = reclaimlat__open(rl, &o);
+	return rl;
+}
+static struct probe_set *lt_reclaimlat_probes(void *h) { return &((struct reclaimlat *)h)->probes; }
+static struct bpf_object *lt_reclaimlat_obj(void *h)
+{
+	struct reclaimlat *rl = h;
+
+	return rl->skel ? rl->skel->obj : NULL;
+}
+static int lt_reclaimlat_attach(void *h) { return reclaimlat__attach(h); }
+static void lt_reclaimlat_close(void *h)
+{
+	reclaimlat__close(h);
+	free(h);
+}
+
 static const struct lt_object objects[] = {
 	{ "pagecache", pagecache__events, PAGECACHE_NR_EVENTS, lt_pagecache_open,
 	  lt_pagecache_probes, lt_pagecache_obj, lt_pagecache_attach, lt_pagecache_close },
+	{ "reclaimlat", reclaimlat__events, RECLAIMLAT_NR_EVENTS, lt_reclaimlat_open,
+	  lt_reclaimlat_probes, lt_reclaimlat_obj, lt_reclaimlat_attach, lt_reclaimlat_close },
 };
 
 static int failures;
