@@ -164,6 +164,7 @@ else
 	(memcg_exec "$MEMHOG" -s -S -p 2 "$NS") >"$dir/swaphog.out" &
 	wp=$!
 	wait_stopped "$wp"
+	: >"$dir/swap.json"
 	"$FS" --json -d -c "$MEMCG" 1 >"$dir/swap.json" 2>"$dir/swap.json.err" &
 	t=$!
 	if wait_lines "$dir/swap.json" 15; then
