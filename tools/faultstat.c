@@ -32,8 +32,9 @@ static struct env {
 const char argp_program_doc[] =
 	"Count minor and major page faults per process, and where the major ones come from.\n"
 	"\n"
-	"USAGE: faultstat [-p PID] [-c CGROUP_PATH] [-s FIELD] [-r] [-n ROWS] [-b] [-d] [-f]\n"
-	"                 [--stacks] [--folded] [-T] [--json] [-v] [interval [count]]\n"
+	"USAGE: faultstat [-p PID] [-c CGROUP_PATH] [-s FIELD] [-r] [-n ROWS] [-b]\n"
+	"                 [-d] [-f] [--stacks] [--folded] [-T] [--json] [-v]\n"
+	"                 [interval [count]]\n"
 	"\n"
 	"MINOR and MAJOR are the kernel's own per-task counters (as getrusage(2) and "
 	"/proc/PID/stat), read each interval with no work added to any fault; processes that "
