@@ -21,7 +21,7 @@ CT=$BUILD/cachetop
 RL=$BUILD/reclaimlat
 OUTDIR=$BUILD/bench
 RESULTS=$OUTDIR/results.json
-TOOLS=${BENCH_TOOLS:-cachestat reclaimlat}
+TOOLS=${BENCH_TOOLS:-cachestat faultstat reclaimlat}
 ROUNDS=${BENCH_ROUNDS:-3}
 TARGET_S=2.5		# untraced duration the workload is calibrated to
 BIG_PAGES=16384		# 64 MiB warm file for the overhead runs
@@ -613,6 +613,153 @@ bench_reclaimlat() {
 	for r in 1 2 3 4 5; do
 		t0=$(now_us)
 		exec 3< <(exec "$RL" --json 1 1 2>/dev/null)
+# ---------------------------------------------------------------- faultstat
+
+FS=$BUILD/faultstat
+FS_SPAWN=$BUILD/tests/func/faultstat_spawn
+FS_MEMHOG=$BUILD/tests/func/memhog
+FS_PAGES=2000		# pages each child of the fault workload touches
+
+# fs_run MODE: one timed run of the fault workload (untraced | count | detail
+# | bpftrace). Sets R_WALL_S, R_CPU_S, and for traced runs R_TOOL_CPU_MS,
+# R_TOOL_CPU_TOTAL_MS, R_TOOL_RSS_KB and R_SEEN (minor faults it counted for
+# the workload's children, from the tool's own output).
+fs_run() {
+	local mode=$1 wl_pid t0 t1 c0 c1 cpu0
+	R_TOOL_CPU_MS=null R_TOOL_CPU_TOTAL_MS=null R_TOOL_RSS_KB=null R_SEEN=null
+	case $mode in
+	count) start_tool "$TMP/fstool" '^' "$FS" --json 1 || return 1 ;;
+	detail) start_tool "$TMP/fstool" '^' "$FS" --json -d 1 || return 1 ;;
+	bpftrace)
+		start_tool "$TMP/fstool" '^ready' bpftrace -e 'BEGIN { printf("ready\n"); }
+			software:page-faults:1 { @[pid] = count(); }' || return 1
+		;;
+	esac
+	"$FS_SPAWN" -s "$FS_REPS" "$FS_PAGES" >"$TMP/fswl.out" &
+	wl_pid=$!
+	wait_stopped "$wl_pid" || { note "workload did not start"; return 1; }
+	[ "$mode" != untraced ] && cpu0=$(cpu_ticks "$TOOL_PID")
+	children_cpu
+	c0=$CHILD_CPU_US
+	t0=$(now_us)
+	kill -CONT "$wl_pid"
+	wait "$wl_pid"
+	t1=$(now_us)
+	children_cpu
+	c1=$CHILD_CPU_US
+	R_WALL_S=$(calc "($t1 - $t0) / 1e6" %.4f)
+	R_CPU_S=$(calc "($c1 - $c0) / 1e6" %.3f)
+	[ "$(wc -l <"$TMP/fswl.out")" = "$FS_REPS" ] || { note "workload failed"; return 1; }
+	[ "$mode" = untraced ] && return 0
+	sleep 1.1
+	stop_tool INT
+	R_TOOL_CPU_MS=$((TOOL_CPU_TOTAL_MS - cpu0 * 1000 / CLK_TCK))
+	[ "$R_TOOL_CPU_MS" -lt 0 ] && R_TOOL_CPU_MS=0
+	R_TOOL_CPU_TOTAL_MS=$TOOL_CPU_TOTAL_MS
+	R_TOOL_RSS_KB=$TOOL_RSS_KB
+	sed 's/pid=\([0-9]*\).*/\1/' "$TMP/fswl.out" >"$TMP/fspids"
+	if [ "$mode" = bpftrace ]; then
+		R_SEEN=$(sed -n 's/^@\[\([0-9]*\)\]: \([0-9]*\)$/\1 \2/p' "$TOOL_OUT" |
+			awk 'NR == FNR { want[$1] = 1; next } ($1 in want) { s += $2 } END { print s + 0 }' \
+				"$TMP/fspids" -)
+	else
+		R_SEEN=$(jq -s --slurpfile p <(jq -s . "$TMP/fspids") \
+			'[.[].rows[] | select(.pid as $x | $p[0] | index($x)) | .minor] | add // 0' "$TOOL_OUT")
+	fi
+	R_TRUTH=$(awk -F'[= ]' '{ s += $4 } END { print s + 0 }' "$TMP/fswl.out")
+}
+
+fs_calibrate() {
+	local c0 c1 n=20
+	if [ -n "${BENCH_REPS:-}" ]; then
+		FS_REPS=$BENCH_REPS
+		return
+	fi
+	"$FS_SPAWN" 5 "$FS_PAGES" >/dev/null
+	children_cpu
+	c0=$CHILD_CPU_US
+	"$FS_SPAWN" $n "$FS_PAGES" >/dev/null
+	children_cpu
+	c1=$CHILD_CPU_US
+	FS_REPS=$(calc "$TARGET_S * 1e6 * $n / ($c1 - $c0 + 1000)" %.0f)
+	[ "$FS_REPS" -lt 10 ] && FS_REPS=10
+	[ "$FS_REPS" -gt 20000 ] && FS_REPS=20000
+}
+
+# bench_faultstat FRAGMENT: prints its table, writes its JSON entry to FRAGMENT
+bench_faultstat() {
+	local frag=$1 modes=(count detail bpftrace) r i m w c order label ucpu uwall cmed extra
+	local rows=() ov_json=() st=() t0 t1 pid line hp want got perf_min perf_maj perf_json=null
+	[ -x "$FS" ] && [ -x "$FS_SPAWN" ] && [ -x "$FS_MEMHOG" ] || die "faultstat or its workloads missing: run make"
+	declare -A FV_WALL=() FV_CPU=() FV_CR=() FV_WR=() FV_TCPU=() FV_TCPUT=() FV_RSS=() FV_SEEN=() FV_TRUTH=()
+	fs_calibrate
+	note "faultstat overhead: $ROUNDS rounds of faultstat_spawn $FS_REPS $FS_PAGES (fork, touch $FS_PAGES pages, exit)"
+	for ((r = 0; r < ROUNDS; r++)); do
+		order=()
+		for ((i = 0; i < ${#modes[@]}; i++)); do order+=("${modes[(i + r) % ${#modes[@]}]}"); done
+		for m in "${order[@]}"; do
+			fs_run untraced || die "untraced run failed"
+			w=$R_WALL_S c=$R_CPU_S
+			FV_WALL[untraced]+=" $w"
+			FV_CPU[untraced]+=" $c"
+			fs_run "$m" || die "run with $m failed"
+			FV_WALL[$m]+=" $R_WALL_S"
+			FV_CPU[$m]+=" $R_CPU_S"
+			FV_CR[$m]+=" $(calc "$R_CPU_S / $c" %.4f)"
+			FV_WR[$m]+=" $(calc "$R_WALL_S / $w" %.4f)"
+			FV_TCPU[$m]+=" $R_TOOL_CPU_MS"
+			FV_TCPUT[$m]+=" $R_TOOL_CPU_TOTAL_MS"
+			FV_RSS[$m]+=" $R_TOOL_RSS_KB"
+			FV_SEEN[$m]+=" $(calc "$R_SEEN * 100 / $R_TRUTH" %.2f)"
+			note "  round $((r + 1)): untraced ${c}s cpu, $m ${R_CPU_S}s cpu"
+		done
+	done
+	# shellcheck disable=SC2086
+	{
+		ucpu=$(median ${FV_CPU[untraced]})
+		uwall=$(median ${FV_WALL[untraced]})
+	}
+	echo
+	echo "faultstat"
+	printf '  overhead: faultstat_spawn %s %s = %s processes forked, each touching %s fresh pages\n' \
+		"$FS_REPS" "$FS_PAGES" "$FS_REPS" "$FS_PAGES"
+	printf '  (minor faults) and exiting; %s rounds; RATIO = traced / the untraced run before it\n' "$ROUNDS"
+	printf '  %-34s %7s %20s %9s %20s %12s %7s %8s\n' MODE CPU_S CPU_RATIO +NS/FAULT WALL_RATIO \
+		TOOL_CPU_MS PEAK_MB SEEN
+	printf '  %-34s %7.3f %20s %9s %20s %12s %7s %8s\n' untraced "$ucpu" 1 - 1 - - -
+	for m in "${modes[@]}"; do
+		case $m in
+		count) label="faultstat --json 1" ;;
+		detail) label="faultstat --json -d 1" ;;
+		bpftrace) label="bpftrace software:page-faults:1" ;;
+		esac
+		# shellcheck disable=SC2086
+		{
+			cmed=$(median ${FV_CR[$m]})
+			extra=$(calc "($cmed - 1) * $ucpu * 1e9 / ($FS_REPS * $FS_PAGES)" %.0f)
+			printf '  %-34s %7.3f %20s %9s %20s %12s %7.1f %7.2f%%\n' "$label" \
+				"$(median ${FV_CPU[$m]})" "$(ratio_str ${FV_CR[$m]})" "$extra" \
+				"$(ratio_str ${FV_WR[$m]})" "$(median ${FV_TCPU[$m]})/$(median ${FV_TCPUT[$m]})" \
+				"$(calc "$(median ${FV_RSS[$m]}) / 1024")" "$(median ${FV_SEEN[$m]})"
+			ov_json+=("$(jq -n -c --arg m "$m" --arg cmd "$label" \
+				--argjson cpu "$(jarr ${FV_CPU[$m]})" --argjson cr "$(jarr ${FV_CR[$m]})" \
+				--argjson crm "$cmed" --argjson wr "$(jarr ${FV_WR[$m]})" \
+				--argjson extra "$extra" --argjson tcpu "$(jarr ${FV_TCPU[$m]})" \
+				--argjson tcput "$(jarr ${FV_TCPUT[$m]})" --argjson rss "$(jarr ${FV_RSS[$m]})" \
+				--argjson seen "$(jarr ${FV_SEEN[$m]})" \
+				'{($m): {command: $cmd, cpu_s: $cpu, cpu_ratios: $cr, cpu_ratio_median: $crm,
+				  wall_ratios: $wr, extra_ns_per_fault: $extra, tool_cpu_ms_during_run: $tcpu,
+				  tool_cpu_ms_total: $tcput, tool_peak_rss_kb: $rss, seen_pct: $seen}}')")
+		}
+	done
+	echo "  +NS/FAULT: extra workload CPU per minor fault. SEEN: minor faults the tracer counted for the"
+	echo "  workload's children / their own getrusage total (bpftrace counts every fault entry, retries too)."
+	echo "  -d hooks major faults only: on this minor-fault workload it costs what counting costs."
+
+	# start-up: exec until the first report, minus the 1 s interval
+	for i in 1 2 3 4 5; do
+		t0=$(now_us)
+		exec 3< <(exec "$FS" --json 1 1 2>/dev/null)
 		pid=$!
 		read -r -t 30 -u 3 line
 		t1=$(now_us)
@@ -676,6 +823,53 @@ bench_reclaimlat() {
 		  swap_out_error_pct_vs_pswpout: $serr,
 		  startup_ms: {command: "reclaimlat --json 1 1, first report minus 1 s", samples: $st,
 			median: $stm}}' >"$frag"
+	# shellcheck disable=SC2068
+	printf '\n  start-up to attached: faultstat --json 1 1 until its report, less the 1 s interval,\n'
+	# shellcheck disable=SC2068
+	printf '  median of 5: %s ms (%s-%s)\n' "$(median ${st[@]})" "$(minof ${st[@]})" "$(maxof ${st[@]})"
+
+	# accuracy: memhog's own getrusage; perf stat on the same workload
+	"$FS_MEMHOG" -s 25600 >"$TMP/fshog.out" &
+	hp=$!
+	wait_stopped "$hp" || die "memhog did not start"
+	"$FS" --json -p "$hp" 1 >"$TMP/fsacc.json" 2>/dev/null &
+	pid=$!
+	wait_lines "$TMP/fsacc.json" 15 || die "faultstat did not attach"
+	kill -CONT "$hp"
+	wait "$hp"
+	wait "$pid"
+	want=$(sed -n 's/^pass=1 minflt=\([0-9]*\).*/\1/p' "$TMP/fshog.out")
+	got=$(jq -s "[.[].rows[] | select(.pid == $hp) | .minor] | add // 0" "$TMP/fsacc.json")
+	echo
+	echo "  accuracy: memhog touching 25600 fresh pages; truth = its getrusage over the touching loop"
+	printf '  %-44s %10s %10s %9s\n' COUNTER COUNT TRUTH ERROR
+	printf '  %-44s %10s %10s %8s%%\n' "faultstat --json -p PID 1 (minor)" "$got" "$want" \
+		"$(calc "($got - $want) * 100 / $want" %.2f)"
+	if command -v perf >/dev/null; then
+		perf stat -x, -e minor-faults,major-faults -o "$TMP/perf.out" "$FS_MEMHOG" 25600 >"$TMP/fshog2.out" 2>/dev/null
+		perf_min=$(awk -F, '$3 ~ /minor-faults/ { print $1 }' "$TMP/perf.out")
+		perf_maj=$(awk -F, '$3 ~ /major-faults/ { print $1 }' "$TMP/perf.out")
+		want2=$(sed -n 's/^pass=1 minflt=\([0-9]*\).*/\1/p' "$TMP/fshog2.out")
+		printf '  %-44s %10s %10s %8s%%\n' "perf stat -e minor-faults memhog (whole run)" \
+			"$perf_min" "$want2" "$(calc "($perf_min - $want2) * 100 / $want2" %.2f)"
+		echo "  (perf stat counts the whole process, exec and loader included; faultstat -p counts"
+		echo "  from attach, so it sees the loop plus the exit path)"
+		perf_json=$(jq -n -c --argjson min "${perf_min:-null}" --argjson maj "${perf_maj:-null}" \
+			--argjson truth "$want2" '{minor: $min, major: $maj, truth_minor_loop: $truth}')
+	fi
+
+	# shellcheck disable=SC2068,SC2086
+	jq -n --argjson reps "$FS_REPS" --argjson pages "$FS_PAGES" --argjson rounds "$ROUNDS" \
+		--argjson ucpu "$(jarr ${FV_CPU[untraced]})" --argjson ucpum "$ucpu" \
+		--argjson modes "$(printf '%s\n' "${ov_json[@]}" | jq -s 'add')" \
+		--argjson st "$(jarr ${st[@]})" --argjson stm "$(median ${st[@]})" \
+		--argjson got "$got" --argjson want "$want" --argjson perf "$perf_json" \
+		'{overhead: {workload: {command: "faultstat_spawn \($reps) \($pages)", processes: $reps,
+			pages_each: $pages}, rounds: $rounds,
+		    untraced: {cpu_s: $ucpu, cpu_s_median: $ucpum}, traced: $modes},
+		  startup_ms: {command: "faultstat --json 1 1, first report less 1000 ms", samples: $st,
+			median: $stm},
+		  accuracy: {memhog_25600: {tool: $got, truth: $want}, perf_stat: $perf}}' >"$frag"
 }
 
 # ---------------------------------------------------------------- main

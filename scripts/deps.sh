@@ -7,7 +7,7 @@ set -eu
 
 build="clang llvm make gcc pkg-config libbpf-dev libelf-dev zlib1g-dev bpftool libncurses-dev"
 test="jq bpftool util-linux procps tmux"
-bench="bpftrace time"
+bench="bpftrace time linux-perf"
 
 groups=${*:-build test}
 want=

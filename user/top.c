@@ -166,6 +166,14 @@ void top__print(FILE *f, const struct top_table *t, int max_rows)
 	}
 }
 
+void top__print_row(FILE *f, const struct top_table *t, const struct top_cell *row)
+{
+	char line[4096];
+
+	top__format_row(line, sizeof(line), t, row);
+	fprintf(f, "%s\n", line);
+}
+
 int top__screen_open(void)
 {
 	if (!initscr())

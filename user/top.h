@@ -47,6 +47,8 @@ int top__find_col(const struct top_col *cols, int ncols, const char *name);
 void top__sort(struct top_table *t, int col, bool reverse);
 /* Writes the column header and up to max_rows rows (0: all). */
 void top__print(FILE *f, const struct top_table *t, int max_rows);
+/* Writes one row laid out in t's columns, e.g. a total under the table. */
+void top__print_row(FILE *f, const struct top_table *t, const struct top_cell *row);
 
 /* ---- the interactive screen ---- */
 
