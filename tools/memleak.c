@@ -442,6 +442,17 @@ static void read_stack(struct state *s, struct stack_agg *a)
 		if (env.pid && n && syms__resolve(s->syms, a->frames[n], true, &si) == -ENOENT)
 			break;
 	a->n = n;
+	/* kernel stacks start in our BPF program and the tracepoint's
+	 * bpf_trace_run: not the allocation's story */
+	while (!env.pid && a->n > 0) {
+		syms__resolve(s->syms, a->frames[0], true, &si);
+		if (!si.name || (strcmp(si.module ?: "", "bpf") &&
+				 strncmp(si.name, "bpf_trace_run", 13) &&
+				 strncmp(si.name, "__bpf_trace_", 12)))
+			break;
+		memmove(a->frames, a->frames + 1, (a->n - 1) * sizeof(a->frames[0]));
+		a->n--;
+	}
 	memset(a->frames + n, 0, (ML_MAX_FRAMES - n) * sizeof(a->frames[0]));
 }
 

@@ -201,6 +201,10 @@ static int memleak__open_kernel(struct memleak *m, const struct memleak_opts *o)
 	bpf_map__set_max_entries(skel->maps.stacks, o->max_stacks ?: ML_DEFAULT_STACKS);
 	bpf_map__set_max_entries(skel->maps.combined,
 				 o->combined_only ? (o->max_stacks ?: ML_DEFAULT_STACKS) : 1);
+	/* preallocated: a table that allocates as it grows would kmalloc
+	 * inside our own kmalloc hook and report itself */
+	bpf_map__set_map_flags(skel->maps.allocs, 0);
+	bpf_map__set_map_flags(skel->maps.combined, 0);
 	/* events left out (percpu) must not load: probe__resolve only sets
 	 * the programs of the events it is given */
 	bpf_object__for_each_program(prog, skel->obj)

@@ -18,12 +18,17 @@
  * Freed, never to be reported: free_all (50 x 3333), free_big (2 x 1 MiB),
  * free_elsewhere (20 x 7777 freed by another thread), free(NULL) x 10, and a
  * malloc that fails. ARGS are printed, so a test can check -c's argv.
+ *
+ *   leaker eventfd N   kernel-mode ground truth: opens N eventfds (each one
+ *                      kmalloc of an eventfd_ctx in do_eventfd), prints
+ *                      "ready", holds them until stdin closes, then exits
  */
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
@@ -198,6 +203,21 @@ int main(int argc, char **argv)
 	struct timespec ts;
 	int a = 1;
 
+	if (argc == 3 && !strcmp(argv[1], "eventfd")) {
+		int n = atoi(argv[2]);
+		char c;
+
+		for (int i = 0; i < n; i++)
+			if (eventfd(0, 0) < 0) {
+				perror("eventfd");
+				return 1;
+			}
+		printf("ready\n");
+		fflush(stdout);
+		while (read(0, &c, 1) > 0)
+			;
+		return 0;
+	}
 	if (a < argc && !strcmp(argv[a], "-s")) {
 		raise(SIGSTOP);
 		a++;
