@@ -70,11 +70,11 @@ static const struct probe_cand page_free_cands[] = {
 };
 static const struct probe_cand percpu_alloc_cands[] = {
 	{ "percpu_alloc_btf", PROBE_TP_BTF, "percpu_alloc_percpu", NULL,
-	  "long unsigned int,_Bool" },
+	  "long unsigned int,bool" },
 	{ "percpu_alloc_raw", PROBE_RAW_TP, "percpu_alloc_percpu", NULL,
-	  "long unsigned int,_Bool" },
-	{ "percpu_alloc_old_btf", PROBE_TP_BTF, "percpu_alloc_percpu", NULL, "_Bool,_Bool" },
-	{ "percpu_alloc_old_raw", PROBE_RAW_TP, "percpu_alloc_percpu", NULL, "_Bool,_Bool" },
+	  "long unsigned int,bool" },
+	{ "percpu_alloc_old_btf", PROBE_TP_BTF, "percpu_alloc_percpu", NULL, "bool,bool" },
+	{ "percpu_alloc_old_raw", PROBE_RAW_TP, "percpu_alloc_percpu", NULL, "bool,bool" },
 };
 static const struct probe_cand percpu_free_cands[] = {
 	{ "percpu_free_btf", PROBE_TP_BTF, "percpu_free_percpu", NULL, NULL },
@@ -359,6 +359,11 @@ void memleak__close(struct memleak *m)
 	kmemleak_bpf__destroy(m->kskel);
 	m->uskel = NULL;
 	m->kskel = NULL;
+}
+
+struct bpf_object *memleak__kernel_obj(struct memleak *m)
+{
+	return m->kskel ? m->kskel->obj : NULL;
 }
 
 int memleak__counters(struct memleak *m, unsigned long long out[ML_NR_COUNTERS])

@@ -71,6 +71,8 @@ int memleak__attach(struct memleak *m);
  * uprobes at once); safe to call twice. */
 void memleak__detach(struct memleak *m);
 void memleak__close(struct memleak *m);
+/* The kernel-mode BPF object (for load tests), or NULL. */
+struct bpf_object *memleak__kernel_obj(struct memleak *m);
 /* Counter totals over CPUs (enum ml_counter). */
 int memleak__counters(struct memleak *m, unsigned long long out[ML_NR_COUNTERS]);
 /* x86-64: where to put the entry uprobe of a function so that the kernel

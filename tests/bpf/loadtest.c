@@ -17,6 +17,7 @@
 #include "pagecache.h"
 #include "probe.h"
 #include "pagecache.skel.h"
+#include "memleak.h"
 
 #define MAX_EVENTS 32
 
@@ -56,9 +57,32 @@ static void lt_pagecache_close(void *h)
 	free(h);
 }
 
+/* memleak's kernel mode (its user mode attaches uprobes to a process and
+ * is covered by tests/func/memleak.sh) */
+static void *lt_kmemleak_open(const int *forced, int *err)
+{
+	struct memleak_opts o = { .forced = forced, .percpu = true, .max_allocs = 1024,
+				  .max_stacks = 64 };
+	struct memleak *m = calloc(1, sizeof(*m));
+
+	if (m)
+		*err = memleak__open(m, &o);
+	return m;
+}
+static struct probe_set *lt_kmemleak_probes(void *h) { return &((struct memleak *)h)->probes; }
+static struct bpf_object *lt_kmemleak_obj(void *h) { return memleak__kernel_obj(h); }
+static int lt_kmemleak_attach(void *h) { return memleak__attach(h); }
+static void lt_kmemleak_close(void *h)
+{
+	memleak__close(h);
+	free(h);
+}
+
 static const struct lt_object objects[] = {
 	{ "pagecache", pagecache__events, PAGECACHE_NR_EVENTS, lt_pagecache_open,
 	  lt_pagecache_probes, lt_pagecache_obj, lt_pagecache_attach, lt_pagecache_close },
+	{ "kmemleak", kmemleak__events, KML_NR_EVENTS, lt_kmemleak_open, lt_kmemleak_probes,
+	  lt_kmemleak_obj, lt_kmemleak_attach, lt_kmemleak_close },
 };
 
 static int failures;
