@@ -37,9 +37,12 @@ struct ml_task {
 	__u64 arg[ML_FN_SLOTS];	/* realloc/mremap: old address; posix_memalign: memptr */
 };
 
+/* per-CPU LRU lists: one shared list is a lock every call of every thread
+ * takes */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 16384);
+	__uint(map_flags, BPF_F_NO_COMMON_LRU);
 	__type(key, __u32);
 	__type(value, struct ml_task);
 } tasks SEC(".maps");

@@ -22,6 +22,8 @@
  *   leaker eventfd N   kernel-mode ground truth: opens N eventfds (each one
  *                      kmalloc of an eventfd_ctx in do_eventfd), prints
  *                      "ready", holds them until stdin closes, then exits
+ *   leaker pairs N T   the benchmark's workload: T threads each do N
+ *                      malloc(64)+free pairs; prints "ns_per_pair X"
  */
 #include <pthread.h>
 #include <signal.h>
@@ -197,12 +199,46 @@ NOINLINE static void run_leaks(void)
 	pthread_join(t, NULL);
 }
 
+static long pairs_n;
+
+static void *pairs(void *arg)
+{
+	(void)arg;
+	for (long i = 0; i < pairs_n; i++) {
+		void *volatile p = malloc(64);
+
+		free(p);
+	}
+	return NULL;
+}
+
+static int run_pairs(long n, int nt)
+{
+	pthread_t t[64];
+	struct timespec a, b;
+
+	pairs_n = n;
+	if (nt < 1 || nt > 64)
+		return 2;
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	for (int i = 0; i < nt; i++)
+		pthread_create(&t[i], NULL, pairs, NULL);
+	for (int i = 0; i < nt; i++)
+		pthread_join(t[i], NULL);
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	printf("ns_per_pair %.1f\n",
+	       ((b.tv_sec - a.tv_sec) * 1e9 + (b.tv_nsec - a.tv_nsec)) / (double)(n * nt));
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	long hold_ms = 2000;
 	struct timespec ts;
 	int a = 1;
 
+	if (argc == 4 && !strcmp(argv[1], "pairs"))
+		return run_pairs(atol(argv[2]), atoi(argv[3]));
 	if (argc == 3 && !strcmp(argv[1], "eventfd")) {
 		int n = atoi(argv[2]);
 		char c;
