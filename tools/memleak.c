@@ -654,7 +654,7 @@ static int tick(void *ctx, const struct timespec *now)
 			printf("\t%llu bytes in %llu allocations whose stack was lost\n", lost_bytes,
 			       lost_allocs);
 		if (cnt[ML_LOST_STACKS] || cnt[ML_DROPPED] || cnt[ML_COMBINED_FULL])
-			printf("\tlost_stacks %llu, dropped %llu (maps full: raise with -v to see)\n",
+			printf("\tlost_stacks %llu (stack map full or colliding), dropped %llu (table full)\n",
 			       cnt[ML_LOST_STACKS], cnt[ML_DROPPED] + cnt[ML_COMBINED_FULL]);
 		fflush(stdout);
 	}

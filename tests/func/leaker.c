@@ -17,7 +17,7 @@
  *   leak_thread        9 x 1234, in a second thread  11106
  * Freed, never to be reported: free_all (50 x 3333), free_big (2 x 1 MiB),
  * free_elsewhere (20 x 7777 freed by another thread), free(NULL) x 10, and a
- * malloc that fails. ARGS are printed, so a test can check -c's argv.
+ * malloc that fails. ARGS are printed (stderr), so a test can check -c's argv.
  *
  *   leaker eventfd N   kernel-mode ground truth: opens N eventfds (each one
  *                      kmalloc of an eventfd_ctx in do_eventfd), prints
@@ -261,11 +261,11 @@ int main(int argc, char **argv)
 	if (a < argc)
 		hold_ms = atol(argv[a++]);
 	run_leaks();
-	printf("leaked, pid %d, args:", getpid());
+	/* stderr: under memleak -c, stdout is memleak's report stream */
+	fprintf(stderr, "leaked, pid %d, args:", getpid());
 	for (; a < argc; a++)
-		printf(" %s", argv[a]);
-	printf("\n");
-	fflush(stdout);
+		fprintf(stderr, " %s", argv[a]);
+	fprintf(stderr, "\n");
 	ts.tv_sec = hold_ms / 1000;
 	ts.tv_nsec = hold_ms % 1000 * 1000000;
 	nanosleep(&ts, NULL);

@@ -122,7 +122,7 @@ fi
 # allocation of memleak's own in the report
 "$ML" --json -T 100 -c "$LEAKER-nofp 1200 alpha 'b c'" 1 >"$out.c" 2>"$out.c.err"
 rc=$?
-args=$(grep '^leaked' "$out.c")
+args=$(grep '^leaked' "$out.c.err")
 if [ $rc = 0 ] && [[ $args == *"args: alpha b c" ]]; then
 	ok "-c: exit 0, the command saw its arguments ($args)"
 else
