@@ -62,7 +62,7 @@ for v in fp nofp; do
 	bin=$LEAKER-$v
 	# -p: the leaker stops itself; memleak attaches; the leaker runs,
 	# holds its memory 1.5 s and exits mid-trace
-	"$bin" -s 1500 >"$dir/wl.out" &
+	"$bin" -s 1500 >"$dir/wl.out" 2>&1 &
 	pid=$!
 	if ! wait_stopped "$pid"; then
 		notok "-p $v: leaker did not stop"
