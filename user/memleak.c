@@ -35,29 +35,22 @@ const char *const memleak__fn_names[ML_NR_FNS] = {
 #define CACHE_ARGS_OLD "long unsigned int,void,size_t"
 
 static const struct probe_cand kmalloc_cands[] = {
-	{ "kmalloc_btf", PROBE_TP_BTF, "kmalloc", NULL, NULL },
 	{ "kmalloc_raw", PROBE_RAW_TP, "kmalloc", NULL, NULL },
 };
 static const struct probe_cand kmalloc_node_cands[] = {
-	{ "kmalloc_node_btf", PROBE_TP_BTF, "kmalloc_node", NULL, NULL },
 	{ "kmalloc_node_raw", PROBE_RAW_TP, "kmalloc_node", NULL, NULL },
 };
 static const struct probe_cand cache_alloc_cands[] = {
-	{ "cache_alloc_btf", PROBE_TP_BTF, "kmem_cache_alloc", NULL, CACHE_ARGS_NEW },
 	{ "cache_alloc_raw", PROBE_RAW_TP, "kmem_cache_alloc", NULL, CACHE_ARGS_NEW },
-	{ "cache_alloc_old_btf", PROBE_TP_BTF, "kmem_cache_alloc", NULL, CACHE_ARGS_OLD },
 	{ "cache_alloc_old_raw", PROBE_RAW_TP, "kmem_cache_alloc", NULL, CACHE_ARGS_OLD },
 };
 static const struct probe_cand cache_alloc_node_cands[] = {
-	{ "cache_alloc_node_btf", PROBE_TP_BTF, "kmem_cache_alloc_node", NULL, CACHE_ARGS_OLD },
 	{ "cache_alloc_node_raw", PROBE_RAW_TP, "kmem_cache_alloc_node", NULL, CACHE_ARGS_OLD },
 };
 static const struct probe_cand kfree_cands[] = {
-	{ "kfree_btf", PROBE_TP_BTF, "kfree", NULL, NULL },
 	{ "kfree_raw", PROBE_RAW_TP, "kfree", NULL, NULL },
 };
 static const struct probe_cand cache_free_cands[] = {
-	{ "cache_free_btf", PROBE_TP_BTF, "kmem_cache_free", NULL, NULL },
 	{ "cache_free_raw", PROBE_RAW_TP, "kmem_cache_free", NULL, NULL },
 };
 static const struct probe_cand page_alloc_cands[] = {
@@ -69,15 +62,11 @@ static const struct probe_cand page_free_cands[] = {
 	{ "page_free_raw", PROBE_RAW_TP, "mm_page_free", NULL, "page" },
 };
 static const struct probe_cand percpu_alloc_cands[] = {
-	{ "percpu_alloc_btf", PROBE_TP_BTF, "percpu_alloc_percpu", NULL,
-	  "long unsigned int,bool" },
 	{ "percpu_alloc_raw", PROBE_RAW_TP, "percpu_alloc_percpu", NULL,
 	  "long unsigned int,bool" },
-	{ "percpu_alloc_old_btf", PROBE_TP_BTF, "percpu_alloc_percpu", NULL, "bool,bool" },
 	{ "percpu_alloc_old_raw", PROBE_RAW_TP, "percpu_alloc_percpu", NULL, "bool,bool" },
 };
 static const struct probe_cand percpu_free_cands[] = {
-	{ "percpu_free_btf", PROBE_TP_BTF, "percpu_free_percpu", NULL, NULL },
 	{ "percpu_free_raw", PROBE_RAW_TP, "percpu_free_percpu", NULL, NULL },
 };
 
