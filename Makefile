@@ -12,7 +12,7 @@ ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 VMLINUX := vmlinux/$(ARCH)/vmlinux.h
 
 # One entry per tool: the BPF object(s) it embeds as skeletons.
-TOOLS := cachestat cachetop faultstat reclaimlat
+TOOLS := cachestat cachetop memleak faultstat reclaimlat
 cachestat_BPF := pagecache
 cachetop_BPF := pagecache
 reclaimlat_BPF := reclaimlat
@@ -20,6 +20,10 @@ NCURSES_LIBS := $(shell $(PKG_CONFIG) --libs ncursesw 2>/dev/null || echo -lncur
 cachetop_LIBS := $(NCURSES_LIBS)
 faultstat_BPF := faultstat
 faultstat_LIBS := $(NCURSES_LIBS)
+memleak_BPF := memleak kmemleak
+DW_LIBS := $(shell $(PKG_CONFIG) --libs libdw 2>/dev/null || echo -ldw -lelf)
+memleak_LIBS := $(DW_LIBS) -ldl
+unit_memleak_LIBS := $(DW_LIBS) -ldl
 
 BPF_OBJS := $(sort $(foreach t,$(TOOLS),$($(t)_BPF)))
 USER_SRCS := $(wildcard user/*.c)
@@ -78,13 +82,25 @@ $(BUILD)/tests/loadtest: $(BUILD)/tests/bpf/loadtest.o $(BUILD)/libmemscope.a
 
 $(UNIT_BINS): $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/libmemscope.a
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) $(NCURSES_LIBS) -o $@
+	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) $(NCURSES_LIBS) $($*_LIBS) -o $@
 
 # Workloads and test helpers: plain programs, no library.
 $(HELPER_BINS): $(BUILD)/%: %.c
 	$(call msg,CC,$@)
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $< -o $@
+
+# memleak's test program, once more with and without frame pointers
+LEAKER_BINS := $(BUILD)/tests/func/leaker-fp $(BUILD)/tests/func/leaker-nofp
+all: $(LEAKER_BINS)
+$(BUILD)/tests/func/leaker-fp: tests/func/leaker.c
+	$(call msg,CC,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -fno-omit-frame-pointer -pthread $< -o $@
+$(BUILD)/tests/func/leaker-nofp: tests/func/leaker.c
+	$(call msg,CC,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -fomit-frame-pointer -pthread $< -o $@
 
 $(BUILD)/bpf:
 	@mkdir -p $@

@@ -21,7 +21,7 @@ CT=$BUILD/cachetop
 RL=$BUILD/reclaimlat
 OUTDIR=$BUILD/bench
 RESULTS=$OUTDIR/results.json
-TOOLS=${BENCH_TOOLS:-cachestat faultstat reclaimlat}
+TOOLS=${BENCH_TOOLS:-cachestat memleak faultstat reclaimlat}
 ROUNDS=${BENCH_ROUNDS:-3}
 TARGET_S=2.5		# untraced duration the workload is calibrated to
 BIG_PAGES=16384		# 64 MiB warm file for the overhead runs
@@ -870,6 +870,109 @@ bench_faultstat() {
 		  startup_ms: {command: "faultstat --json 1 1, first report less 1000 ms", samples: $st,
 			median: $stm},
 		  accuracy: {memhog_25600: {tool: $got, truth: $want}, perf_stat: $perf}}' >"$frag"
+# ---------------------------------------------------------------- memleak
+
+ML=$BUILD/memleak
+LEAKER=$BUILD/tests/func/leaker
+
+# ml_run OUT CMD...: runs CMD under /usr/bin/time; sets NS (the workload's
+# ns_per_pair), RSS_KB, DETACH_S (memleak -v's "detached in")
+ml_run() {
+	local out=$1
+	shift
+	/usr/bin/time -f '%M' -o "$out.time" "$@" >"$out" 2>"$out.err"
+	NS=$(awk '/^ns_per_pair/ { print $2 }' "$out" | tail -1)
+	RSS_KB=$(tail -1 "$out.time")
+	DETACH_S=$(awk '/detached in/ { print $(NF-1) }' "$out.err")
+	[ -n "$NS" ] || { note "no ns_per_pair from: $* ($(head -c 300 "$out.err"))"; NS=null; }
+}
+
+# bench_memleak FRAGMENT: cost per malloc+free pair (traced - untraced), one
+# and two threads, for memleak (uprobe_multi links, then one link per
+# function) and for bpftrace doing the same map work; start-up, detach, RSS
+bench_memleak() {
+	local frag=$1 libc bt n=${BENCH_ML_PAIRS:-200000} nu=2000000 t r m k med umed json=()
+	local st=() t0 sp
+	local -A NSV RSSV DETV
+	[ -x "$ML" ] && [ -x "$LEAKER" ] || die "$ML or $LEAKER missing: run make"
+	libc=$(ldd "$LEAKER" | awk '/libc.so/ { print $3 }')
+	bt=$TMP/memleak.bt
+	# what memleak does per call: size at entry, address -> size and stack
+	# at return, delete at free
+	cat >"$bt" <<EOF
+uprobe:$libc:malloc { @sz[tid] = arg0; }
+uretprobe:$libc:malloc /@sz[tid]/ { @a[retval] = @sz[tid]; @s[retval] = ustack; delete(@sz[tid]); }
+uprobe:$libc:free { delete(@a[arg0]); delete(@s[arg0]); }
+END { clear(@sz); clear(@a); clear(@s); }
+EOF
+	for t in 1 2; do
+		for r in $(seq "$ROUNDS"); do
+			ml_run "$TMP/ml.u" "$LEAKER" pairs $nu $t
+			NSV[untraced$t]+=" $NS"
+			ml_run "$TMP/ml.m" "$ML" -v -c "$LEAKER pairs $n $t" 1
+			NSV[multi$t]+=" $NS" RSSV[multi$t]+=" $RSS_KB" DETV[multi$t]+=" $DETACH_S"
+			ml_run "$TMP/ml.p" "$ML" -v --per-function-links -c "$LEAKER pairs $n $t" 1
+			NSV[perfn$t]+=" $NS" RSSV[perfn$t]+=" $RSS_KB" DETV[perfn$t]+=" $DETACH_S"
+			ml_run "$TMP/ml.b" bpftrace -c "$LEAKER pairs $n $t" "$bt"
+			NSV[bpftrace$t]+=" $NS" RSSV[bpftrace$t]+=" $RSS_KB"
+		done
+	done
+	# start-up: until memleak -p prints its header (attached)
+	sleep 600 &
+	sp=$!
+	for r in 1 2 3; do
+		t0=$(now_us)
+		start_tool "$TMP/ml.st" 'Attaching' "$ML" -v -p "$sp" 1 || continue
+		st+=("$(( ($(now_us) - t0) / 1000 ))")
+		stop_tool INT
+	done
+	kill "$sp" 2>/dev/null
+	wait "$sp" 2>/dev/null
+
+	echo
+	echo "memleak"
+	echo "  workload: leaker pairs N T: T threads each do N malloc(64)+free pairs (N=$n traced, $nu untraced)"
+	echo "  NS/PAIR: the workload's wall time per pair, median of $ROUNDS (min-max); +NS: minus untraced"
+	printf '  %-34s %3s %22s %8s %9s %8s\n' MODE T NS/PAIR +NS DETACH_S PEAK_MB
+	for t in 1 2; do
+		for m in untraced multi perfn bpftrace; do
+			case $m in
+			untraced) k="untraced" ;;
+			multi) k="memleak -c (uprobe_multi)" ;;
+			perfn) k="memleak -c --per-function-links" ;;
+			bpftrace) k="bpftrace, same probes and maps" ;;
+			esac
+			# shellcheck disable=SC2086
+			{
+				med=$(median ${NSV[$m$t]})
+				umed=$(median ${NSV[untraced$t]})
+			}
+			# shellcheck disable=SC2086
+			printf '  %-34s %3s %22s %8s %9s %8s\n' "$k" "$t" \
+				"$(calc "$med" %.0f) ($(calc "$(minof ${NSV[$m$t]})" %.0f)-$(calc "$(maxof ${NSV[$m$t]})" %.0f))" \
+				"$(calc "$med - $umed" %.0f)" \
+				"$(if [ -n "${DETV[$m$t]:-}" ]; then median ${DETV[$m$t]}; else echo -; fi)" \
+				"$(if [ -n "${RSSV[$m$t]:-}" ]; then calc "$(median ${RSSV[$m$t]}) / 1024" %.1f; else echo -; fi)"
+			# shellcheck disable=SC2086
+			json+=("$(jq -n -c --arg m "$m" --arg t "$t" --arg cmd "$k" \
+				--argjson ns "$(jarr ${NSV[$m$t]})" --argjson nsm "$med" \
+				--argjson extra "$(calc "$med - $umed" %.1f)" \
+				--argjson det "$(jarr ${DETV[$m$t]:-})" --argjson rss "$(jarr ${RSSV[$m$t]:-})" \
+				'{("\($m)_\($t)t"): {command: $cmd, threads: ($t | tonumber), ns_per_pair: $ns,
+				  ns_per_pair_median: $nsm, extra_ns_per_pair: $extra, detach_s: $det,
+				  peak_rss_kb: $rss}}')")
+		done
+	done
+	# shellcheck disable=SC2068
+	printf '  start-up to attached: memleak -v -p PID 1 until its header, median of %s: %s ms\n' \
+		"${#st[@]}" "$(median ${st[@]})"
+	echo "  bcc's memleak: not run; Debian's bpfcc-tools compiles its BPF at run time against"
+	echo "  kernel headers, and this kernel ($KERNEL) has neither /lib/modules/*/build nor kheaders"
+	# shellcheck disable=SC2068
+	jq -n --argjson modes "$(printf '%s\n' "${json[@]}" | jq -s 'add')" \
+		--argjson st "$(jarr ${st[@]})" --argjson n "$n" --argjson nu "$nu" \
+		'{workload: {command: "leaker pairs N T", pairs_traced: $n, pairs_untraced: $nu},
+		  modes: $modes, startup_ms: $st}' >"$frag"
 }
 
 # ---------------------------------------------------------------- main

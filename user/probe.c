@@ -178,6 +178,8 @@ static const char *probe__base_type_name(const struct btf *btf, __u32 id)
 
 	while (t && (btf_is_ptr(t) || btf_is_mod(t)))
 		t = btf__type_by_id(btf, t->type);
+	if (t && btf_kind(t) == BTF_KIND_UNKN)
+		return "void"; /* type 0: so "const void *" can be named in args */
 	return t ? btf__name_by_offset(btf, t->name_off) : "";
 }
 

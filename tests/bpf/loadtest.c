@@ -21,6 +21,7 @@
 #include "reclaimlat.skel.h"
 #include "faultstat.h"
 #include "faultstat.skel.h"
+#include "memleak.h"
 
 #define MAX_EVENTS 32
 
@@ -112,6 +113,27 @@ static void lt_faultstat_close(void *h)
 	free(h);
 }
 
+/* memleak's kernel mode (its user mode attaches uprobes to a process and
+ * is covered by tests/func/memleak.sh) */
+static void *lt_kmemleak_open(const int *forced, int *err)
+{
+	struct memleak_opts o = { .forced = forced, .percpu = true, .max_allocs = 1024,
+				  .max_stacks = 64 };
+	struct memleak *m = calloc(1, sizeof(*m));
+
+	if (m)
+		*err = memleak__open(m, &o);
+	return m;
+}
+static struct probe_set *lt_kmemleak_probes(void *h) { return &((struct memleak *)h)->probes; }
+static struct bpf_object *lt_kmemleak_obj(void *h) { return memleak__kernel_obj(h); }
+static int lt_kmemleak_attach(void *h) { return memleak__attach(h); }
+static void lt_kmemleak_close(void *h)
+{
+	memleak__close(h);
+	free(h);
+}
+
 static const struct lt_object objects[] = {
 	{ "pagecache", pagecache__events, PAGECACHE_NR_EVENTS, lt_pagecache_open,
 	  lt_pagecache_probes, lt_pagecache_obj, lt_pagecache_attach, lt_pagecache_close, NULL },
@@ -121,6 +143,8 @@ static const struct lt_object objects[] = {
 	{ "faultstat", faultstat__events, FAULTSTAT_NR_EVENTS, lt_faultstat_open,
 	  lt_faultstat_probes, lt_faultstat_obj, lt_faultstat_attach, lt_faultstat_close,
 	  faultstat__direct_progs },
+	{ "kmemleak", kmemleak__events, KML_NR_EVENTS, lt_kmemleak_open, lt_kmemleak_probes,
+	  lt_kmemleak_obj, lt_kmemleak_attach, lt_kmemleak_close, NULL },
 };
 
 static int failures;

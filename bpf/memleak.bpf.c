@@ -1,0 +1,191 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * memleak, user mode: uprobes on the allocator functions of one process.
+ * One entry and one return program serve every function; the attach cookie
+ * (enum memleak_fn) says which function fired, so the same two programs
+ * work with one uprobe_multi link (v6.6+) or one link per function.
+ *
+ * Allocator functions call each other (glibc's malloc mmaps a 1 MiB block,
+ * reallocarray calls realloc): only the outermost call of a thread is
+ * recorded, so a 1 MiB malloc is 1048576 bytes from malloc's caller, not
+ * glibc's internal mmap of 1 MiB + 4 KiB. The outermost call is known by
+ * its stack pointer: a nested call runs below it. A return that never came
+ * (longjmp out of an allocator) cannot wedge this: the next call at or above
+ * the recorded stack pointer is outermost again.
+ */
+#include <vmlinux.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include "memleak.bpf.h"
+
+const volatile __u32 targ_tgid;
+const volatile __u64 min_size;
+const volatile __u64 max_size = ~0ULL;
+const volatile __u32 sample_rate = 1;	/* record 1 in sample_rate calls */
+
+/* a power of two above ML_NR_FNS: indexes are masked for the verifier */
+#define ML_FN_SLOTS 16
+_Static_assert(ML_NR_FNS <= ML_FN_SLOTS, "ML_FN_SLOTS too small");
+
+/* In-flight calls per thread: the outermost call's stack pointer and, per
+ * function, the size and argument seen at entry. */
+struct ml_task {
+	__u64 outer_sp;		/* 0: not inside an allocator */
+	__u32 pending;		/* bit per function: entry seen, return due */
+	__u32 record;		/* bit per function: sampled and within -z/-Z */
+	__u64 size[ML_FN_SLOTS];
+	__u64 arg[ML_FN_SLOTS];	/* realloc/mremap: old address; posix_memalign: memptr */
+};
+
+/* per-CPU LRU lists: one shared list is a lock every call of every thread
+ * takes */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__uint(map_flags, BPF_F_NO_COMMON_LRU);
+	__type(key, __u32);
+	__type(value, struct ml_task);
+} tasks SEC(".maps");
+
+static __always_inline bool ml__traced(void)
+{
+	return !targ_tgid || (bpf_get_current_pid_tgid() >> 32) == targ_tgid;
+}
+
+SEC("uprobe")
+int BPF_KPROBE(memleak_entry)
+{
+	__u32 fn = bpf_get_attach_cookie(ctx), tid = (__u32)bpf_get_current_pid_tgid();
+	__u64 sp = PT_REGS_SP(ctx), size, arg = 0;
+	struct ml_task *t, fresh = {};
+
+	if (!ml__traced() || fn >= ML_NR_FNS)
+		return 0;
+	/* free and munmap need no return probe: an address no table holds
+	 * (glibc unmapping its own chunk inside free) is ignored */
+	if (fn == ML_FREE || fn == ML_MUNMAP) {
+		__u64 addr = PT_REGS_PARM1(ctx);
+
+		if (addr)
+			ml__free(addr);
+		return 0;
+	}
+	t = bpf_map_lookup_elem(&tasks, &tid);
+	if (!t) {
+		bpf_map_update_elem(&tasks, &tid, &fresh, BPF_ANY);
+		t = bpf_map_lookup_elem(&tasks, &tid);
+		if (!t)
+			return 0;
+	}
+	if (t->outer_sp && sp < t->outer_sp)
+		return 0; /* nested inside another allocator call */
+	t->outer_sp = sp;
+	t->pending = 1U << fn;
+	t->record = 0;
+
+	switch (fn) {
+	case ML_MALLOC:
+	case ML_VALLOC:
+	case ML_PVALLOC:
+		size = PT_REGS_PARM1(ctx);
+		break;
+	case ML_CALLOC:
+		size = PT_REGS_PARM1(ctx) * PT_REGS_PARM2(ctx);
+		break;
+	case ML_REALLOC:
+		arg = PT_REGS_PARM1(ctx);
+		size = PT_REGS_PARM2(ctx);
+		break;
+	case ML_REALLOCARRAY:
+		arg = PT_REGS_PARM1(ctx);
+		size = PT_REGS_PARM2(ctx) * PT_REGS_PARM3(ctx);
+		break;
+	case ML_POSIX_MEMALIGN:
+		arg = PT_REGS_PARM1(ctx);
+		size = PT_REGS_PARM3(ctx);
+		break;
+	case ML_ALIGNED_ALLOC:
+	case ML_MEMALIGN:
+	case ML_MMAP:
+		size = PT_REGS_PARM2(ctx);
+		break;
+	case ML_MREMAP:
+		arg = PT_REGS_PARM1(ctx);
+		size = PT_REGS_PARM3(ctx);
+		break;
+	default:
+		return 0;
+	}
+	/* clang drops the mask it can prove redundant; the verifier cannot */
+	barrier_var(fn);
+	t->size[fn & (ML_FN_SLOTS - 1)] = size;
+	t->arg[fn & (ML_FN_SLOTS - 1)] = arg;
+	if (size >= min_size && size <= max_size &&
+	    (sample_rate <= 1 || bpf_get_prandom_u32() % sample_rate == 0))
+		t->record = 1U << fn;
+	return 0;
+}
+
+SEC("uretprobe")
+int BPF_KRETPROBE(memleak_return)
+{
+	__u32 fn = bpf_get_attach_cookie(ctx), tid = (__u32)bpf_get_current_pid_tgid();
+	__u64 ret = PT_REGS_RC(ctx), size, arg, addr;
+	struct ml_task *t;
+	bool rec;
+
+	if (!ml__traced() || fn >= ML_NR_FNS)
+		return 0;
+	t = bpf_map_lookup_elem(&tasks, &tid);
+	if (!t || !(t->pending & (1U << fn)))
+		return 0;
+	/* the return of the outermost call pops its return address */
+	if (PT_REGS_SP(ctx) != t->outer_sp + 8)
+		return 0;
+	barrier_var(fn);
+	size = t->size[fn & (ML_FN_SLOTS - 1)];
+	arg = t->arg[fn & (ML_FN_SLOTS - 1)];
+	rec = t->record & (1U << fn);
+	t->outer_sp = 0;
+	t->pending = 0;
+	t->record = 0;
+
+	switch (fn) {
+	case ML_REALLOC:
+	case ML_REALLOCARRAY:
+		/* NULL with size 0 freed the block (glibc); NULL otherwise is a
+		 * failure that leaves the old block allocated */
+		if (!ret) {
+			if (!size && arg)
+				ml__free(arg);
+			return 0;
+		}
+		if (arg)
+			ml__free(arg);
+		break;
+	case ML_POSIX_MEMALIGN:
+		if (ret)
+			return 0; /* an error number: nothing allocated */
+		if (!rec || bpf_probe_read_user(&addr, sizeof(addr), (void *)arg))
+			return 0;
+		ml__record(ctx, addr, size, BPF_F_USER_STACK);
+		return 0;
+	case ML_MMAP:
+		if (ret == (__u64)-1)
+			return 0;
+		break;
+	case ML_MREMAP:
+		if (ret == (__u64)-1)
+			return 0;
+		ml__free(arg);
+		break;
+	default:
+		if (!ret)
+			return 0;
+	}
+	if (rec)
+		ml__record(ctx, ret, size, BPF_F_USER_STACK);
+	return 0;
+}
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -1,0 +1,120 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * What memleak's two BPF objects share: the outstanding-allocation table
+ * (address -> size, time, stack), per-stack totals for --combined-only, the
+ * stack map, and counters for everything lost, so a full map or a stack-map
+ * collision is reported, never shown as a stack.
+ */
+#ifndef MEMSCOPE_MEMLEAK_BPF_H
+#define MEMSCOPE_MEMLEAK_BPF_H
+
+#include <bpf/bpf_helpers.h>
+#include "memleak.h"
+
+const volatile bool combined_only;	/* keep per-stack totals */
+
+/* max_entries set at open time from options; no preallocation, since most
+ * runs track far fewer allocations than the table holds */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, ML_DEFAULT_MAX_ALLOCS);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, __u64);
+	__type(value, struct ml_alloc);
+} allocs SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, ML_DEFAULT_STACKS);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, __u64);
+	__type(value, struct ml_combined);
+} combined SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
+	__uint(max_entries, ML_DEFAULT_STACKS);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, ML_MAX_FRAMES * sizeof(__u64));
+} stacks SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, ML_NR_COUNTERS);
+	__type(key, __u32);
+	__type(value, __u64);
+} counters SEC(".maps");
+
+static __always_inline void ml__count(__u32 which)
+{
+	__u64 *n = bpf_map_lookup_elem(&counters, &which);
+
+	if (n)
+		(*n)++;
+}
+
+static __always_inline void ml__combined_add(__s64 stack_id, __u64 size, int sign)
+{
+	struct ml_combined *c, fresh = {};
+	__u64 key = (__u64)stack_id;
+
+	if (!combined_only)
+		return;
+	c = bpf_map_lookup_elem(&combined, &key);
+	if (!c) {
+		if (sign < 0)
+			return;
+		if (bpf_map_update_elem(&combined, &key, &fresh, BPF_NOEXIST) &&
+		    !bpf_map_lookup_elem(&combined, &key)) {
+			ml__count(ML_COMBINED_FULL);
+			return;
+		}
+		c = bpf_map_lookup_elem(&combined, &key);
+		if (!c)
+			return;
+	}
+	if (sign > 0) {
+		__sync_fetch_and_add(&c->bytes, size);
+		__sync_fetch_and_add(&c->allocs, 1);
+	} else {
+		__sync_fetch_and_add(&c->bytes, -size);
+		__sync_fetch_and_add(&c->allocs, -1);
+	}
+}
+
+static __always_inline void ml__free(__u64 addr)
+{
+	struct ml_alloc *a;
+
+	if (combined_only) {
+		a = bpf_map_lookup_elem(&allocs, &addr);
+		if (!a)
+			return;
+		ml__combined_add(a->stack_id, a->size, -1);
+	}
+	bpf_map_delete_elem(&allocs, &addr);
+}
+
+/* An address seen allocated again without a free in between (a free we
+ * could not see, e.g. from before attach) replaces the old record; its
+ * bytes leave the totals, as bcc's --wa-missing-free does. */
+static __always_inline void ml__record(void *ctx, __u64 addr, __u64 size, __u64 stack_flags)
+{
+	struct ml_alloc a = {};
+
+	a.size = size;
+	a.ts_ns = bpf_ktime_get_ns();
+	a.stack_id = bpf_get_stackid(ctx, &stacks, stack_flags);
+	if (a.stack_id < 0)
+		ml__count(ML_LOST_STACKS);
+	if (combined_only)
+		ml__free(addr);
+	if (bpf_map_update_elem(&allocs, &addr, &a, BPF_ANY)) {
+		ml__count(ML_DROPPED);
+		return;
+	}
+	if (a.stack_id >= 0)
+		ml__combined_add(a.stack_id, size, 1);
+}
+
+#endif

@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* memleak's kernel/user contract, shared by the user-mode (uprobe) and the
+ * kernel-mode (kmem tracepoint) objects. */
+#ifndef MEMSCOPE_MEMLEAK_H
+#define MEMSCOPE_MEMLEAK_H
+
+/* Allocator functions; the uprobe's attach cookie says which one fired. */
+enum memleak_fn {
+	ML_MALLOC,
+	ML_CALLOC,
+	ML_REALLOC,
+	ML_REALLOCARRAY,
+	ML_POSIX_MEMALIGN,
+	ML_ALIGNED_ALLOC,
+	ML_MEMALIGN,
+	ML_VALLOC,
+	ML_PVALLOC,
+	ML_MMAP,
+	ML_MREMAP,
+	ML_FREE,
+	ML_MUNMAP,
+	ML_NR_FNS,
+};
+
+/* frames kept per stack; deeper stacks are cut */
+#define ML_MAX_FRAMES 64
+#define ML_DEFAULT_MAX_ALLOCS 262144
+#define ML_DEFAULT_STACKS 16384
+
+/* One outstanding allocation, keyed by its address. */
+struct ml_alloc {
+	__u64 size;
+	__u64 ts_ns;		/* bpf_ktime_get_ns() at allocation */
+	__s64 stack_id;		/* < 0: the stack was lost (counted in lost_stacks) */
+};
+
+/* Outstanding totals per stack, for --combined-only. */
+struct ml_combined {
+	__u64 bytes;
+	__u64 allocs;
+};
+
+enum ml_counter {
+	ML_LOST_STACKS,		/* bpf_get_stackid failed: map full or hash collision */
+	ML_DROPPED,		/* an allocation not recorded: allocs map full */
+	ML_COMBINED_FULL,	/* combined map full */
+	ML_NR_COUNTERS,
+};
+
+#endif

@@ -1,0 +1,273 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * memleak's ground truth: allocates from known functions, known counts and
+ * sizes, keeps some and frees the rest (also from another thread), then
+ * holds everything for HOLD_MS and exits without freeing.
+ *   leaker [-s] [HOLD_MS [ARGS...]]   -s: stop itself (SIGSTOP) first
+ * Kept per call site (what memleak must report, exactly):
+ *   leak_malloc       37 x 4000             148000
+ *   leak_big           3 x 1048576 (1 MiB)  3145728
+ *   leak_calloc       11 x calloc(8, 1024)   90112
+ *   leak_realloc       5 x realloc(100 -> 5000)  25000 (the 100-byte mallocs are gone)
+ *   leak_memalign      7 x posix_memalign(64, 2048)  14336
+ *   leak_aligned       2 x aligned_alloc(4096, 8192)  16384
+ *   leak_mmap          4 x mmap(65536)       262144 (2 more are munmapped)
+ *   leak_reallocarray  3 x reallocarray(NULL, 10, 300)  9000
+ *   leak_realloc_fail  2 x 1500 (a failing realloc keeps them)  3000
+ *   leak_thread        9 x 1234, in a second thread  11106
+ * Freed, never to be reported: free_all (50 x 3333), free_big (2 x 1 MiB),
+ * free_elsewhere (20 x 7777 freed by another thread), free(NULL) x 10, and a
+ * malloc that fails. ARGS are printed (stderr), so a test can check -c's argv.
+ *
+ *   leaker eventfd N   kernel-mode ground truth: opens N eventfds (each one
+ *                      kmalloc of an eventfd_ctx in do_eventfd), prints
+ *                      "ready", holds them until stdin closes, then exits
+ *   leaker pairs N T   the benchmark's workload: T threads each do N
+ *                      malloc(64)+free pairs; prints "ns_per_pair X"
+ */
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#define NOINLINE __attribute__((noinline, noclone))
+
+/* visible to the linker: the compiler may not drop allocations whose
+ * pointers nobody reads (gcc removes a malloc whose result is unused) */
+void *volatile keep[256];
+volatile int nkeep;
+static volatile size_t huge = (size_t)1 << 62;
+
+static void hold(void *p)
+{
+	keep[nkeep++] = p;
+}
+
+NOINLINE static void leak_malloc(void)
+{
+	for (int i = 0; i < 37; i++)
+		hold(malloc(4000));
+}
+
+NOINLINE static void leak_big(void)
+{
+	for (int i = 0; i < 3; i++) {
+		char *p = malloc(1 << 20);
+
+		memset(p, 1, 4096);
+		hold(p);
+	}
+}
+
+NOINLINE static void leak_calloc(void)
+{
+	for (int i = 0; i < 11; i++)
+		hold(calloc(8, 1024));
+}
+
+NOINLINE static void leak_realloc(void)
+{
+	for (int i = 0; i < 5; i++) {
+		void *p = malloc(100);
+
+		hold(realloc(p, 5000));
+	}
+}
+
+NOINLINE static void leak_memalign(void)
+{
+	for (int i = 0; i < 7; i++) {
+		void *p = NULL;
+
+		if (!posix_memalign(&p, 64, 2048))
+			hold(p);
+	}
+}
+
+NOINLINE static void leak_aligned(void)
+{
+	for (int i = 0; i < 2; i++)
+		hold(aligned_alloc(4096, 8192));
+}
+
+NOINLINE static void leak_mmap(void)
+{
+	for (int i = 0; i < 6; i++) {
+		void *p = mmap(NULL, 65536, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+			       -1, 0);
+
+		if (i < 4)
+			hold(p);
+		else
+			munmap(p, 65536);
+	}
+}
+
+NOINLINE static void leak_reallocarray(void)
+{
+	for (int i = 0; i < 3; i++)
+		hold(reallocarray(NULL, 10, 300));
+}
+
+NOINLINE static void leak_realloc_fail(void)
+{
+	for (int i = 0; i < 2; i++) {
+		void *p = malloc(1500);
+
+		if (realloc(p, huge))
+			abort(); /* cannot succeed */
+		hold(p);
+	}
+	if (malloc(huge))
+		abort();
+}
+
+NOINLINE static void free_all(void)
+{
+	void *p[50];
+
+	for (int i = 0; i < 50; i++)
+		p[i] = malloc(3333);
+	for (int i = 0; i < 50; i++)
+		free(p[i]);
+	for (int i = 0; i < 10; i++)
+		free(NULL);
+}
+
+NOINLINE static void free_big(void)
+{
+	for (int i = 0; i < 2; i++) {
+		char *p = malloc(1 << 20);
+
+		memset(p, 1, 4096);
+		free(p);
+	}
+}
+
+void *volatile xfree[20];
+
+static void *freer(void *arg)
+{
+	(void)arg;
+	for (int i = 0; i < 20; i++)
+		free(xfree[i]);
+	return NULL;
+}
+
+NOINLINE static void free_elsewhere(void)
+{
+	pthread_t t;
+
+	for (int i = 0; i < 20; i++)
+		xfree[i] = malloc(7777);
+	pthread_create(&t, NULL, freer, NULL);
+	pthread_join(t, NULL);
+}
+
+void *volatile tkeep[9];
+
+NOINLINE static void *leak_thread(void *arg)
+{
+	(void)arg;
+	for (int i = 0; i < 9; i++)
+		tkeep[i] = malloc(1234);
+	return NULL;
+}
+
+NOINLINE static void run_leaks(void)
+{
+	pthread_t t;
+
+	leak_malloc();
+	leak_big();
+	leak_calloc();
+	leak_realloc();
+	leak_memalign();
+	leak_aligned();
+	leak_mmap();
+	leak_reallocarray();
+	leak_realloc_fail();
+	free_all();
+	free_big();
+	free_elsewhere();
+	pthread_create(&t, NULL, leak_thread, NULL);
+	pthread_join(t, NULL);
+}
+
+static long pairs_n;
+
+static void *pairs(void *arg)
+{
+	(void)arg;
+	for (long i = 0; i < pairs_n; i++) {
+		void *volatile p = malloc(64);
+
+		free(p);
+	}
+	return NULL;
+}
+
+static int run_pairs(long n, int nt)
+{
+	pthread_t t[64];
+	struct timespec a, b;
+
+	pairs_n = n;
+	if (nt < 1 || nt > 64)
+		return 2;
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	for (int i = 0; i < nt; i++)
+		pthread_create(&t[i], NULL, pairs, NULL);
+	for (int i = 0; i < nt; i++)
+		pthread_join(t[i], NULL);
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	printf("ns_per_pair %.1f\n",
+	       ((b.tv_sec - a.tv_sec) * 1e9 + (b.tv_nsec - a.tv_nsec)) / (double)(n * nt));
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	long hold_ms = 2000;
+	struct timespec ts;
+	int a = 1;
+
+	if (argc == 4 && !strcmp(argv[1], "pairs"))
+		return run_pairs(atol(argv[2]), atoi(argv[3]));
+	if (argc == 3 && !strcmp(argv[1], "eventfd")) {
+		int n = atoi(argv[2]);
+		char c;
+
+		for (int i = 0; i < n; i++)
+			if (eventfd(0, 0) < 0) {
+				perror("eventfd");
+				return 1;
+			}
+		printf("ready\n");
+		fflush(stdout);
+		while (read(0, &c, 1) > 0)
+			;
+		return 0;
+	}
+	if (a < argc && !strcmp(argv[a], "-s")) {
+		raise(SIGSTOP);
+		a++;
+	}
+	if (a < argc)
+		hold_ms = atol(argv[a++]);
+	run_leaks();
+	/* stderr: under memleak -c, stdout is memleak's report stream */
+	fprintf(stderr, "leaked, pid %d, args:", getpid());
+	for (; a < argc; a++)
+		fprintf(stderr, " %s", argv[a]);
+	fprintf(stderr, "\n");
+	ts.tv_sec = hold_ms / 1000;
+	ts.tv_nsec = hold_ms % 1000 * 1000000;
+	nanosleep(&ts, NULL);
+	return 0;
+}

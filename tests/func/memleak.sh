@@ -1,0 +1,204 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
+# memleak against tests/func/leaker.c, whose outstanding allocations are
+# known per function (see its header), built with and without frame
+# pointers; and kernel mode against N eventfds held open by a helper. Every
+# figure checked is memleak's own output: exact bytes and counts.
+set -u
+. "$(dirname "$0")/../lib/common.sh"
+ML=$BUILD/memleak
+LEAKER=$BUILD/tests/func/leaker
+
+if [ "$(id -u)" != 0 ]; then
+	skip "memleak functional tests: need root"
+	exit 0
+fi
+dir=$(mktemp -d "${TMPDIR:-/tmp}/memscope-memleak.XXXXXX")
+trap 'rm -rf "$dir"' EXIT
+out=$dir/out
+
+# function bytes allocs, as leaker.c promises
+EXPECT="leak_malloc 148000 37
+leak_big 3145728 3
+leak_calloc 90112 11
+leak_realloc 25000 5
+leak_memalign 14336 7
+leak_aligned 16384 2
+leak_mmap 262144 4
+leak_reallocarray 9000 3
+leak_realloc_fail 3000 2
+leak_thread 11106 9"
+FREED="free_all free_big free_elsewhere freer"
+
+# per_site FILE: "function bytes allocs" summed over the last report's
+# stacks by the allocator's caller (frame 0; one function may have several
+# call sites)
+per_site() {
+	grep '^{' "$1" | tail -n 1 | jq -r '.stacks[] | [(.frames[0].sym // "?"), .bytes, .allocs] | @tsv' |
+		awk -F'\t' '{ b[$1] += $2; n[$1] += $3 } END { for (f in b) print f, b[f], n[f] }'
+}
+
+# check_sites NAME FILE: every expected site exact, nothing from freed memory
+check_sites() {
+	local name=$1 f=$2 sites bad=0 fn want got
+	sites=$(per_site "$f")
+	while read -r fn want; do
+		got=$(awk -v f="$fn" '$1 == f { print $2, $3 }' <<<"$sites")
+		if [ "$got" != "$want" ]; then
+			notok "$name: $fn: got '${got:-nothing}', want '$want' (bytes allocs)"
+			bad=1
+		fi
+	done < <(awk '{ print $1, $2 " " $3 }' <<<"$EXPECT")
+	for fn in $FREED; do
+		if grep -q "^$fn " <<<"$sites"; then
+			notok "$name: freed memory reported: $(grep "^$fn " <<<"$sites")"
+			bad=1
+		fi
+	done
+	[ $bad = 0 ] && ok "$name: all $(wc -l <<<"$EXPECT") call sites exact (bytes and counts), nothing from freed memory"
+}
+
+for v in fp nofp; do
+	bin=$LEAKER-$v
+	# -p: the leaker stops itself; memleak attaches; the leaker runs,
+	# holds its memory 1.5 s and exits mid-trace
+	"$bin" -s 1500 >"$dir/wl.out" 2>&1 &
+	pid=$!
+	if ! wait_stopped "$pid"; then
+		notok "-p $v: leaker did not stop"
+		kill -9 "$pid" 2>/dev/null
+		continue
+	fi
+	"$ML" --json -T 100 -p "$pid" 1 >"$out.$v" 2>"$out.$v.err" &
+	mpid=$!
+	if ! wait_lines "$out.$v" 15; then
+		notok "-p $v: no report within 15 s: $(head -c 300 "$out.$v.err")"
+		kill -9 "$pid" "$mpid" 2>/dev/null
+		continue
+	fi
+	kill -CONT "$pid"
+	wait "$pid"
+	wait "$mpid"
+	rc=$?
+	if [ $rc = 0 ] && grep -q "pid $pid exited" "$out.$v.err"; then
+		ok "-p $v: target exiting mid-trace: last report, \"$(head -n 1 "$out.$v.err")\", exit 0"
+	else
+		notok "-p $v: exit $rc, stderr: $(head -c 300 "$out.$v.err")"
+	fi
+	check_sites "-p $v" "$out.$v"
+	# with frame pointers the caller's caller is there too
+	if [ $v = fp ]; then
+		f1=$(grep '^{' "$out.$v" | tail -n 1 |
+			jq -r '[.stacks[] | select(.frames[0].sym == "leak_malloc") | .frames[1].sym] | unique | join(",")')
+		if [ "$f1" = run_leaks ]; then
+			ok "-p fp: frame 1 of leak_malloc's stack is run_leaks"
+		else
+			notok "-p fp: frame 1 of leak_malloc's stack is '$f1', want run_leaks"
+		fi
+		line=$(grep '^{' "$out.$v" | tail -n 1 |
+			jq -r '[.stacks[].frames[0] | select(.sym == "leak_big") | "\(.file):\(.line)"] | first')
+		want=$(grep -n 'char \*p = malloc(1 << 20);' tests/func/leaker.c 2>/dev/null | head -n 1 | cut -d: -f1)
+		[ -z "$want" ] && want=$(grep -n 'char \*p = malloc(1 << 20);' "$ROOT/tests/func/leaker.c" | head -n 1 | cut -d: -f1)
+		if [ "${line##*:}" = "$want" ] && [[ $line == *leaker.c:* ]]; then
+			ok "-p fp: file:line of the 1 MiB malloc is $line"
+		else
+			notok "-p fp: file:line of the 1 MiB malloc is '$line', want leaker.c:$want"
+		fi
+	fi
+done
+
+# JSON schema of memleak(8)
+if grep '^{' "$out.fp" | jq -e 'select((.time | type) != "string" or (.stacks | type) != "array"
+	or (.lost_stacks | type) != "number" or (.dropped | type) != "number"
+	or any(.stacks[]; (.bytes | type) != "number" or (.allocs | type) != "number"
+	  or any(.frames[]; (.addr | type) != "number" or has("sym") != true or has("offset") != true
+	    or has("module") != true or has("file") != true or has("line") != true)))' >/dev/null; then
+	notok "json: a line misses a documented field"
+else
+	ok "json: time, stacks[bytes, allocs, frames[addr, sym, offset, module, file, line]], lost_stacks, dropped"
+fi
+
+# -c with arguments: traced from its first allocation, argv intact, and no
+# allocation of memleak's own in the report
+"$ML" --json -T 100 -c "$LEAKER-nofp 1200 alpha 'b c'" 1 >"$out.c" 2>"$out.c.err"
+rc=$?
+args=$(grep '^leaked' "$out.c.err")
+if [ $rc = 0 ] && [[ $args == *"args: alpha b c" ]]; then
+	ok "-c: exit 0, the command saw its arguments ($args)"
+else
+	notok "-c: exit $rc, command output '$args', stderr $(head -c 300 "$out.c.err")"
+fi
+check_sites "-c" "$out.c"
+own=$(grep '^{' "$out.c" | jq -r '.stacks[].frames[].module' | grep -c '^memleak$')
+dtv=$(grep '^{' "$out.c" | tail -n 1 | jq '[.stacks[] | select(.frames[0].sym == "allocate_dtv")] | length')
+if [ "$own" = 0 ] && [ "$dtv" -ge 1 ]; then
+	ok "-c: start-up allocations seen (ld.so's allocate_dtv), none of memleak's own"
+else
+	notok "-c: $own frames in memleak itself, $dtv allocate_dtv stacks (want 0 and >= 1)"
+fi
+
+# text and folded output of one run each
+"$ML" -c "$LEAKER-fp 1200" 1 >"$out.txt" 2>/dev/null
+if grep -A1 -P '^\t148000 bytes in 37 allocations from stack$' "$out.txt" | grep -qP '^\t\tleak_malloc\+0x[0-9a-f]+ \[leaker-fp\] .*leaker\.c:[0-9]+$'; then
+	ok "text: '148000 bytes in 37 allocations from stack' then 'leak_malloc+0x.. [leaker-fp] leaker.c:N'"
+else
+	notok "text: no leak_malloc stack as bcc prints it: $(head -n 12 "$out.txt")"
+fi
+"$ML" --folded -c "$LEAKER-fp 1200" 1 >"$out.fold" 2>/dev/null
+if grep -qE '(^|;)main;run_leaks;leak_malloc 148000$' "$out.fold"; then
+	ok "--folded: $(grep -E 'run_leaks;leak_malloc ' "$out.fold" | tail -n 1)"
+else
+	notok "--folded: no '...main;run_leaks;leak_malloc 148000' line: $(head -n 3 "$out.fold")"
+fi
+
+# -z/-Z keep only the 1 MiB blocks
+"$ML" --json -z 1048576 -Z 1048576 -c "$LEAKER-nofp 1200" 1 >"$out.z" 2>/dev/null
+sites=$(per_site "$out.z")
+if [ "$sites" = "leak_big 3145728 3" ]; then
+	ok "-z/-Z 1048576: only leak_big's 3 blocks"
+else
+	notok "-z/-Z 1048576: got '$(tr '\n' ';' <<<"$sites")', want 'leak_big 3145728 3'"
+fi
+
+# per-function links (what kernels before v6.6 get) count the same
+"$ML" --json -T 100 --per-function-links -c "$LEAKER-nofp 1200" 1 >"$out.pf" 2>"$out.pf.err"
+check_sites "per-function uprobe links" "$out.pf"
+
+# kernel mode: N eventfds held open, each one kmalloc called by do_eventfd
+# (frame 1; slab refills on the way have deeper eventfd frames, not frame 1)
+N=777
+"$ML" --json -T 1000 1 >"$out.k" 2>"$out.k.err" &
+mpid=$!
+if wait_lines "$out.k" 20; then
+	coproc EFD { exec "$LEAKER" eventfd $N; }
+	read -r -t 10 line <&"${EFD[0]}"
+	sleep 2.2 # older than -o 500 ms, and at least one report after
+	n=$(wc -l <"$out.k")
+	exec {EFD[1]}>&-
+	wait "$EFD_PID" 2>/dev/null
+	wait_lines "$out.k" 10 $((n + 2))
+	kill -INT $mpid
+	wait $mpid
+	rc=$?
+	sel='[.stacks[] | select((.frames[0].sym // "" | test("kmalloc")) and (.frames[1].sym // "" | test("eventfd")))]'
+	held=$(head -n "$n" "$out.k" | tail -n 1 | jq -c "$sel | map([.allocs, .bytes])")
+	after=$(tail -n 1 "$out.k" | jq -c "$sel | length")
+	if [ $rc = 0 ] && [ "$(jq '.[0][0]' <<<"$held")" = $N ] && [ "$(jq 'length' <<<"$held")" = 1 ] &&
+		[ "$(jq ".[0][1] % $N" <<<"$held")" = 0 ] && [ "$after" = 0 ]; then
+		ok "kernel mode: $N eventfds held: one kmalloc stack through eventfd with [allocs, bytes] $held; none after close"
+	else
+		notok "kernel mode: rc $rc, held $held (want [[${N}, k*$N]]), after close $after stacks (want 0): $(head -c 200 "$out.k.err")"
+	fi
+else
+	kill -9 $mpid 2>/dev/null
+	notok "kernel mode: no report within 20 s: $(head -c 300 "$out.k.err")"
+fi
+
+# bad input: one line naming the cause, exit 1 (runtime) or 2 (usage)
+expect_exit "no such pid" 1 "pid 999999 does not exist" "$ML" -p 999999 1 1
+expect_exit "library without malloc" 1 "has no function malloc" "$ML" -p $$ -O /bin/true 1 1
+expect_exit "no such library name" 1 "maps no library named libnothere" "$ML" -p $$ -O libnothere 1 1
+expect_exit "no such command" 1 "command not found: /nonexistent/cmd" "$ML" -c /nonexistent/cmd 1 1
+expect_exit "-p with -c" 2 "exclude each other" "$ML" -p $$ -c true
+expect_exit "bad --sort" 2 "invalid --sort" "$ML" --sort bytes
+expect_exit "-z above -Z" 2 "above -Z" "$ML" -z 10 -Z 5

@@ -1,0 +1,810 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/* memleak: outstanding allocations by stack, of one process or the kernel. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include "cli.h"
+#include "log.h"
+#include "loop.h"
+#include "memleak.h"
+#include "output.h"
+#include "proc.h"
+#include "sym.h"
+
+enum { OPT_COMBINED = 0x2000, OPT_WA_MISSING_FREE, OPT_PERCPU, OPT_SORT, OPT_FOLDED,
+       OPT_PER_FUNCTION_LINKS };
+
+static struct env {
+	struct cli_common c;
+	pid_t pid;
+	char *command;
+	bool show_allocs;
+	unsigned long older_ms;
+	unsigned long sample_rate;
+	unsigned long top;
+	unsigned long min_size, max_size;
+	const char *obj;
+	bool combined_only;
+	bool percpu;
+	bool sort_count;
+	bool folded;
+	bool per_function_links;
+} env = { .c = { .interval = 5 }, .older_ms = 500, .sample_rate = 1, .top = 10 };
+
+const char argp_program_doc[] =
+	"Outstanding memory allocations by stack, of one process (user mode, uprobes on its "
+	"allocator) or of the kernel (without -p and -c: the kmem tracepoints).\n"
+	"\n"
+	"USAGE: memleak [-p PID | -c \"COMMAND ARGS...\"] [-a] [-o MS] [-s RATE] [-T TOP]\n"
+	"               [-z MIN] [-Z MAX] [-O OBJ] [--combined-only] [--percpu]\n"
+	"               [--sort size|count] [--folded] [--json] [-v] [interval [count]]\n"
+	"\n"
+	"Every interval (default 5 s) prints the TOP (10) stacks holding the most bytes in "
+	"allocations older than MS (500) milliseconds that were not freed. User mode covers "
+	"malloc, calloc, realloc, reallocarray, posix_memalign, aligned_alloc, memalign, valloc, "
+	"pvalloc, mmap, mremap, free and munmap of the libc the process maps (-O: another "
+	"allocator library). The function that called the allocator is always named; deeper "
+	"frames need frame pointers. -T here is TOP, as in bcc; the shared --timestamp is "
+	"the long option only (reports always carry the time). See memleak(8).\n"
+	"\n"
+	"EXAMPLES:\n"
+	"    memleak -p 185              # leaks of pid 185, every 5 seconds\n"
+	"    memleak -p 185 -a 10 3      # with each outstanding address, 3 reports\n"
+	"    memleak -c \"./app --port 80\" # run ./app traced from its first allocation\n"
+	"    memleak -p 185 -z 4096      # only allocations of at least 4 KiB\n"
+	"    memleak -p 185 -O /usr/lib/x86_64-linux-gnu/libjemalloc.so.2\n"
+	"    memleak -p 185 --folded 30 1 | flamegraph.pl > leaks.svg\n"
+	"    memleak -p 185 --json 1     # one JSON object per second\n"
+	"    memleak                     # kernel allocations (kmalloc, slab, pages)\n"
+	"    memleak --percpu            # ... and percpu allocations";
+
+static const struct argp_option opts[] = {
+	{ "pid", 'p', "PID", 0, "Trace this process (user mode)", 0 },
+	{ "command", 'c', "COMMAND", 0, "Run and trace this command line (user mode)", 0 },
+	{ "show-allocs", 'a', NULL, 0, "Also list each outstanding address and size", 0 },
+	{ "older", 'o', "MS", 0, "Only allocations older than MS milliseconds (default 500)", 0 },
+	{ "sample-rate", 's', "RATE", 0, "Record one allocation in RATE (default 1: all)", 0 },
+	{ "top", 'T', "TOP", 0, "Show the TOP stacks holding the most (default 10)", 0 },
+	{ "min-size", 'z', "MIN", 0, "Only allocations of at least MIN bytes", 0 },
+	{ "max-size", 'Z', "MAX", 0, "Only allocations of at most MAX bytes", 0 },
+	{ "obj", 'O', "OBJ", 0, "The allocator library (path, or a name the process maps)", 0 },
+	{ "combined-only", OPT_COMBINED, NULL, 0, "Keep per-stack totals in the kernel "
+	  "(cheaper to read; -o and -a do not apply)", 0 },
+	{ "wa-missing-free", OPT_WA_MISSING_FREE, NULL, 0,
+	  "Accepted for bcc compatibility: an address allocated again always replaces its "
+	  "old record", 0 },
+	{ "percpu", OPT_PERCPU, NULL, 0, "Kernel mode: also percpu allocations", 0 },
+	{ "sort", OPT_SORT, "KEY", 0, "Rank stacks by size (default) or count", 0 },
+	{ "folded", OPT_FOLDED, NULL, 0, "Print folded stacks (frame;frame bytes)", 0 },
+	{ "per-function-links", OPT_PER_FUNCTION_LINKS, NULL, OPTION_HIDDEN, NULL, 0 },
+	{},
+};
+
+static unsigned long parse_num(struct argp_state *state, const char *what, const char *arg,
+			       unsigned long min, unsigned long max)
+{
+	const char *why;
+	unsigned long v;
+
+	if (cli__parse_ulong(arg, min, max, &v, &why))
+		argp_error(state, "invalid %s '%s': %s", what, arg, why);
+	return v;
+}
+
+static error_t parse_arg(int key, char *arg, struct argp_state *state)
+{
+	switch (key) {
+	case ARGP_KEY_INIT:
+		state->child_inputs[0] = &env.c;
+		break;
+	case 'p':
+		env.pid = cli__pid(state, arg);
+		break;
+	case 'c':
+		env.command = arg;
+		break;
+	case 'a':
+		env.show_allocs = true;
+		break;
+	case 'o':
+		env.older_ms = parse_num(state, "older-than", arg, 0, 86400000UL);
+		break;
+	case 's':
+		env.sample_rate = parse_num(state, "sample rate", arg, 1, UINT_MAX);
+		break;
+	case 'T':
+		env.top = parse_num(state, "top", arg, 1, 1000000);
+		break;
+	case 'z':
+		env.min_size = parse_num(state, "min size", arg, 0, ULONG_MAX);
+		break;
+	case 'Z':
+		env.max_size = parse_num(state, "max size", arg, 1, ULONG_MAX);
+		break;
+	case 'O':
+		env.obj = arg;
+		break;
+	case OPT_COMBINED:
+		env.combined_only = true;
+		break;
+	case OPT_WA_MISSING_FREE:
+		break;
+	case OPT_PERCPU:
+		env.percpu = true;
+		break;
+	case OPT_SORT:
+		if (!strcmp(arg, "count"))
+			env.sort_count = true;
+		else if (strcmp(arg, "size"))
+			argp_error(state, "invalid --sort '%s': size or count", arg);
+		break;
+	case OPT_FOLDED:
+		env.folded = true;
+		break;
+	case OPT_PER_FUNCTION_LINKS:
+		env.per_function_links = true;
+		break;
+	case ARGP_KEY_ARG:
+		cli__positional(&env.c, state, arg);
+		break;
+	case ARGP_KEY_END:
+		if (env.pid && env.command)
+			argp_error(state, "-p and -c exclude each other");
+		if (env.max_size && env.min_size > env.max_size)
+			argp_error(state, "-z %lu is above -Z %lu", env.min_size, env.max_size);
+		if (env.percpu && (env.pid || env.command))
+			argp_error(state, "--percpu is for kernel mode (no -p, no -c)");
+		if (env.obj && !env.pid && !env.command)
+			argp_error(state, "-O needs -p or -c");
+		if (env.folded && env.c.json)
+			argp_error(state, "--folded and --json exclude each other");
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+/* ---- the allocator library ---- */
+
+static bool is_libc(const char *path)
+{
+	const char *b = strrchr(path, '/');
+
+	b = b ? b + 1 : path;
+	return !strcmp(b, "libc.so.6") || !strcmp(b, "libc.so") ||
+	       (!strncmp(b, "libc-", 5) && strstr(b, ".so"));
+}
+
+/* The file the process maps whose name is `want` (NULL: its libc), or whose
+ * path contains it. Returns 0 or -ENOENT. */
+static int maps_find(pid_t pid, const char *want, char *out, size_t size)
+{
+	char path[64], line[4096];
+	int err = -ENOENT;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/maps", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		char *p = strchr(line, '/');
+
+		if (!p)
+			continue;
+		p[strcspn(p, "\n")] = '\0';
+		if (want ? !strstr(p, want) : !is_libc(p))
+			continue;
+		snprintf(out, size, "%s", p);
+		err = 0;
+		break;
+	}
+	fclose(f);
+	return err;
+}
+
+/* The library to probe: -O as a path, -O as a name the process maps, or
+ * the libc it maps. For -c the process does not exist yet: memleak's own
+ * libc (the one the dynamic linker also gives the command, unless its
+ * RUNPATH or LD_LIBRARY_PATH says otherwise; then use -O). */
+static int resolve_lib(pid_t pid, char *out, size_t size)
+{
+	int err;
+
+	if (env.obj && strchr(env.obj, '/')) {
+		if (access(env.obj, R_OK)) {
+			log__err("cannot read %s: %s", env.obj, strerror(errno));
+			return -ENOENT;
+		}
+		snprintf(out, size, "%s", env.obj);
+		return 0;
+	}
+	err = maps_find(pid, env.obj, out, size);
+	if (err == -ENOENT) {
+		if (env.obj)
+			log__err("pid %d maps no library named %s", pid, env.obj);
+		else
+			log__err("pid %d maps no libc (name its allocator with -O)", pid);
+	} else if (err) {
+		log__err("cannot read /proc/%d/maps: %s", pid, strerror(-err));
+	}
+	return err;
+}
+
+static int resolve_offsets(const char *lib, struct memleak_opts *o)
+{
+	int fn, err;
+
+	for (fn = 0; fn < ML_NR_FNS; fn++) {
+		err = syms__func_offset(lib, memleak__fn_names[fn], &o->offsets[fn]);
+		if (err == -ENOENT) {
+			o->offsets[fn] = 0;
+			if (fn == ML_MALLOC || fn == ML_FREE) {
+				log__err("%s has no function %s", lib, memleak__fn_names[fn]);
+				return err;
+			}
+			log__info("%s has no %s: not traced", lib, memleak__fn_names[fn]);
+		} else if (err) {
+			log__err("cannot read symbols of %s: %s", lib, strerror(-err));
+			return err;
+		}
+	}
+	return 0;
+}
+
+/* ---- -c: the command, started stopped before its first instruction ---- */
+
+static char **split_command(const char *cmd)
+{
+	size_t n = 0, len = strlen(cmd);
+	char **argv = calloc(len / 2 + 2, sizeof(*argv));
+	char *buf = malloc(len + 1), *w = buf;
+	const char *p = cmd;
+
+	if (!argv || !buf)
+		return NULL;
+	while (*p) {
+		char quote = 0;
+
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (!*p)
+			break;
+		argv[n++] = w;
+		for (; *p && (quote || (*p != ' ' && *p != '\t')); p++) {
+			if (!quote && (*p == '"' || *p == '\''))
+				quote = *p;
+			else if (quote && *p == quote)
+				quote = 0;
+			else if (*p == '\\' && p[1] && quote != '\'')
+				*w++ = *++p;
+			else
+				*w++ = *p;
+		}
+		*w++ = '\0';
+	}
+	argv[n] = NULL;
+	return argv;
+}
+
+static int find_in_path(const char *name, char *out, size_t size)
+{
+	const char *path = getenv("PATH") ?: "/usr/local/bin:/usr/bin:/bin";
+	char dir[PATH_MAX / 2];
+
+	if (strchr(name, '/')) {
+		snprintf(out, size, "%s", name);
+		return access(out, X_OK) ? -errno : 0;
+	}
+	while (*path) {
+		size_t l = strcspn(path, ":");
+
+		snprintf(dir, sizeof(dir), "%.*s", (int)l, l ? path : ".");
+		if (snprintf(out, size, "%s/%s", dir, name) < (int)size && !access(out, X_OK))
+			return 0;
+		path += l + (path[l] == ':');
+	}
+	return -ENOENT;
+}
+
+/* Forks a child that waits on a pipe, allocating nothing, until the
+ * uprobes are attached to its pid, then execs. Uprobes live on the file's
+ * inode, so they fire in the new image as soon as ld.so maps libc. */
+static pid_t spawn_stopped(char **argv, const char *path, int *go_fd)
+{
+	int fds[2];
+	pid_t pid;
+
+	if (pipe2(fds, O_CLOEXEC))
+		return -errno;
+	/* reap the command without a handler; the child restores the default */
+	signal(SIGCHLD, SIG_IGN);
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (!pid) {
+		char c;
+
+		close(fds[1]);
+		signal(SIGCHLD, SIG_DFL);
+		if (read(fds[0], &c, 1) != 1)
+			_exit(127);
+		execv(path, argv);
+		_exit(127);
+	}
+	close(fds[0]);
+	*go_fd = fds[1];
+	return pid;
+}
+
+/* ---- reports ---- */
+
+struct stack_agg {
+	__s64 id;
+	unsigned long long bytes, allocs;
+	int n;
+	__u64 frames[ML_MAX_FRAMES];
+};
+
+struct state {
+	struct memleak m;
+	struct syms *syms;
+	struct json json;
+	__u64 *keys;
+	struct ml_alloc *vals;
+	size_t cap;
+	struct stack_agg *agg;	/* indexed by stack id */
+	size_t n_stacks;
+};
+
+static int cmp_frames(const struct stack_agg *x, const struct stack_agg *y)
+{
+	if (x->n != y->n)
+		return x->n < y->n ? -1 : 1;
+	return memcmp(x->frames, y->frames, x->n * sizeof(x->frames[0]));
+}
+
+static int cmp_by_frames(const void *a, const void *b)
+{
+	return cmp_frames(a, b);
+}
+
+static int cmp_agg(const void *a, const void *b)
+{
+	const struct stack_agg *x = a, *y = b;
+	unsigned long long kx = env.sort_count ? x->allocs : x->bytes;
+	unsigned long long ky = env.sort_count ? y->allocs : y->bytes;
+
+	if (kx != ky)
+		return kx > ky ? -1 : 1;
+	return cmp_frames(x, y);
+}
+
+/* Reads the whole allocs table: one batch syscall per few thousand entries
+ * where the kernel has batch ops (v5.6), else key by key. */
+static size_t read_allocs(struct state *s)
+{
+	__u64 in = 0, out = 0, key, prev;
+	void *inp = NULL;
+	size_t n = 0;
+	__u32 count;
+	int fd = s->m.allocs_fd, err;
+	bool first = true;
+
+	for (;;) {
+		count = s->cap - n;
+		if (!count)
+			return n;
+		err = bpf_map_lookup_batch(fd, inp, &out, s->keys + n, s->vals + n, &count, NULL);
+		n += count;
+		if (err) {
+			if (errno == ENOENT)
+				return n;
+			break;
+		}
+		in = out;
+		inp = &in;
+	}
+	n = 0;
+	while (n < s->cap && !bpf_map_get_next_key(fd, first ? NULL : &prev, &key)) {
+		first = false;
+		prev = key;
+		s->keys[n] = key;
+		if (!bpf_map_lookup_elem(fd, &key, &s->vals[n]))
+			n++;
+	}
+	return n;
+}
+
+/* The stack's frames. In user mode the walk stops at the first address in
+ * no mapped file: without frame pointers, the frame-pointer walk past the
+ * allocator's caller reads whatever %rbp holds, and such frames would split
+ * one call site into many stacks. */
+static void read_stack(struct state *s, struct stack_agg *a)
+{
+	__u32 key = a->id;
+	struct sym_info si;
+	int n;
+
+	memset(a->frames, 0, sizeof(a->frames));
+	a->n = 0;
+	if (bpf_map_lookup_elem(s->m.stacks_fd, &key, a->frames))
+		return;
+	for (n = 0; n < ML_MAX_FRAMES && a->frames[n]; n++)
+		if (env.pid && n && syms__resolve(s->syms, a->frames[n], true, &si) == -ENOENT)
+			break;
+	a->n = n;
+	/* kernel stacks start in our BPF program and the tracepoint's
+	 * bpf_trace_run: not the allocation's story */
+	while (!env.pid && a->n > 0) {
+		syms__resolve(s->syms, a->frames[0], true, &si);
+		if (!si.name || (strcmp(si.module ?: "", "bpf") &&
+				 strncmp(si.name, "bpf_trace_run", 13) &&
+				 strncmp(si.name, "__bpf_trace_", 12)))
+			break;
+		memmove(a->frames, a->frames + 1, (a->n - 1) * sizeof(a->frames[0]));
+		a->n--;
+	}
+	memset(a->frames + n, 0, (ML_MAX_FRAMES - n) * sizeof(a->frames[0]));
+}
+
+static void print_stack_text(struct state *s, const struct stack_agg *a)
+{
+	int i;
+
+	printf("\t%llu bytes in %llu allocations from stack\n", a->bytes, a->allocs);
+	for (i = 0; i < a->n; i++) {
+		struct sym_info si;
+
+		syms__resolve(s->syms, a->frames[i], true, &si);
+		if (si.name)
+			printf("\t\t%s+0x%llx [%s]", si.name, si.offset, si.module);
+		else if (si.module)
+			printf("\t\t0x%llx [%s]", (unsigned long long)a->frames[i], si.module);
+		else
+			printf("\t\t0x%llx [unknown]", (unsigned long long)a->frames[i]);
+		if (si.file)
+			printf(" %s:%d", si.file, si.line);
+		putchar('\n');
+	}
+}
+
+static void print_stack_folded(struct state *s, const struct stack_agg *a)
+{
+	int i;
+
+	for (i = a->n - 1; i >= 0; i--) {
+		struct sym_info si;
+
+		syms__resolve(s->syms, a->frames[i], true, &si);
+		if (si.name)
+			printf("%s", si.name);
+		else
+			printf("[%s]", si.module ?: "unknown");
+		if (i)
+			putchar(';');
+	}
+	printf(" %llu\n", env.sort_count ? a->allocs : a->bytes);
+}
+
+static void print_stack_json(struct state *s, const struct stack_agg *a)
+{
+	struct json *j = &s->json;
+	int i;
+
+	json__begin(j, NULL);
+	json__u64(j, "bytes", a->bytes);
+	json__u64(j, "allocs", a->allocs);
+	json__begin_array(j, "frames");
+	for (i = 0; i < a->n; i++) {
+		struct sym_info si;
+
+		syms__resolve(s->syms, a->frames[i], true, &si);
+		json__begin(j, NULL);
+		json__u64(j, "addr", a->frames[i]);
+		if (si.name)
+			json__str(j, "sym", si.name);
+		else
+			json__null(j, "sym");
+		json__u64(j, "offset", si.name ? si.offset : 0);
+		if (si.module)
+			json__str(j, "module", si.module);
+		else
+			json__null(j, "module");
+		if (si.file) {
+			json__str(j, "file", si.file);
+			json__u64(j, "line", si.line);
+		} else {
+			json__null(j, "file");
+			json__null(j, "line");
+		}
+		json__end(j);
+	}
+	json__end_array(j);
+	json__end(j);
+}
+
+static int tick(void *ctx, const struct timespec *now)
+{
+	struct state *s = ctx;
+	unsigned long long cnt[ML_NR_COUNTERS] = {}, lost_bytes = 0, lost_allocs = 0;
+	struct timespec mono;
+	unsigned long long now_ns, min_age = env.older_ms * 1000000ULL;
+	size_t n = 0, i, m, nagg = 0, top;
+	struct stack_agg *list;
+	char ts[32];
+
+	clock_gettime(CLOCK_MONOTONIC, &mono);
+	now_ns = mono.tv_sec * 1000000000ULL + mono.tv_nsec;
+	memleak__counters(&s->m, cnt);
+	if (s->syms && env.pid)
+		syms__refresh(s->syms);
+	memset(s->agg, 0, s->n_stacks * sizeof(*s->agg));
+
+	if (env.combined_only) {
+		__u64 key, *prev = NULL, k2;
+		struct ml_combined c;
+
+		while (!bpf_map_get_next_key(s->m.combined_fd, prev, &key)) {
+			k2 = key;
+			prev = &k2;
+			if (bpf_map_lookup_elem(s->m.combined_fd, &key, &c) || !c.allocs ||
+			    key >= s->n_stacks)
+				continue;
+			s->agg[key].bytes = c.bytes;
+			s->agg[key].allocs = c.allocs;
+		}
+	} else {
+		n = read_allocs(s);
+		for (i = 0; i < n; i++) {
+			struct ml_alloc *a = &s->vals[i];
+
+			if (now_ns < a->ts_ns || now_ns - a->ts_ns < min_age) {
+				a->stack_id = -2; /* too young: not shown with -a either */
+				continue;
+			}
+			if (a->stack_id < 0 || (size_t)a->stack_id >= s->n_stacks) {
+				lost_bytes += a->size;
+				lost_allocs++;
+				continue;
+			}
+			s->agg[a->stack_id].bytes += a->size;
+			s->agg[a->stack_id].allocs++;
+		}
+	}
+	list = calloc(s->n_stacks ?: 1, sizeof(*list));
+	if (!list)
+		return -ENOMEM;
+	for (i = 0; i < s->n_stacks; i++) {
+		if (!s->agg[i].allocs)
+			continue;
+		list[nagg] = s->agg[i];
+		list[nagg].id = i;
+		read_stack(s, &list[nagg++]);
+	}
+	/* stacks that are one after read_stack's cut become one */
+	qsort(list, nagg, sizeof(*list), cmp_by_frames);
+	for (i = 0, m = 0; i < nagg; i++) {
+		if (m && !cmp_frames(&list[m - 1], &list[i])) {
+			list[m - 1].bytes += list[i].bytes;
+			list[m - 1].allocs += list[i].allocs;
+			continue;
+		}
+		if (m != i)
+			list[m] = list[i];
+		m++;
+	}
+	nagg = m;
+	qsort(list, nagg, sizeof(*list), cmp_agg);
+	top = nagg < env.top ? nagg : env.top;
+
+	if (env.c.json) {
+		struct json *j = &s->json;
+
+		json__begin(j, NULL);
+		json__time(j, "time", now);
+		if (env.pid)
+			json__i64(j, "pid", env.pid);
+		json__begin_array(j, "stacks");
+		for (i = 0; i < top; i++)
+			print_stack_json(s, &list[i]);
+		json__end_array(j);
+		if (env.show_allocs && !env.combined_only) {
+			json__begin_array(j, "addrs");
+			for (i = 0; i < n; i++) {
+				if (s->vals[i].stack_id == -2)
+					continue;
+				json__begin(j, NULL);
+				json__u64(j, "addr", s->keys[i]);
+				json__u64(j, "size", s->vals[i].size);
+				json__end(j);
+			}
+			json__end_array(j);
+		}
+		json__u64(j, "lost_stacks", cnt[ML_LOST_STACKS]);
+		json__u64(j, "lost_stack_bytes", lost_bytes);
+		json__u64(j, "lost_stack_allocs", lost_allocs);
+		json__u64(j, "dropped", cnt[ML_DROPPED] + cnt[ML_COMBINED_FULL]);
+		json__end(j);
+	} else if (env.folded) {
+		for (i = 0; i < top; i++)
+			print_stack_folded(s, &list[i]);
+		fflush(stdout);
+	} else {
+		out__hms(now, ts, sizeof(ts));
+		if (env.show_allocs && !env.combined_only)
+			for (i = 0; i < n; i++)
+				if (s->vals[i].stack_id != -2)
+					printf("\taddr = %llx size = %llu\n",
+					       (unsigned long long)s->keys[i],
+					       (unsigned long long)s->vals[i].size);
+		printf("[%s] Top %lu stacks with outstanding allocations:\n", ts, env.top);
+		/* largest last, as bcc: the worst leak sits next to the prompt */
+		for (i = top; i-- > 0;)
+			print_stack_text(s, &list[i]);
+		if (lost_allocs)
+			printf("\t%llu bytes in %llu allocations whose stack was lost\n", lost_bytes,
+			       lost_allocs);
+		if (cnt[ML_LOST_STACKS] || cnt[ML_DROPPED] || cnt[ML_COMBINED_FULL])
+			printf("\tlost_stacks %llu (stack map full or colliding), dropped %llu (table full)\n",
+			       cnt[ML_LOST_STACKS], cnt[ML_DROPPED] + cnt[ML_COMBINED_FULL]);
+		fflush(stdout);
+	}
+	free(list);
+	return 0;
+}
+
+static void print_uprobe_plan(const struct memleak_opts *o, bool multi)
+{
+	int fn;
+
+	printf("%-16s %-12s %s\n", "FUNCTION", "OFFSET", "PROBES");
+	for (fn = 0; fn < ML_NR_FNS; fn++) {
+		if (!o->offsets[fn]) {
+			printf("%-16s %-12s %s\n", memleak__fn_names[fn], "-", "absent: not traced");
+			continue;
+		}
+		printf("%-16s 0x%-10llx uprobe%s%s in %s\n", memleak__fn_names[fn],
+		       memleak__entry_offset(o->lib, fn, o->offsets[fn]),
+		       fn == ML_FREE || fn == ML_MUNMAP ? "" : " + uretprobe",
+		       multi ? " (uprobe_multi)" : "", o->lib);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	static const struct argp_child children[] = { { &cli__argp, 0, NULL, 0 }, {} };
+	static const struct argp argp = { opts, parse_arg, "[interval [count]]", argp_program_doc,
+					  children, NULL, NULL };
+	struct memleak_opts o = {};
+	struct state s = {};
+	char lib[PATH_MAX], path[PATH_MAX];
+	char **cargv = NULL;
+	bool pid_exited = false;
+	int err, go_fd = -1;
+	pid_t child = 0;
+
+	err = cli__parse(&argp, argc, argv, &env.c, &env);
+	if (err)
+		return EXIT_USAGE;
+	if (cli__preflight(env.pid))
+		return EXIT_RUNTIME;
+
+	if (env.command) {
+		cargv = split_command(env.command);
+		if (!cargv || !cargv[0]) {
+			log__err("-c needs a command");
+			return EXIT_USAGE;
+		}
+		if (find_in_path(cargv[0], path, sizeof(path))) {
+			log__err("command not found: %s", cargv[0]);
+			return EXIT_RUNTIME;
+		}
+	}
+	if (env.pid || env.command) {
+		if (resolve_lib(env.command ? getpid() : env.pid, lib, sizeof(lib)))
+			return EXIT_RUNTIME;
+		o.lib = lib;
+		if (resolve_offsets(lib, &o))
+			return EXIT_RUNTIME;
+	}
+	if (env.command && !env.c.probes) {
+		child = spawn_stopped(cargv, path, &go_fd);
+		if (child < 0) {
+			log__err("cannot start %s: %s", cargv[0], strerror(-child));
+			return EXIT_RUNTIME;
+		}
+		env.pid = child;
+	}
+
+	o.pid = env.pid ?: (env.command ? getpid() : 0);
+	o.percpu = env.percpu;
+	o.combined_only = env.combined_only;
+	o.min_size = env.min_size;
+	o.max_size = env.max_size;
+	o.sample_rate = env.sample_rate;
+	o.per_function_links = env.per_function_links;
+	o.all_probes = env.c.probes;
+	o.skip_kinds = env.c.skip_kinds;
+	err = memleak__open(&s.m, &o);
+	if (env.c.probes) {
+		if (o.pid)
+			print_uprobe_plan(&o, s.m.multi);
+		else if (s.m.probes.chosen)
+			probe__print(&s.m.probes, stdout);
+		memleak__close(&s.m);
+		return err ? EXIT_RUNTIME : EXIT_OK;
+	}
+	if (err)
+		goto cleanup;
+	loop__install_signals();
+	err = memleak__attach(&s.m);
+	if (err)
+		goto cleanup;
+
+	s.n_stacks = s.m.max_stacks;
+	s.cap = s.m.max_allocs;
+	s.agg = calloc(s.n_stacks, sizeof(*s.agg));
+	s.keys = calloc(s.cap, sizeof(*s.keys));
+	s.vals = calloc(s.cap, sizeof(*s.vals));
+	s.syms = env.pid ? syms__new_pid(env.pid) : syms__new_kernel();
+	if (!s.agg || !s.keys || !s.vals || !s.syms) {
+		err = -errno ?: -ENOMEM;
+		log__err("cannot set up: %s", strerror(-err));
+		goto cleanup;
+	}
+	if (env.c.json)
+		json__init(&s.json, stdout);
+	else if (!env.folded) {
+		if (env.pid)
+			printf("Attaching to pid %d, Ctrl-C to quit.\n", env.pid);
+		else
+			printf("Attaching to kernel allocators, Ctrl-C to quit.\n");
+		fflush(stdout);
+	}
+	if (go_fd >= 0) {
+		if (write(go_fd, "g", 1) != 1) {
+			err = -errno;
+			log__err("cannot start %s: %s", cargv[0], strerror(-err));
+			goto cleanup;
+		}
+		close(go_fd);
+		go_fd = -1;
+	}
+
+	struct loop_opts lo = {
+		.interval_s = env.c.interval,
+		.count = env.c.count,
+		.watch_pid = env.pid,
+		.watch_pid_exited = &pid_exited,
+	};
+	err = loop__run(&lo, tick, &s);
+	if (!err && pid_exited)
+		log__err("pid %d exited", env.pid);
+
+cleanup:
+	if (go_fd >= 0) /* never attached: the command must not run untraced */
+		kill(child, SIGKILL);
+	if (log_verbosity) {
+		struct timespec a, b;
+
+		clock_gettime(CLOCK_MONOTONIC, &a);
+		memleak__detach(&s.m);
+		clock_gettime(CLOCK_MONOTONIC, &b);
+		log__info("detached in %.3f s", (b.tv_sec - a.tv_sec) + (b.tv_nsec - a.tv_nsec) / 1e9);
+	}
+	memleak__close(&s.m);
+	syms__free(s.syms);
+	free(s.agg);
+	free(s.keys);
+	free(s.vals);
+	return err ? EXIT_RUNTIME : EXIT_OK;
+}

@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+#ifndef MEMSCOPE_USER_MEMLEAK_H
+#define MEMSCOPE_USER_MEMLEAK_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+#include <linux/types.h>
+#include "../bpf/memleak.h"
+#include "probe.h"
+
+/*
+ * memleak's BPF side: user mode (bpf/memleak.bpf.c, uprobes on one
+ * process's allocator) or kernel mode (bpf/kmemleak.bpf.c, the kmem
+ * tracepoints through user/probe). Both fill the same tables: allocs
+ * (address -> size, time, stack id), stacks, combined, counters.
+ */
+enum kmemleak_event {
+	KML_KMALLOC,
+	KML_KMALLOC_NODE,
+	KML_CACHE_ALLOC,
+	KML_CACHE_ALLOC_NODE,
+	KML_KFREE,
+	KML_CACHE_FREE,
+	KML_PAGE_ALLOC,
+	KML_PAGE_FREE,
+	KML_PERCPU_ALLOC,	/* the percpu events come last: only with --percpu */
+	KML_PERCPU_FREE,
+	KML_NR_EVENTS,
+};
+extern const struct probe_event kmemleak__events[KML_NR_EVENTS];
+extern const char *const memleak__fn_names[ML_NR_FNS];
+
+struct memleak_opts {
+	pid_t pid;			/* user mode: the traced process; 0: kernel mode */
+	const char *lib;		/* user mode: the allocator library */
+	/* user mode: file offset per function, 0 when the library lacks it */
+	unsigned long long offsets[ML_NR_FNS];
+	bool percpu;
+	bool combined_only;
+	unsigned long long min_size, max_size;
+	unsigned int sample_rate;
+	unsigned int max_allocs, max_stacks;	/* 0: defaults */
+	bool per_function_links;	/* never one uprobe_multi link */
+	bool all_probes;		/* kernel mode: evaluate every candidate */
+	const int *forced;
+	unsigned int skip_kinds;
+};
+
+struct memleak_bpf;
+struct kmemleak_bpf;
+
+struct memleak {
+	struct memleak_bpf *uskel;
+	struct kmemleak_bpf *kskel;
+	struct probe_set probes;	/* kernel mode */
+	bool multi;			/* user mode: uprobe_multi links */
+	int multi_fds[2];		/* entry and return links; -1: none */
+	struct bpf_link *links[2 * ML_NR_FNS];
+	int n_links;
+	int allocs_fd, stacks_fd, combined_fd, counters_fd;
+	unsigned int max_allocs, max_stacks;	/* table sizes */
+	struct memleak_opts o;
+};
+
+/* Opens the object for the mode of `o` (and, in kernel mode, picks hooks).
+ * Errors are logged. */
+int memleak__open(struct memleak *m, const struct memleak_opts *o);
+/* Loads and attaches. */
+int memleak__attach(struct memleak *m);
+/* Detaches every probe (closing uprobe_multi links detaches all their
+ * uprobes at once); safe to call twice. */
+void memleak__detach(struct memleak *m);
+void memleak__close(struct memleak *m);
+/* The kernel-mode BPF object (for load tests), or NULL. */
+struct bpf_object *memleak__kernel_obj(struct memleak *m);
+/* Counter totals over CPUs (enum ml_counter). */
+int memleak__counters(struct memleak *m, unsigned long long out[ML_NR_COUNTERS]);
+/* x86-64: where to put the entry uprobe of a function so that the kernel
+ * emulates the probed instruction instead of single-stepping it out of
+ * line (10x the cost). glibc's free starts with test %rdi,%rdi; je: the
+ * je, 3 bytes in, is emulated and every call passes it with %rdi intact. */
+unsigned long long memleak__entry_offset(const char *path, int fn, unsigned long long off);
+
+#endif
