@@ -102,9 +102,11 @@ for phase in $phases; do
 			tally <<<"skip vm: needs root"
 		else
 			# 6.1: everything, with the hooks it prefers (fentry), then
-			# cachestat's ground truth again on kprobes
+			# cachestat's ground truth again on kprobes, and the tests
+			# that need the guest's small RAM (tests/vm/func)
 			vm_stage 6.1 'tests/run.sh bpf func; r=$?
 				MEMSCOPE_SKIP_HOOKS=fentry bash tests/func/cachestat.sh | retag || r=1
+				for t in tests/vm/func/*.sh; do bash "$t" | retag || r=1; done
 				exit $r'
 			# 5.10: the page-era hooks (generic_file_buffered_read,
 			# the page-based insert and dirty tracepoints) that no
