@@ -410,16 +410,11 @@ int main(int argc, char **argv)
 	struct cgroup_filter cg = {};
 	struct state s = {};
 	struct timespec mono, real;
-	char why[256];
 	int err;
 
 	if (cli__parse_opts(opts, parse_arg, argp_program_doc, argc, argv, &env.c, &env))
 		return EXIT_USAGE;
-	if (env.cgroup && cgroup__resolve(env.cgroup, &cg, why, sizeof(why))) {
-		log__err("%s", why);
-		return EXIT_RUNTIME;
-	}
-	if (cli__preflight(env.pid))
+	if (cli__preflight_cgroup(env.pid, env.cgroup, &cg))
 		return EXIT_RUNTIME;
 
 	o.tgid = env.pid;

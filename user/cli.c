@@ -3,6 +3,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include "cgroup.h"
 #include "cli.h"
 #include "log.h"
 #include "probe.h"
@@ -122,6 +123,17 @@ int cli__preflight(pid_t pid)
 		return EXIT_RUNTIME;
 	}
 	return 0;
+}
+
+int cli__preflight_cgroup(pid_t pid, const char *cgroup, struct cgroup_filter *filter)
+{
+	char why[256];
+
+	if (cgroup && cgroup__resolve(cgroup, filter, why, sizeof(why))) {
+		log__err("%s", why);
+		return EXIT_RUNTIME;
+	}
+	return cli__preflight(pid);
 }
 
 int cli__parse(const struct argp *argp, int argc, char **argv, struct cli_common *c,

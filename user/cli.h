@@ -39,6 +39,11 @@ pid_t cli__pid(struct argp_state *state, const char *arg);
  * returns 0 or EXIT_RUNTIME. */
 int cli__preflight(pid_t pid);
 
+/* cli__preflight(pid) after resolving -c CGROUP_PATH (NULL: none) into
+ * *filter, which the tool sets its BPF tunables from. */
+struct cgroup_filter;
+int cli__preflight_cgroup(pid_t pid, const char *cgroup, struct cgroup_filter *filter);
+
 /* argp_parse with usage errors exiting 2 and the tool name set for messages. */
 int cli__parse(const struct argp *argp, int argc, char **argv, struct cli_common *c,
 	       void *input);
