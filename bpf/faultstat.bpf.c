@@ -13,6 +13,7 @@
 #include <bpf/bpf_core_read.h>
 #include "cgroup.bpf.h"
 #include "maps.bpf.h"
+#include "probe.bpf.h"
 #include "faultstat.h"
 
 const volatile __u32 targ_tgid;		/* 0: every process */
@@ -50,20 +51,7 @@ struct {
 	__type(value, struct fs_stack);
 } stacks SEC(".maps");
 
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, FS_NR_FULL);
-	__type(key, __u32);
-	__type(value, __u64);
-} full SEC(".maps");
-
-static __always_inline void count_full(__u32 which)
-{
-	__u64 *n = bpf_map_lookup_elem(&full, &which);
-
-	if (n)
-		(*n)++;
-}
+COUNTERS_MAP(full, FS_NR_FULL);
 
 static __always_inline bool task__wanted(struct task_struct *task)
 {
@@ -116,31 +104,10 @@ static __always_inline int on_exit(struct task_struct *task)
 	return 0;
 }
 
-SEC("tp_btf/sched_process_exit")
-int BPF_PROG(exit_btf, struct task_struct *task)
-{
-	return on_exit(task);
-}
-
-SEC("raw_tp/sched_process_exit")
-int BPF_PROG(exit_raw, struct task_struct *task)
-{
-	return on_exit(task);
-}
-
+TRACEPOINT_PROGS(exit, sched_process_exit, on_exit(task), struct task_struct *task)
 /* Fallbacks: release_task() runs once the thread is reaped, later than its
  * exit but with the same final counts. */
-SEC("fentry/release_task")
-int BPF_PROG(release_fentry, struct task_struct *task)
-{
-	return on_exit(task);
-}
-
-SEC("kprobe/release_task")
-int BPF_KPROBE(release_kprobe, struct task_struct *task)
-{
-	return on_exit(task);
-}
+FUNCTION_PROGS(release, release_task, on_exit(task), struct task_struct *task)
 
 struct vma_class {
 	__u64 dev;
@@ -174,7 +141,7 @@ static __always_inline void count_file(struct vma_class *c, __u32 tgid)
 	f = map__lookup_or_init(&files, &key, &fresh, &is_full);
 	if (!f) {
 		if (is_full)
-			count_full(FS_FULL_FILES);
+			counter__inc(full, FS_FULL_FILES);
 		return;
 	}
 	if (f->pid != tgid)
@@ -195,7 +162,7 @@ static __always_inline void count_stack(struct bpf_perf_event_data *ctx,
 	s = map__lookup_or_init(&stacks, &key, &fresh, &is_full);
 	if (!s) {
 		if (is_full)
-			count_full(FS_FULL_STACKS);
+			counter__inc(full, FS_FULL_STACKS);
 		return;
 	}
 	__sync_fetch_and_add(&s->count, 1);
@@ -230,7 +197,7 @@ int major_fault(struct bpf_perf_event_data *ctx)
 	if (d)
 		__sync_fetch_and_add(&d->v[cls], 1);
 	else if (is_full)
-		count_full(FS_FULL_PROCS);
+		counter__inc(full, FS_FULL_PROCS);
 	if (targ_files && cls == FS_MAJ_FILE)
 		count_file(&c, pk.tgid);
 	if (targ_stacks)

@@ -57,4 +57,32 @@ static __always_inline void *map__lookup_or_init(void *map, const void *key, con
 	return bpf_map_lookup_elem(map, key);
 }
 
+/*
+ * Per-CPU counters of what was lost (a full map, a lost stack), indexed by
+ * the tool's enum; user space sums them (events__percpu_sum) and shows them.
+ */
+#define COUNTERS_MAP(name, nr)                                                               \
+	struct {                                                                             \
+		__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);                                     \
+		__uint(max_entries, nr);                                                     \
+		__type(key, __u32);                                                          \
+		__type(value, __u64);                                                        \
+	} name SEC(".maps")
+
+static __always_inline void counters__inc(void *map, __u32 which)
+{
+	__u64 *n = bpf_map_lookup_elem(map, &which);
+
+	if (n)
+		(*n)++;
+}
+
+/* `map` by name, not address: a local of the same name (a `bool full`)
+ * has no `value` member and fails to compile instead of being counted into. */
+#define counter__inc(map, which)                                                             \
+	({                                                                                   \
+		_Static_assert(sizeof(*(map).value) == sizeof(__u64), #map " is not a COUNTERS_MAP"); \
+		counters__inc(&(map), (which));                                              \
+	})
+
 #endif

@@ -9,6 +9,7 @@
 #define MEMSCOPE_MEMLEAK_BPF_H
 
 #include <bpf/bpf_helpers.h>
+#include "maps.bpf.h"
 #include "memleak.h"
 
 const volatile bool combined_only;	/* keep per-stack totals */
@@ -38,20 +39,7 @@ struct {
 	__uint(value_size, ML_MAX_FRAMES * sizeof(__u64));
 } stacks SEC(".maps");
 
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, ML_NR_COUNTERS);
-	__type(key, __u32);
-	__type(value, __u64);
-} counters SEC(".maps");
-
-static __always_inline void ml__count(__u32 which)
-{
-	__u64 *n = bpf_map_lookup_elem(&counters, &which);
-
-	if (n)
-		(*n)++;
-}
+COUNTERS_MAP(counters, ML_NR_COUNTERS);
 
 static __always_inline void ml__combined_add(__s64 stack_id, __u64 size, int sign)
 {
@@ -66,7 +54,7 @@ static __always_inline void ml__combined_add(__s64 stack_id, __u64 size, int sig
 			return;
 		if (bpf_map_update_elem(&combined, &key, &fresh, BPF_NOEXIST) &&
 		    !bpf_map_lookup_elem(&combined, &key)) {
-			ml__count(ML_COMBINED_FULL);
+			counter__inc(counters, ML_COMBINED_FULL);
 			return;
 		}
 		c = bpf_map_lookup_elem(&combined, &key);
@@ -106,11 +94,11 @@ static __always_inline void ml__record(void *ctx, __u64 addr, __u64 size, __u64 
 	a.ts_ns = bpf_ktime_get_ns();
 	a.stack_id = bpf_get_stackid(ctx, &stacks, stack_flags);
 	if (a.stack_id < 0)
-		ml__count(ML_LOST_STACKS);
+		counter__inc(counters, ML_LOST_STACKS);
 	if (combined_only)
 		ml__free(addr);
 	if (bpf_map_update_elem(&allocs, &addr, &a, BPF_ANY)) {
-		ml__count(ML_DROPPED);
+		counter__inc(counters, ML_DROPPED);
 		return;
 	}
 	if (a.stack_id >= 0)

@@ -10,6 +10,7 @@
 #include <bpf/bpf_core_read.h>
 #include "core_fixes.bpf.h"
 #include "maps.bpf.h"
+#include "probe.bpf.h"
 #include "pagecache.h"
 
 const volatile __u32 targ_tgid;		/* 0: every process */
@@ -61,27 +62,14 @@ struct {
 	__type(value, struct pc_file);
 } files SEC(".maps");
 
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, PC_NR_FULL);
-	__type(key, __u32);
-	__type(value, __u64);
-} full SEC(".maps");
-
-static __always_inline void count_full(__u32 which)
-{
-	__u64 *n = bpf_map_lookup_elem(&full, &which);
-
-	if (n)
-		(*n)++;
-}
+COUNTERS_MAP(full, PC_NR_FULL);
 
 static __always_inline void count_proc(enum pc_stat stat, __u64 n)
 {
 	__u64 id = bpf_get_current_pid_tgid();
 	__u32 tgid = id >> 32;
 	struct pc_proc *p = bpf_map_lookup_elem(&procs, &tgid);
-	bool full;
+	bool is_full;
 
 	if (!p) {
 		struct task_struct *task = (struct task_struct *)bpf_get_current_task();
@@ -89,9 +77,9 @@ static __always_inline void count_proc(enum pc_stat stat, __u64 n)
 
 		fresh.uid = (__u32)bpf_get_current_uid_gid();
 		BPF_CORE_READ_STR_INTO(&fresh.comm, task, group_leader, comm);
-		p = map__lookup_or_init(&procs, &tgid, &fresh, &full);
-		if (full)
-			count_full(PC_FULL_PROCS);
+		p = map__lookup_or_init(&procs, &tgid, &fresh, &is_full);
+		if (is_full)
+			counter__inc(full, PC_FULL_PROCS);
 		if (!p)
 			return;
 	}
@@ -108,7 +96,7 @@ static __always_inline void count_file(enum pc_stat stat, __u64 n, struct addres
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
 	struct pc_file_key key = {};
 	struct pc_file *f;
-	bool full;
+	bool is_full;
 
 	if (!mapping)
 		return;
@@ -120,9 +108,9 @@ static __always_inline void count_file(enum pc_stat stat, __u64 n, struct addres
 
 		fresh.generation = BPF_CORE_READ(mapping, host, i_generation);
 		bpf_get_current_comm(&fresh.comm, sizeof(fresh.comm));
-		f = map__lookup_or_init(&files, &key, &fresh, &full);
-		if (full)
-			count_full(PC_FULL_FILES);
+		f = map__lookup_or_init(&files, &key, &fresh, &is_full);
+		if (is_full)
+			counter__inc(full, PC_FULL_FILES);
 		if (!f)
 			return;
 	}
@@ -310,35 +298,9 @@ static __always_inline void on_dirty(void *folio, __u64 nr, struct address_space
 /*
  * The programs: for a tracepoint, one tp_btf and one raw_tp program; for a
  * kernel function, one fentry and one kprobe program; each calls the same
- * handler. user/pagecache.c lists them as candidates, in order.
+ * handler (bpf/probe.bpf.h). user/pagecache.c lists them as candidates, in
+ * order.
  */
-#define TRACEPOINT_PROGS(name, tp, call, ...)                                              \
-	SEC("tp_btf/" #tp)                                                                   \
-	int BPF_PROG(name##_btf, __VA_ARGS__)                                                \
-	{                                                                                    \
-		call;                                                                        \
-		return 0;                                                                    \
-	}                                                                                    \
-	SEC("raw_tp/" #tp)                                                                   \
-	int BPF_PROG(name##_raw, __VA_ARGS__)                                                \
-	{                                                                                    \
-		call;                                                                        \
-		return 0;                                                                    \
-	}
-
-#define FUNCTION_PROGS(name, func, call, ...)                                              \
-	SEC("fentry/" #func)                                                                 \
-	int BPF_PROG(name##_fentry, __VA_ARGS__)                                             \
-	{                                                                                    \
-		call;                                                                        \
-		return 0;                                                                    \
-	}                                                                                    \
-	SEC("kprobe/" #func)                                                                 \
-	int BPF_KPROBE(name##_kprobe, __VA_ARGS__)                                           \
-	{                                                                                    \
-		call;                                                                        \
-		return 0;                                                                    \
-	}
 
 /* ---- v6.12+: the filemap access tracepoints ---- */
 

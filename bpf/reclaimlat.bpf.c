@@ -13,6 +13,7 @@
 #include "cgroup.bpf.h"
 #include "hist.bpf.h"
 #include "maps.bpf.h"
+#include "probe.bpf.h"
 #include "reclaimlat.h"
 
 const volatile __u32 targ_tgid;		/* 0: every process */
@@ -53,12 +54,7 @@ struct {
 	__type(value, struct rl_proc);
 } procs SEC(".maps");
 
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, RL_NR_FULL);
-	__type(key, __u32);
-	__type(value, __u64);
-} full SEC(".maps");
+COUNTERS_MAP(full, RL_NR_FULL);
 
 EVENTS_MAPS(RL_RINGBUF_BYTES);
 
@@ -98,13 +94,8 @@ static __always_inline void record_proc(__u32 class, __u64 lat, __u64 pages)
 	if (!p) {
 		bpf_get_current_comm(&fresh.comm, sizeof(fresh.comm));
 		p = map__lookup_or_init(&procs, &key, &fresh, &full_);
-		if (full_) {
-			__u32 z = RL_FULL_PROCS;
-			__u64 *n = bpf_map_lookup_elem(&full, &z);
-
-			if (n)
-				(*n)++;
-		}
+		if (full_)
+			counter__inc(full, RL_FULL_PROCS);
 		if (!p)
 			return;
 	}
@@ -188,64 +179,17 @@ static __always_inline void compact_begin(struct compact_control *cc)
 		stall_begin(RL_COMPACT, -1);
 }
 
-#define TRACEPOINT_PROGS(name, tp, call, ...)                                              \
-	SEC("tp_btf/" #tp)                                                                   \
-	int BPF_PROG(name##_btf, ##__VA_ARGS__)                                              \
-	{                                                                                    \
-		call;                                                                        \
-		return 0;                                                                    \
-	}                                                                                    \
-	SEC("raw_tp/" #tp)                                                                   \
-	int BPF_PROG(name##_raw, ##__VA_ARGS__)                                              \
-	{                                                                                    \
-		call;                                                                        \
-		return 0;                                                                    \
-	}
-
-/* A function's entry (fentry, kprobe) and return (fexit, kretprobe): the
- * fallbacks where a tracepoint is missing. bpf_get_func_ret() (v5.17) reads
- * the return value without declaring the arguments, which changed often. */
-#define ENTRY_PROGS(name, func, call)                                                      \
-	SEC("fentry/" #func)                                                                 \
-	int BPF_PROG(name##_fentry)                                                          \
-	{                                                                                    \
-		call;                                                                        \
-		return 0;                                                                    \
-	}                                                                                    \
-	SEC("kprobe/" #func)                                                                 \
-	int BPF_KPROBE(name##_kprobe)                                                        \
-	{                                                                                    \
-		call;                                                                        \
-		return 0;                                                                    \
-	}
-
-#define RETURN_PROGS(name, func, slot, class)                                              \
-	SEC("fexit/" #func)                                                                  \
-	int BPF_PROG(name##_fexit)                                                           \
-	{                                                                                    \
-		__u64 ret = 0;                                                               \
-		bpf_get_func_ret(ctx, &ret);                                                 \
-		stall_end(slot, class, ret);                                                 \
-		return 0;                                                                    \
-	}                                                                                    \
-	SEC("kretprobe/" #func)                                                              \
-	int BPF_KRETPROBE(name##_kretprobe, unsigned long ret)                               \
-	{                                                                                    \
-		stall_end(slot, class, ret);                                                 \
-		return 0;                                                                    \
-	}
-
 TRACEPOINT_PROGS(direct_begin, mm_vmscan_direct_reclaim_begin, stall_begin(RL_DIRECT, -1))
 TRACEPOINT_PROGS(direct_end, mm_vmscan_direct_reclaim_end, stall_end(RL_DIRECT, RL_DIRECT, nr),
 		 unsigned long nr)
-ENTRY_PROGS(direct_begin, try_to_free_pages, stall_begin(RL_DIRECT, -1))
-RETURN_PROGS(direct_end, try_to_free_pages, RL_DIRECT, RL_DIRECT)
+FUNCTION_PROGS(direct_begin, try_to_free_pages, stall_begin(RL_DIRECT, -1))
+RETURN_PROGS(direct_end, try_to_free_pages, stall_end(RL_DIRECT, RL_DIRECT, ret))
 
 TRACEPOINT_PROGS(memcg_begin, mm_vmscan_memcg_reclaim_begin, stall_begin(RL_MEMCG, -1))
 TRACEPOINT_PROGS(memcg_end, mm_vmscan_memcg_reclaim_end, stall_end(RL_MEMCG, RL_MEMCG, nr),
 		 unsigned long nr)
-ENTRY_PROGS(memcg_begin, try_to_free_mem_cgroup_pages, stall_begin(RL_MEMCG, -1))
-RETURN_PROGS(memcg_end, try_to_free_mem_cgroup_pages, RL_MEMCG, RL_MEMCG)
+FUNCTION_PROGS(memcg_begin, try_to_free_mem_cgroup_pages, stall_begin(RL_MEMCG, -1))
+RETURN_PROGS(memcg_end, try_to_free_mem_cgroup_pages, stall_end(RL_MEMCG, RL_MEMCG, ret))
 
 TRACEPOINT_PROGS(soft_begin, mm_vmscan_memcg_softlimit_reclaim_begin,
 		 stall_begin(RL_SLOT_SOFTLIMIT, -1))

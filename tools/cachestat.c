@@ -46,17 +46,11 @@ static const struct argp_option opts[] = {
 static error_t parse_arg(int key, char *arg, struct argp_state *state)
 {
 	switch (key) {
-	case ARGP_KEY_INIT:
-		state->child_inputs[0] = &env.c;
-		break;
 	case 'p':
 		env.pid = cli__pid(state, arg);
 		break;
-	case ARGP_KEY_ARG:
-		cli__positional(&env.c, state, arg);
-		break;
 	default:
-		return ARGP_ERR_UNKNOWN;
+		return cli__parse_key(key, arg, state, &env.c);
 	}
 	return 0;
 }
@@ -120,16 +114,11 @@ static int tick(void *ctx, const struct timespec *now)
 
 int main(int argc, char **argv)
 {
-	static const struct argp_child children[] = { { &cli__argp, 0, NULL, 0 }, {} };
-	static const struct argp argp = { opts, parse_arg, "[interval [count]]", argp_program_doc,
-					  children, NULL, NULL };
 	struct state s = {};
 	struct pagecache_opts po = {};
-	bool pid_exited = false;
 	int err;
 
-	err = cli__parse(&argp, argc, argv, &env.c, &env);
-	if (err)
+	if (cli__parse_opts(opts, parse_arg, argp_program_doc, argc, argv, &env.c, &env))
 		return EXIT_USAGE;
 	if (cli__preflight(env.pid))
 		return EXIT_RUNTIME;
@@ -149,15 +138,7 @@ int main(int argc, char **argv)
 		fflush(stdout);
 	}
 
-	struct loop_opts lo = {
-		.interval_s = env.c.interval,
-		.count = env.c.count,
-		.watch_pid = env.pid,
-		.watch_pid_exited = &pid_exited,
-	};
-	err = loop__run(&lo, tick, &s);
-	if (!err && pid_exited)
-		log__err("pid %d exited", env.pid);
+	err = cli__run(&env.c, env.pid, NULL, tick, &s);
 
 cleanup:
 	pagecache__close(&s.pc);

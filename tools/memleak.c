@@ -87,23 +87,9 @@ static const struct argp_option opts[] = {
 	{},
 };
 
-static unsigned long parse_num(struct argp_state *state, const char *what, const char *arg,
-			       unsigned long min, unsigned long max)
-{
-	const char *why;
-	unsigned long v;
-
-	if (cli__parse_ulong(arg, min, max, &v, &why))
-		argp_error(state, "invalid %s '%s': %s", what, arg, why);
-	return v;
-}
-
 static error_t parse_arg(int key, char *arg, struct argp_state *state)
 {
 	switch (key) {
-	case ARGP_KEY_INIT:
-		state->child_inputs[0] = &env.c;
-		break;
 	case 'p':
 		env.pid = cli__pid(state, arg);
 		break;
@@ -114,19 +100,19 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		env.show_allocs = true;
 		break;
 	case 'o':
-		env.older_ms = parse_num(state, "older-than", arg, 0, 86400000UL);
+		env.older_ms = cli__ulong(state, "older-than", arg, 0, 86400000UL);
 		break;
 	case 's':
-		env.sample_rate = parse_num(state, "sample rate", arg, 1, UINT_MAX);
+		env.sample_rate = cli__ulong(state, "sample rate", arg, 1, UINT_MAX);
 		break;
 	case 'T':
-		env.top = parse_num(state, "top", arg, 1, 1000000);
+		env.top = cli__ulong(state, "top", arg, 1, 1000000);
 		break;
 	case 'z':
-		env.min_size = parse_num(state, "min size", arg, 0, ULONG_MAX);
+		env.min_size = cli__ulong(state, "min size", arg, 0, ULONG_MAX);
 		break;
 	case 'Z':
-		env.max_size = parse_num(state, "max size", arg, 1, ULONG_MAX);
+		env.max_size = cli__ulong(state, "max size", arg, 1, ULONG_MAX);
 		break;
 	case 'O':
 		env.obj = arg;
@@ -151,9 +137,6 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	case OPT_PER_FUNCTION_LINKS:
 		env.per_function_links = true;
 		break;
-	case ARGP_KEY_ARG:
-		cli__positional(&env.c, state, arg);
-		break;
 	case ARGP_KEY_END:
 		if (env.pid && env.command)
 			argp_error(state, "-p and -c exclude each other");
@@ -167,7 +150,7 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 			argp_error(state, "--folded and --json exclude each other");
 		break;
 	default:
-		return ARGP_ERR_UNKNOWN;
+		return cli__parse_key(key, arg, state, &env.c);
 	}
 	return 0;
 }
@@ -681,19 +664,14 @@ static void print_uprobe_plan(const struct memleak_opts *o, bool multi)
 
 int main(int argc, char **argv)
 {
-	static const struct argp_child children[] = { { &cli__argp, 0, NULL, 0 }, {} };
-	static const struct argp argp = { opts, parse_arg, "[interval [count]]", argp_program_doc,
-					  children, NULL, NULL };
 	struct memleak_opts o = {};
 	struct state s = {};
 	char lib[PATH_MAX], path[PATH_MAX];
 	char **cargv = NULL;
-	bool pid_exited = false;
 	int err, go_fd = -1;
 	pid_t child = 0;
 
-	err = cli__parse(&argp, argc, argv, &env.c, &env);
-	if (err)
+	if (cli__parse_opts(opts, parse_arg, argp_program_doc, argc, argv, &env.c, &env))
 		return EXIT_USAGE;
 	if (cli__preflight(env.pid))
 		return EXIT_RUNTIME;
@@ -780,15 +758,7 @@ int main(int argc, char **argv)
 		go_fd = -1;
 	}
 
-	struct loop_opts lo = {
-		.interval_s = env.c.interval,
-		.count = env.c.count,
-		.watch_pid = env.pid,
-		.watch_pid_exited = &pid_exited,
-	};
-	err = loop__run(&lo, tick, &s);
-	if (!err && pid_exited)
-		log__err("pid %d exited", env.pid);
+	err = cli__run(&env.c, env.pid, NULL, tick, &s);
 
 cleanup:
 	if (go_fd >= 0) /* never attached: the command must not run untraced */

@@ -66,12 +66,7 @@ static const struct argp_option opts[] = {
 
 static error_t parse_arg(int key, char *arg, struct argp_state *state)
 {
-	const char *why;
-
 	switch (key) {
-	case ARGP_KEY_INIT:
-		state->child_inputs[0] = &env.c;
-		break;
 	case 'p':
 		env.pid = cli__pid(state, arg);
 		break;
@@ -85,15 +80,11 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		env.events = true;
 		break;
 	case 'd':
-		if (cli__parse_ulong(arg, 0, 3600000, &env.min_ms, &why))
-			argp_error(state, "invalid MIN_MS '%s': %s", arg, why);
+		env.min_ms = cli__ulong(state, "MIN_MS", arg, 0, 3600000);
 		env.min_set = true;
 		break;
 	case 'P':
 		env.procs = true;
-		break;
-	case ARGP_KEY_ARG:
-		cli__positional(&env.c, state, arg);
 		break;
 	case ARGP_KEY_END:
 		if (env.min_set && !env.events)
@@ -102,7 +93,7 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 			argp_error(state, "-P is for summary mode, not -e");
 		break;
 	default:
-		return ARGP_ERR_UNKNOWN;
+		return cli__parse_key(key, arg, state, &env.c);
 	}
 	return 0;
 }
@@ -415,25 +406,15 @@ static int tick_events(void *ctx, const struct timespec *now)
 
 int main(int argc, char **argv)
 {
-	static const struct argp_child children[] = { { &cli__argp, 0, NULL, 0 }, {} };
-	static const struct argp argp = { opts, parse_arg, "[interval [count]]", argp_program_doc,
-					  children, NULL, NULL };
 	struct reclaimlat_opts o = {};
 	struct cgroup_filter cg = {};
 	struct state s = {};
 	struct timespec mono, real;
-	bool pid_exited = false;
-	char why[256];
 	int err;
 
-	err = cli__parse(&argp, argc, argv, &env.c, &env);
-	if (err)
+	if (cli__parse_opts(opts, parse_arg, argp_program_doc, argc, argv, &env.c, &env))
 		return EXIT_USAGE;
-	if (env.cgroup && cgroup__resolve(env.cgroup, &cg, why, sizeof(why))) {
-		log__err("%s", why);
-		return EXIT_RUNTIME;
-	}
-	if (cli__preflight(env.pid))
+	if (cli__preflight_cgroup(env.pid, env.cgroup, &cg))
 		return EXIT_RUNTIME;
 
 	o.tgid = env.pid;
@@ -480,16 +461,9 @@ int main(int argc, char **argv)
 		fflush(stdout);
 	}
 
-	struct loop_opts lo = {
-		.interval_s = env.c.interval,
-		.count = env.c.count,
-		.rb = env.events ? s.rl.ev.rb : NULL,
-		.watch_pid = env.pid,
-		.watch_pid_exited = &pid_exited,
-	};
-	err = loop__run(&lo, env.events ? tick_events : tick_summary, &s);
-	if (!err && pid_exited)
-		log__err("pid %d exited", env.pid);
+	struct loop_opts lo = { .rb = env.events ? s.rl.ev.rb : NULL };
+
+	err = cli__run(&env.c, env.pid, &lo, env.events ? tick_events : tick_summary, &s);
 	if (env.events) {
 		long long lost = events__dropped(&s.rl.ev);
 

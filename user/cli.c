@@ -3,6 +3,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include "cgroup.h"
 #include "cli.h"
 #include "log.h"
 #include "probe.h"
@@ -124,6 +125,17 @@ int cli__preflight(pid_t pid)
 	return 0;
 }
 
+int cli__preflight_cgroup(pid_t pid, const char *cgroup, struct cgroup_filter *filter)
+{
+	char why[256];
+
+	if (cgroup && cgroup__resolve(cgroup, filter, why, sizeof(why))) {
+		log__err("%s", why);
+		return EXIT_RUNTIME;
+	}
+	return cli__preflight(pid);
+}
+
 int cli__parse(const struct argp *argp, int argc, char **argv, struct cli_common *c,
 	       void *input)
 {
@@ -138,5 +150,62 @@ int cli__parse(const struct argp *argp, int argc, char **argv, struct cli_common
 	log__init(argv[0], 0);
 	err = argp_parse(argp, argc, argv, 0, NULL, input);
 	log__init(log_tool, c->verbose);
+	return err;
+}
+
+int cli__parse_opts(const struct argp_option *opts, argp_parser_t parser, const char *doc,
+		    int argc, char **argv, struct cli_common *c, void *input)
+{
+	const struct argp_child children[] = {
+		{ &cli__argp, 0, NULL, 0 },
+		{},
+	};
+	const struct argp argp = { opts, parser, "[interval [count]]", doc, children, NULL, NULL };
+
+	return cli__parse(&argp, argc, argv, c, input);
+}
+
+error_t cli__parse_key(int key, char *arg, struct argp_state *state, struct cli_common *c)
+{
+	switch (key) {
+	case ARGP_KEY_INIT:
+		state->child_inputs[0] = c;
+		break;
+	case ARGP_KEY_ARG:
+		cli__positional(c, state, arg);
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+unsigned long cli__ulong(struct argp_state *state, const char *what, const char *arg,
+			 unsigned long min, unsigned long max)
+{
+	const char *why;
+	unsigned long v;
+
+	if (cli__parse_ulong(arg, min, max, &v, &why))
+		argp_error(state, "invalid %s '%s': %s", what, arg, why);
+	return v;
+}
+
+int cli__run(const struct cli_common *c, pid_t pid, const struct loop_opts *extra,
+	     loop_tick_fn tick, void *ctx)
+{
+	struct loop_opts lo = {};
+	bool pid_exited = false;
+	int err;
+
+	if (extra)
+		lo = *extra;
+	lo.interval_s = c->interval;
+	lo.count = c->count;
+	lo.watch_pid = pid;
+	lo.watch_pid_exited = &pid_exited;
+	err = loop__run(&lo, tick, ctx);
+	if (!err && pid_exited)
+		log__err("pid %d exited", pid);
 	return err;
 }

@@ -5,6 +5,7 @@
 #include <argp.h>
 #include <stdbool.h>
 #include <sys/types.h>
+#include "loop.h"
 
 /* Options every tool has; filled by the shared argp child parser. */
 struct cli_common {
@@ -38,8 +39,33 @@ pid_t cli__pid(struct argp_state *state, const char *arg);
  * returns 0 or EXIT_RUNTIME. */
 int cli__preflight(pid_t pid);
 
+/* cli__preflight(pid) after resolving -c CGROUP_PATH (NULL: none) into
+ * *filter, which the tool sets its BPF tunables from. */
+struct cgroup_filter;
+int cli__preflight_cgroup(pid_t pid, const char *cgroup, struct cgroup_filter *filter);
+
 /* argp_parse with usage errors exiting 2 and the tool name set for messages. */
 int cli__parse(const struct argp *argp, int argc, char **argv, struct cli_common *c,
 	       void *input);
+
+/* cli__parse of a tool's options and parser with the shared child attached
+ * and "[interval [count]]" as the arguments. The parser's default case
+ * returns cli__parse_key(). */
+int cli__parse_opts(const struct argp_option *opts, argp_parser_t parser, const char *doc,
+		    int argc, char **argv, struct cli_common *c, void *input);
+
+/* The default case of a tool's argp parser: gives the shared child its input
+ * and parses [interval [count]]; ARGP_ERR_UNKNOWN for anything else. */
+error_t cli__parse_key(int key, char *arg, struct argp_state *state, struct cli_common *c);
+
+/* A number option within [min, max]; argp_error()s "invalid WHAT 'ARG': why". */
+unsigned long cli__ulong(struct argp_state *state, const char *what, const char *arg,
+			 unsigned long min, unsigned long max);
+
+/* loop__run() with the command line's interval and count, stopping after the
+ * tick that follows pid's exit (pid 0: none), which it logs. `extra` (or
+ * NULL) gives the ring buffer and idle callback. */
+int cli__run(const struct cli_common *c, pid_t pid, const struct loop_opts *extra,
+	     loop_tick_fn tick, void *ctx);
 
 #endif

@@ -6,6 +6,7 @@
 # figure checked is memleak's own output: exact bytes and counts.
 set -u
 . "$(dirname "$0")/../lib/common.sh"
+. "$(dirname "$0")/../lib/cli.sh"
 ML=$BUILD/memleak
 LEAKER=$BUILD/tests/func/leaker
 
@@ -202,3 +203,17 @@ expect_exit "no such command" 1 "command not found: /nonexistent/cmd" "$ML" -c /
 expect_exit "-p with -c" 2 "exclude each other" "$ML" -p $$ -c true
 expect_exit "bad --sort" 2 "invalid --sort" "$ML" --sort bytes
 expect_exit "-z above -Z" 2 "above -Z" "$ML" -z 10 -Z 5
+expect_exit "bad -T" 2 "invalid top '0'" "$ML" -T 0
+
+# -T is TOP, as in bcc: the shared -T, --timestamp is --timestamp only here
+expect_help "memleak --help" "$ML" "-T, --top=TOP" "      --timestamp "
+if "$ML" --help | grep -qF -- "-T, --timestamp"; then
+	notok "memleak --help: lists the shared -T, --timestamp, which -T TOP hides"
+else
+	ok "memleak --help: -T is TOP only"
+fi
+if "$ML" --timestamp -T 3 --probes >/dev/null 2>"$dir/ts.err"; then
+	ok "memleak --timestamp -T 3: accepted"
+else
+	notok "memleak --timestamp -T 3: $(cat "$dir/ts.err")"
+fi

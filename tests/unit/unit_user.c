@@ -38,6 +38,45 @@ static void test_parse_ulong(void)
 	      "cli: rejects overflow");
 }
 
+/* A tool as tools/ write one: its own options, the shared child, and a -T
+ * of its own (memleak's TOP) that wins over the child's -T, --timestamp. */
+static struct fake_tool {
+	struct cli_common c;
+	unsigned long top;
+} fake;
+
+static error_t fake_parse(int key, char *arg, struct argp_state *state)
+{
+	switch (key) {
+	case 'T':
+		fake.top = cli__ulong(state, "top", arg, 1, 100);
+		break;
+	default:
+		return cli__parse_key(key, arg, state, &fake.c);
+	}
+	return 0;
+}
+
+static void test_parse_opts(void)
+{
+	static const struct argp_option opts[] = {
+		{ "top", 'T', "TOP", 0, "Show TOP rows", 0 },
+		{},
+	};
+	char *a1[] = { "tool", "-v", "--json", "-T", "7", "5", "3", NULL };
+	char *a2[] = { "tool", "--timestamp", "2", NULL };
+
+	memset(&fake, 0, sizeof(fake));
+	CHECK(cli__parse_opts(opts, fake_parse, "doc", 7, a1, &fake.c, &fake) == 0 &&
+		      fake.c.verbose == 1 && fake.c.json && fake.top == 7 && !fake.c.timestamp &&
+		      fake.c.interval == 5 && fake.c.count == 3 && fake.c.positional == 2,
+	      "cli: shared child, the tool's own -T and [interval [count]] in one parse");
+	memset(&fake, 0, sizeof(fake));
+	CHECK(cli__parse_opts(opts, fake_parse, "doc", 3, a2, &fake.c, &fake) == 0 &&
+		      fake.c.timestamp && !fake.top && fake.c.interval == 2 && !fake.c.count,
+	      "cli: --timestamp reaches the shared child when the tool owns -T");
+}
+
 static void test_json(void)
 {
 	struct timespec ts = { .tv_sec = 1795396504, .tv_nsec = 123456789 };
@@ -269,6 +308,7 @@ static void test_cgroup_resolve(void)
 int main(void)
 {
 	test_parse_ulong();
+	test_parse_opts();
 	test_cgroup_resolve();
 	test_json();
 	test_hist();
