@@ -35,7 +35,7 @@ HELPER_BINS := $(patsubst %.c,$(BUILD)/%,$(HELPER_SRCS))
 SKELS := $(patsubst %,$(BUILD)/%.skel.h,$(BPF_OBJS))
 
 CFLAGS ?= -O2 -g
-CFLAGS += -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter -D_GNU_SOURCE
+CFLAGS += -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers -D_GNU_SOURCE
 CPPFLAGS += -I$(BUILD) -Iuser -Ibpf
 LDLIBS += $(shell $(PKG_CONFIG) --libs libbpf 2>/dev/null || echo -lbpf -lelf -lz)
 BPF_CFLAGS := -g -O2 --target=bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \

@@ -308,6 +308,30 @@ int probe__available(enum probe_kind kind, const char *target, const char *args,
 	return err;
 }
 
+/* A helper exists when the kernel's enum bpf_func_id names it: helpers are
+ * only ever added, each with its BPF_FUNC_ enumerator. */
+static bool probe__helper_exists(const char *helper)
+{
+	const struct btf *btf = probe__vmlinux_btf();
+	const struct btf_type *t;
+	const struct btf_enum *v;
+	char name[96];
+	int id, i;
+
+	if (!btf)
+		return false;
+	id = btf__find_by_name_kind(btf, "bpf_func_id", BTF_KIND_ENUM);
+	if (id < 0)
+		return true; /* cannot tell: let the load decide */
+	t = btf__type_by_id(btf, id);
+	v = btf_enum(t);
+	snprintf(name, sizeof(name), "BPF_FUNC_%s", helper);
+	for (i = 0; i < btf_vlen(t); i++, v++)
+		if (!strcmp(btf__name_by_offset(btf, v->name_off), name))
+			return true;
+	return false;
+}
+
 /* ---- probe sets ---- */
 
 int probe__parse_kinds(const char *list, unsigned int *mask)
@@ -426,6 +450,11 @@ static int probe__resolve_event(struct probe_set *ps, int e, bool all)
 		}
 		if (probe__available(cand->kind, cand->target, cand->args, why, PROBE_WHY_LEN))
 			continue;
+		if (cand->helper && !probe__helper_exists(cand->helper)) {
+			snprintf(why, PROBE_WHY_LEN, "kernel lacks the BPF helper bpf_%s()",
+				 cand->helper);
+			continue;
+		}
 		if (ps->chosen[e] < 0)
 			ps->chosen[e] = c;
 		else

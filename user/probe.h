@@ -34,6 +34,10 @@ struct probe_cand {
 	 * "kiocb,iov_iter": picks between signatures of one hook across kernel
 	 * versions. NULL: no check. */
 	const char *args;
+	/* A BPF helper the program calls that older kernels lack, e.g.
+	 * "get_func_ret" (v5.17): looked up in kernel BTF's enum bpf_func_id.
+	 * NULL: none. */
+	const char *helper;
 };
 
 struct probe_event {

@@ -34,7 +34,8 @@ static const struct probe_cand direct_begin_cands[] = {
 };
 static const struct probe_cand direct_end_cands[] = {
 	TP("direct_end", "mm_vmscan_direct_reclaim_end", NULL),
-	{ "direct_end_fexit", PROBE_FEXIT, "try_to_free_pages", ACC_DIRECT_FUNC, NULL },
+	{ "direct_end_fexit", PROBE_FEXIT, "try_to_free_pages", ACC_DIRECT_FUNC, NULL,
+	  "get_func_ret" },
 	{ "direct_end_kretprobe", PROBE_KRETPROBE, "try_to_free_pages", ACC_DIRECT_FUNC, NULL },
 };
 static const struct probe_cand memcg_begin_cands[] = {
@@ -44,7 +45,8 @@ static const struct probe_cand memcg_begin_cands[] = {
 };
 static const struct probe_cand memcg_end_cands[] = {
 	TP("memcg_end", "mm_vmscan_memcg_reclaim_end", NULL),
-	{ "memcg_end_fexit", PROBE_FEXIT, "try_to_free_mem_cgroup_pages", ACC_FUNC, NULL },
+	{ "memcg_end_fexit", PROBE_FEXIT, "try_to_free_mem_cgroup_pages", ACC_FUNC, NULL,
+	  "get_func_ret" },
 	{ "memcg_end_kretprobe", PROBE_KRETPROBE, "try_to_free_mem_cgroup_pages", ACC_FUNC,
 	  NULL },
 };

@@ -89,14 +89,22 @@ static void lt_reclaimlat_close(void *h)
 	free(h);
 }
 
-/* faultstat with --files and --stacks: every program and map is loaded */
+/* faultstat with --files and --stacks: every program and map is loaded
+ * (where the kernel can run them) */
 static void *lt_faultstat_open(const int *forced, int *err)
 {
 	struct faultstat_opts o = { .forced = forced, .files = true, .stacks = true };
 	struct faultstat *fs = calloc(1, sizeof(*fs));
 
-	if (fs)
+	if (!fs)
+		return NULL;
+	*err = faultstat__open(fs, &o);
+	if (*err == -EOPNOTSUPP) {
+		/* no bpf_find_vma (< 5.17): -d is refused there, count without it */
+		faultstat__close(fs);
+		o.files = o.stacks = false;
 		*err = faultstat__open(fs, &o);
+	}
 	return fs;
 }
 static struct probe_set *lt_faultstat_probes(void *h) { return &((struct faultstat *)h)->probes; }
