@@ -14,6 +14,7 @@
 #include "loop.h"
 #include "output.h"
 #include "proc.h"
+#include "sym.h"
 #include "top.h"
 
 static struct env {
@@ -122,7 +123,8 @@ struct totals {
 struct state {
 	struct faultstat fs;
 	struct path_cache *paths;
-	struct fs_ksyms *ksyms;
+	struct syms *ksyms;
+	struct syms_cache *usyms;
 	struct top_view view;		/* procs, then files with -f */
 	struct top_table procs, files, total;
 	struct faultstat_row *rows;
@@ -244,13 +246,28 @@ static void status(void *ctx, char *buf, size_t size)
 			 full[FS_FULL_PROCS], full[FS_FULL_FILES], full[FS_FULL_STACKS]);
 }
 
-static void stack_frames(struct state *s, const struct faultstat_stack_row *r, bool user, int i,
-			 char *buf, size_t size)
+/* Resolves a stack's frames (frame 0 is where the fault was, the others
+ * return addresses). A user stack ends at its first frame in no module or
+ * beyond any user address space (56 bits on x86-64 and arm64): walked
+ * without frame pointers, what follows is not a return address. */
+static int resolve(struct state *s, const struct faultstat_stack_row *r, bool user,
+		   struct sym_info *si)
 {
-	if (user)
-		fs__user_name(r->pid, r->user[i], buf, size);
-	else
-		fs_ksyms__name(s->ksyms, r->kernel[i], buf, size);
+	struct syms *sy = user ? syms_cache__get(s->usyms, r->pid) : s->ksyms;
+	const __u64 *ips = user ? r->user : r->kernel;
+	int i, n = user ? r->n_user : r->n_kernel;
+
+	for (i = 0; i < n; i++) {
+		if (!sy) {
+			memset(&si[i], 0, sizeof(si[i]));
+			continue;
+		}
+		if (user && i > 0 && ips[i] >> 56)
+			break;
+		if (syms__resolve(sy, ips[i], i > 0, &si[i]) == -ENOENT && user && i > 0)
+			break;
+	}
+	return i;
 }
 
 static int cmp_stack(const void *pa, const void *pb)
@@ -260,19 +277,29 @@ static int cmp_stack(const void *pa, const void *pb)
 	return a->count < b->count ? 1 : a->count > b->count ? -1 : 0;
 }
 
-/* Outermost frame first, user then kernel, as flamegraph.pl wants. */
+static void frame_name(const struct sym_info *si, char *buf, size_t size)
+{
+	if (si->name)
+		snprintf(buf, size, "%s", si->name);
+	else
+		snprintf(buf, size, "[%s]", si->module ?: "unknown");
+}
+
+/* Outermost frame first, user then kernel, as flamegraph.pl wants; names
+ * only, so that frames of one function merge. */
 static void print_folded(struct state *s, const struct faultstat_stack_row *r)
 {
+	struct sym_info si[FS_MAX_STACK_DEPTH];
 	char sym[512];
 	int i;
 
 	printf("%s", r->comm);
-	for (i = r->n_user - 1; i >= 0; i--) {
-		stack_frames(s, r, true, i, sym, sizeof(sym));
+	for (i = resolve(s, r, true, si) - 1; i >= 0; i--) {
+		frame_name(&si[i], sym, sizeof(sym));
 		printf(";%s", sym);
 	}
-	for (i = r->n_kernel - 1; i >= 0; i--) {
-		stack_frames(s, r, false, i, sym, sizeof(sym));
+	for (i = resolve(s, r, false, si) - 1; i >= 0; i--) {
+		frame_name(&si[i], sym, sizeof(sym));
 		printf(";%s_[k]", sym);
 	}
 	printf(" %llu\n", r->count);
@@ -280,17 +307,18 @@ static void print_folded(struct state *s, const struct faultstat_stack_row *r)
 
 static void print_stack(struct state *s, const struct faultstat_stack_row *r)
 {
-	char sym[512];
-	int i;
+	struct sym_info ks[FS_MAX_STACK_DEPTH], us[FS_MAX_STACK_DEPTH];
+	int nk = resolve(s, r, false, ks), nu = resolve(s, r, true, us), i;
+	char sym[1024];
 
-	for (i = 0; i < r->n_kernel; i++) {
-		stack_frames(s, r, false, i, sym, sizeof(sym));
+	for (i = 0; i < nk; i++) {
+		syms__format(&ks[i], r->kernel[i], sym, sizeof(sym));
 		printf("    %s\n", sym);
 	}
-	if (r->n_kernel && r->n_user)
+	if (nk && nu)
 		printf("    --\n");
-	for (i = 0; i < r->n_user; i++) {
-		stack_frames(s, r, true, i, sym, sizeof(sym));
+	for (i = 0; i < nu; i++) {
+		syms__format(&us[i], r->user[i], sym, sizeof(sym));
 		printf("    %s\n", sym);
 	}
 	printf("    %s (%u): %llu major faults\n\n", r->comm, r->pid, r->count);
@@ -298,23 +326,24 @@ static void print_stack(struct state *s, const struct faultstat_stack_row *r)
 
 static void json_stack(struct state *s, const struct faultstat_stack_row *r)
 {
+	struct sym_info ks[FS_MAX_STACK_DEPTH], us[FS_MAX_STACK_DEPTH];
+	int nk = resolve(s, r, false, ks), nu = resolve(s, r, true, us), i;
 	struct json *j = &s->json;
-	char sym[512];
-	int i;
+	char sym[1024];
 
 	json__begin(j, NULL);
 	json__u64(j, "pid", r->pid);
 	json__str(j, "comm", r->comm);
 	json__u64(j, "major", r->count);
 	json__begin_array(j, "user");
-	for (i = 0; i < r->n_user; i++) {
-		stack_frames(s, r, true, i, sym, sizeof(sym));
+	for (i = 0; i < nu; i++) {
+		syms__format(&us[i], r->user[i], sym, sizeof(sym));
 		json__str(j, NULL, sym);
 	}
 	json__end_array(j);
 	json__begin_array(j, "kernel");
-	for (i = 0; i < r->n_kernel; i++) {
-		stack_frames(s, r, false, i, sym, sizeof(sym));
+	for (i = 0; i < nk; i++) {
+		syms__format(&ks[i], r->kernel[i], sym, sizeof(sym));
 		json__str(j, NULL, sym);
 	}
 	json__end_array(j);
@@ -420,15 +449,13 @@ static int batch_tick(void *ctx, const struct timespec *now)
 	}
 	if (env.c.json) {
 		print_json(s, now, st, n_st);
-		free(st);
-		return 0;
+		goto out;
 	}
 	if (env.folded) {
 		for (i = 0; i < n_st; i++)
 			print_folded(s, &st[i]);
-		free(st);
 		fflush(stdout);
-		return 0;
+		goto out;
 	}
 	top__view_head(&s->view, now, stdout);
 	top__print(stdout, &s->procs, (int)env.top.rows);
@@ -444,6 +471,9 @@ static int batch_tick(void *ctx, const struct timespec *now)
 	}
 	printf("\n");
 	fflush(stdout);
+out:
+	if (s->usyms)
+		syms_cache__prune(s->usyms);
 	free(st);
 	return 0;
 }
@@ -497,11 +527,21 @@ int main(int argc, char **argv)
 	if (err)
 		goto cleanup;
 	s.paths = path_cache__new();
-	if (env.stacks)
-		s.ksyms = fs_ksyms__load();
-	if (!s.paths || (env.stacks && !s.ksyms)) {
+	if (!s.paths) {
 		err = -ENOMEM;
 		goto cleanup;
+	}
+	if (env.stacks) {
+		s.ksyms = syms__new_kernel();
+		s.usyms = syms_cache__new();
+		if (!s.ksyms || !s.usyms) {
+			err = -errno ?: -ENOMEM;
+			log__err("cannot read the kernel's symbols: %s", strerror(-err));
+			goto cleanup;
+		}
+		/* -p: its modules known from the start, for frames after it exits */
+		if (env.pid)
+			syms_cache__get(s.usyms, env.pid);
 	}
 
 	struct loop_opts lo = {
@@ -518,7 +558,8 @@ int main(int argc, char **argv)
 cleanup:
 	faultstat__close(&s.fs);
 	path_cache__free(s.paths);
-	fs_ksyms__free(s.ksyms);
+	syms__free(s.ksyms);
+	syms_cache__free(s.usyms);
 	top__table_free(&s.procs);
 	top__table_free(&s.total);
 	top__table_free(&s.files);
