@@ -490,46 +490,71 @@ static int fs__take(int fd, const void *key, void *val)
 	return 0;
 }
 
+/* Empties a hash map: the keys and values of the entries taken (malloc'ed,
+ * in step). */
+static int fs__take_all(struct bpf_map *map, char **keys, char **vals, size_t *n)
+{
+	size_t ksz = bpf_map__key_size(map), vsz = bpf_map__value_size(map), nk, i;
+	int fd = bpf_map__fd(map);
+	int err = fs__keys(fd, ksz, bpf_map__max_entries(map), keys, &nk);
+
+	*vals = NULL;
+	*n = 0;
+	if (err)
+		return err;
+	*vals = malloc(nk * vsz + 1);
+	if (!*vals) {
+		free(*keys);
+		*keys = NULL;
+		return -ENOMEM;
+	}
+	for (i = 0; i < nk; i++) {
+		if (fs__take(fd, *keys + i * ksz, *vals + *n * vsz))
+			continue;
+		memmove(*keys + *n * ksz, *keys + i * ksz, ksz);
+		(*n)++;
+	}
+	return 0;
+}
+
 static int fs__join_details(struct faultstat *fs, struct faultstat_row **rows, size_t *n)
 {
-	struct bpf_map *map = fs->skel->maps.details;
-	int fd = bpf_map__fd(map);
 	size_t nk, i, extra = 0;
 	struct faultstat_row *out;
-	char *keys;
-	int err = fs__keys(fd, sizeof(struct fs_proc_key), bpf_map__max_entries(map), &keys, &nk);
+	char *keys, *vals;
+	int err = fs__take_all(fs->skel->maps.details, &keys, &vals, &nk);
 
 	if (err)
 		return err;
 	out = realloc(*rows, (*n + nk + 1) * sizeof(*out));
 	if (!out) {
 		free(keys);
+		free(vals);
 		return -ENOMEM;
 	}
 	*rows = out;
 	for (i = 0; i < nk; i++) {
 		const struct fs_proc_key *k = (void *)(keys + i * sizeof(*k));
+		const struct fs_detail *v = (void *)(vals + i * sizeof(*v));
 		struct faultstat_row key = { .pid = k->tgid, .start_ns = k->leader_start_ns }, *r;
-		struct fs_detail v;
 		int c;
 
-		if (fs__take(fd, k, &v))
-			continue;
 		r = bsearch(&key, out, *n, sizeof(*out), fs__cmp_row);
 		if (!r) {
 			/* faults the counters do not show yet (a process whose
 			 * exit record comes next interval) */
 			r = &out[*n + extra++];
 			*r = key;
-			memcpy(r->comm, v.comm, sizeof(r->comm));
+			memcpy(r->comm, v->comm, sizeof(r->comm));
 			r->comm[sizeof(r->comm) - 1] = '\0';
 		}
 		for (c = 0; c < FS_NR_CLASSES; c++)
-			r->cls[c] += v.v[c];
+			r->cls[c] += v->v[c];
 	}
 	*n += extra;
 	qsort(out, *n, sizeof(*out), fs__cmp_row);
 	free(keys);
+	free(vals);
 	return 0;
 }
 
@@ -556,87 +581,70 @@ int faultstat__sample(struct faultstat *fs, struct faultstat_row **rows, size_t 
 
 int faultstat__drain_files(struct faultstat *fs, struct faultstat_file_row **rows, size_t *n)
 {
-	struct bpf_map *map = fs->skel->maps.files;
-	int fd = bpf_map__fd(map);
 	struct faultstat_file_row *out;
+	char *keys, *vals;
 	size_t nk, i;
-	char *keys;
-	int err = fs__keys(fd, sizeof(struct fs_file_key), bpf_map__max_entries(map), &keys, &nk);
+	int err = fs__take_all(fs->skel->maps.files, &keys, &vals, &nk);
 
 	*rows = NULL;
 	*n = 0;
 	if (err)
 		return err;
 	out = calloc(nk + 1, sizeof(*out));
-	if (!out) {
-		free(keys);
-		return -ENOMEM;
-	}
-	for (i = 0; i < nk; i++) {
+	for (i = 0; out && i < nk; i++) {
 		const struct fs_file_key *k = (void *)(keys + i * sizeof(*k));
-		struct faultstat_file_row *r = &out[*n];
-		struct fs_file v;
+		const struct fs_file *v = (void *)(vals + i * sizeof(*v));
 
-		if (fs__take(fd, k, &v))
-			continue;
-		r->dev = k->dev;
-		r->ino = k->ino;
-		r->pid = v.pid;
-		r->generation = v.generation;
-		r->shared = v.shared;
-		r->major = v.major;
-		(*n)++;
+		out[i] = (struct faultstat_file_row){
+			.dev = k->dev, .ino = k->ino, .pid = v->pid, .generation = v->generation,
+			.shared = v->shared, .major = v->major,
+		};
 	}
 	free(keys);
+	free(vals);
+	if (!out)
+		return -ENOMEM;
 	*rows = out;
+	*n = nk;
 	return 0;
 }
 
-static int fs__stack(int fd, __s32 id, __u64 *ips, int *n)
+static void fs__stack(int fd, __s32 id, __u64 *ips, int *n)
 {
 	__u64 buf[FS_MAX_STACK_DEPTH] = {};
 	int i;
 
 	*n = 0;
 	if (id < 0 || bpf_map_lookup_elem(fd, &id, buf))
-		return 0;
+		return;
 	for (i = 0; i < FS_MAX_STACK_DEPTH && buf[i]; i++)
 		ips[(*n)++] = buf[i];
-	return 0;
 }
 
 int faultstat__drain_stacks(struct faultstat *fs, struct faultstat_stack_row **rows, size_t *n)
 {
-	struct bpf_map *map = fs->skel->maps.stacks;
-	int fd = bpf_map__fd(map), sfd = bpf_map__fd(fs->skel->maps.stackmap);
+	int sfd = bpf_map__fd(fs->skel->maps.stackmap);
 	struct faultstat_stack_row *out;
+	char *keys, *vals;
 	size_t nk, i;
-	char *keys;
-	int err = fs__keys(fd, sizeof(struct fs_stack_key), bpf_map__max_entries(map), &keys, &nk);
+	int err = fs__take_all(fs->skel->maps.stacks, &keys, &vals, &nk);
 
 	*rows = NULL;
 	*n = 0;
 	if (err)
 		return err;
 	out = calloc(nk + 1, sizeof(*out));
-	if (!out) {
-		free(keys);
-		return -ENOMEM;
-	}
-	for (i = 0; i < nk; i++) {
+	for (i = 0; out && i < nk; i++) {
 		const struct fs_stack_key *k = (void *)(keys + i * sizeof(*k));
-		struct faultstat_stack_row *r = &out[*n];
-		struct fs_stack v;
+		const struct fs_stack *v = (void *)(vals + i * sizeof(*v));
+		struct faultstat_stack_row *r = &out[i];
 
-		if (fs__take(fd, k, &v))
-			continue;
 		r->pid = k->tgid;
-		memcpy(r->comm, v.comm, sizeof(r->comm));
+		memcpy(r->comm, v->comm, sizeof(r->comm));
 		r->comm[sizeof(r->comm) - 1] = '\0';
-		r->count = v.count;
+		r->count = v->count;
 		fs__stack(sfd, k->ustack, r->user, &r->n_user);
 		fs__stack(sfd, k->kstack, r->kernel, &r->n_kernel);
-		(*n)++;
 	}
 	/* stack ids are shared between keys: free them once all are read */
 	for (i = 0; i < nk; i++) {
@@ -648,7 +656,11 @@ int faultstat__drain_stacks(struct faultstat *fs, struct faultstat_stack_row **r
 			bpf_map_delete_elem(sfd, &k->kstack);
 	}
 	free(keys);
+	free(vals);
+	if (!out)
+		return -ENOMEM;
 	*rows = out;
+	*n = nk;
 	return 0;
 }
 
