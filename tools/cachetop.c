@@ -1,14 +1,12 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /* cachetop: page-cache hits, misses and dirties per process or per file. */
 #include <errno.h>
-#include <limits.h>
 #include <math.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 #include "cli.h"
 #include "log.h"
 #include "loop.h"
@@ -19,12 +17,9 @@
 
 static struct env {
 	struct cli_common c;
+	struct top_cli top;
 	pid_t pid;
-	const char *sort;
-	bool reverse;
-	bool batch;
 	bool files;
-	unsigned long rows;
 } env = { .c = { .interval = 1 } };
 
 const char argp_program_doc[] =
@@ -36,8 +31,9 @@ const char argp_program_doc[] =
 	"Counts as cachestat(8) does. READ_HIT% is HITS / (HITS + MISSES) of the "
 	"process's reads and faults; WRITE_HIT% is the share of the pages it dirtied that "
 	"were already cached, not created by the write. '-' when there was nothing to "
-	"count. On a terminal, a full-screen view: q quits, < and > change the sort "
-	"column, r reverses the order, f switches between processes and files, p pauses. "
+	"count. Sorted by HITS unless -s. On a terminal, a full-screen view: q quits, < and > "
+	"change the sort column, r reverses the order, f switches between processes and "
+	"files, p pauses. "
 	"See cachetop(8).\n"
 	"\n"
 	"EXAMPLES:\n"
@@ -49,41 +45,21 @@ const char argp_program_doc[] =
 	"    cachetop --json 1 3   # JSON lines\n"
 	"    cachetop -p 185 -b    # only process 185";
 
-enum { OPT_SORT = 's', OPT_ROWS = 'n' };
-
 static const struct argp_option opts[] = {
 	{ "pid", 'p', "PID", 0, "Count only this process", 0 },
-	{ "sort", 's', "FIELD", 0, "Sort by this column (default HITS)", 0 },
-	{ "reverse", 'r', NULL, 0, "Reverse the sort order", 0 },
-	{ "rows", 'n', "ROWS", 0, "Show at most ROWS rows (default: all in batch, the screen)", 0 },
-	{ "batch", 'b', NULL, 0, "Plain tables, not a full-screen view", 0 },
 	{ "files", 'f', NULL, 0, "One row per file instead of per process", 0 },
 	{},
 };
 
 static error_t parse_arg(int key, char *arg, struct argp_state *state)
 {
-	const char *why;
-
 	switch (key) {
 	case ARGP_KEY_INIT:
 		state->child_inputs[0] = &env.c;
+		state->child_inputs[1] = &env.top;
 		break;
 	case 'p':
 		env.pid = cli__pid(state, arg);
-		break;
-	case 's':
-		env.sort = arg;
-		break;
-	case 'r':
-		env.reverse = true;
-		break;
-	case 'n':
-		if (cli__parse_ulong(arg, 1, INT_MAX, &env.rows, &why))
-			argp_error(state, "invalid rows '%s': %s", arg, why);
-		break;
-	case 'b':
-		env.batch = true;
 		break;
 	case 'f':
 		env.files = true;
@@ -114,14 +90,10 @@ static const struct top_col file_cols[] = {
 struct state {
 	struct pagecache pc;
 	struct path_cache *paths;
+	struct top_view view;		/* procs, then files */
 	struct top_table procs, files;
 	struct pagecache_row *proc_rows, *file_rows;
 	size_t n_proc_rows, n_file_rows;
-	int sort[2];		/* per view: column */
-	bool reverse[2];
-	bool files_view;
-	bool paused;			/* full screen: p */
-	struct timespec when;		/* full screen: time of the counts shown */
 	struct json json;
 };
 
@@ -157,8 +129,9 @@ static void fit(char *dst, size_t size, const char *src, int width)
 		snprintf(dst, size, "...%s", src + n - (width - 3));
 }
 
-static void build_tables(struct state *s)
+static void build_tables(void *ctx)
 {
+	struct state *s = ctx;
 	char buf[64], name[4096];
 	size_t i;
 
@@ -194,43 +167,39 @@ static void build_tables(struct state *s)
 		top__cell_num(&c[4], r->k.dirties, NULL);
 		top__cell_num(&c[5], r->k.hit_ratio, "%.1f%%");
 	}
-	top__sort(&s->procs, s->sort[0], s->reverse[0]);
-	top__sort(&s->files, s->sort[1], s->reverse[1]);
 }
 
-static int drain(struct state *s)
+static int drain(void *ctx)
 {
+	struct state *s = ctx;
 	int err = 0;
 
 	free(s->proc_rows);
 	free(s->file_rows);
 	s->proc_rows = s->file_rows = NULL;
 	s->n_proc_rows = s->n_file_rows = 0;
-	if (!env.batch || !env.files)
+	if (!env.top.batch || !env.files)
 		err = pagecache__drain(&s->pc, false, &s->proc_rows, &s->n_proc_rows);
-	if (!err && (!env.batch || env.files))
+	if (!err && (!env.top.batch || env.files))
 		err = pagecache__drain(&s->pc, true, &s->file_rows, &s->n_file_rows);
 	if (err)
 		log__err("cannot read the counters: %s", strerror(-err));
 	return err;
 }
 
-static void title(struct state *s, const struct timespec *now, char *buf, size_t size)
+static void title(void *ctx, char *buf, size_t size)
 {
-	const struct top_table *t = s->files_view ? &s->files : &s->procs;
-	int v = s->files_view;
 	struct meminfo mi = {};
-	char hms[16];
 
+	(void)ctx;
 	proc__meminfo(NULL, &mi);
-	out__hms(now, hms, sizeof(hms));
-	snprintf(buf, size, "%s Buffers MB: %llu / Cached MB: %llu / Sort: %s / Order: %s", hms,
-		 mi.buffers_kb / 1024, mi.cached_kb / 1024, t->cols[s->sort[v]].name,
-		 s->reverse[v] ? "ascending" : "descending");
+	snprintf(buf, size, "Buffers MB: %llu / Cached MB: %llu", mi.buffers_kb / 1024,
+		 mi.cached_kb / 1024);
 }
 
-static void status(struct state *s, char *buf, size_t size)
+static void status(void *ctx, char *buf, size_t size)
 {
+	struct state *s = ctx;
 	unsigned long long full[PC_NR_FULL] = {};
 
 	buf[0] = '\0';
@@ -286,126 +255,56 @@ static void print_json(struct state *s, const struct timespec *now)
 static int batch_tick(void *ctx, const struct timespec *now)
 {
 	struct state *s = ctx;
-	char line[512];
-	int err = drain(s);
+	int err = top__view_update(&s->view);
 
 	if (err)
 		return err;
-	build_tables(s);
 	if (env.c.json) {
 		print_json(s, now);
 		return 0;
 	}
-	title(s, now, line, sizeof(line));
-	printf("%s\n", line);
-	status(s, line, sizeof(line));
-	if (line[0])
-		printf("%s\n", line);
-	top__print(stdout, s->files_view ? &s->files : &s->procs, (int)env.rows);
+	top__view_head(&s->view, now, stdout);
+	top__print(stdout, top__view_table(&s->view), (int)env.top.rows);
 	printf("\n");
 	fflush(stdout);
 	return 0;
 }
 
-static void redraw(struct state *s)
-{
-	char t[512], st[512];
-
-	title(s, &s->when, t, sizeof(t));
-	status(s, st, sizeof(st));
-	if (s->paused)
-		snprintf(st + strlen(st), sizeof(st) - strlen(st), "%sPAUSED (p resumes)",
-			 st[0] ? " / " : "");
-	top__screen_draw(t, s->files_view ? &s->files : &s->procs, st);
-}
-
-/* The full-screen view's interval: new counts, unless paused. */
-static int screen_tick(void *ctx, const struct timespec *now)
-{
-	struct state *s = ctx;
-	int err;
-
-	if (s->paused)
-		return 0;
-	err = drain(s);
-	if (err)
-		return err;
-	s->when = *now;
-	build_tables(s);
-	redraw(s);
-	return 0;
-}
-
-/* Between intervals: keys re-sort or switch the view of the same counts. */
-static void screen_idle(void *ctx, int timeout_ms)
-{
-	struct state *s = ctx;
-	enum top_key k = top__screen_key(timeout_ms);
-	int v = s->files_view;
-	int ncols = v ? N_FILE_COLS : N_PROC_COLS;
-
-	switch (k) {
-	case TOP_KEY_NONE:
-		return;
-	case TOP_KEY_QUIT:
-		loop__stop();
-		return;
-	case TOP_KEY_PREV_SORT:
-		s->sort[v] = (s->sort[v] + ncols - 1) % ncols;
-		break;
-	case TOP_KEY_NEXT_SORT:
-		s->sort[v] = (s->sort[v] + 1) % ncols;
-		break;
-	case TOP_KEY_REVERSE:
-		s->reverse[v] = !s->reverse[v];
-		break;
-	case TOP_KEY_FILES:
-		s->files_view = !s->files_view;
-		break;
-	case TOP_KEY_PAUSE:
-		s->paused = !s->paused;
-		break;
-	case TOP_KEY_RESIZE:
-		break;
-	}
-	build_tables(s);
-	redraw(s);
-}
+static const struct top_ops top_ops = {
+	.sample = drain,
+	.build = build_tables,
+	.title = title,
+	.status = status,
+};
 
 int main(int argc, char **argv)
 {
-	static const struct argp_child children[] = { { &cli__argp, 0, NULL, 0 }, {} };
+	static const struct argp_child children[] = { { &cli__argp, 0, NULL, 0 },
+						      { &top__argp, 0, NULL, 0 }, {} };
 	static const struct argp argp = { opts, parse_arg, "[interval [count]]", argp_program_doc,
 					  children, NULL, NULL };
 	struct state s = {};
 	struct pagecache_opts po = {};
 	bool pid_exited = false;
-	int err, col;
+	int err;
 
 	err = cli__parse(&argp, argc, argv, &env.c, &env);
 	if (err)
 		return EXIT_USAGE;
-	if (env.c.json || !isatty(STDOUT_FILENO))
-		env.batch = true;
+	if (env.c.json)
+		env.top.batch = true;
 	top__table_init(&s.procs, proc_cols, N_PROC_COLS);
 	top__table_init(&s.files, file_cols, N_FILE_COLS);
-	s.files_view = env.files;
-	s.sort[0] = COL_HITS_PROC;
-	s.sort[1] = COL_HITS_FILE;
-	s.reverse[0] = s.reverse[1] = env.reverse;
-	if (env.sort) {
-		col = env.files ? top__find_col(file_cols, N_FILE_COLS, env.sort)
-				: top__find_col(proc_cols, N_PROC_COLS, env.sort);
-		if (col < 0) {
-			log__err("unknown sort field '%s' (one of the column names)", env.sort);
-			return EXIT_USAGE;
-		}
-		s.sort[env.files] = col;
-	}
+	top__view_init(&s.view, &top_ops, &s);
+	top__view_add(&s.view, &s.procs, COL_HITS_PROC, env.top.reverse);
+	top__view_add(&s.view, &s.files, COL_HITS_FILE, env.top.reverse);
+	s.view.cur = env.files;
+	if (env.top.sort && top__view_sort_by(&s.view, env.files, env.top.sort))
+		return EXIT_USAGE;
 	if (cli__preflight(env.pid))
 		return EXIT_RUNTIME;
-	po.per_process = !env.batch || !env.files;
-	po.per_file = !env.batch || env.files;
+	po.per_process = !env.top.batch || !env.files;
+	po.per_file = !env.top.batch || env.files;
 	err = pagecache__start(&s.pc, &po, &env.c, env.pid);
 	if (err == 1)
 		return EXIT_OK;
@@ -423,19 +322,8 @@ int main(int argc, char **argv)
 		.watch_pid = env.pid,
 		.watch_pid_exited = &pid_exited,
 	};
-	if (env.batch) {
-		json__init(&s.json, stdout);
-		err = loop__run(&lo, batch_tick, &s);
-	} else if (top__screen_open()) {
-		log__err("cannot start the full-screen view (use -b)");
-		err = -ENOTTY;
-	} else {
-		lo.idle = screen_idle;
-		clock_gettime(CLOCK_REALTIME, &s.when);
-		redraw(&s);
-		err = loop__run(&lo, screen_tick, &s);
-		top__screen_close();
-	}
+	json__init(&s.json, stdout);
+	err = top__view_run(&s.view, &lo, env.top.batch, batch_tick);
 	if (!err && pid_exited)
 		log__err("pid %d exited", env.pid);
 

@@ -2,13 +2,11 @@
 /* faultstat: minor and major page faults per process, and where the major
  * ones come from. */
 #include <errno.h>
-#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 #include "cgroup.h"
 #include "cli.h"
 #include "faultstat.h"
@@ -16,17 +14,15 @@
 #include "loop.h"
 #include "output.h"
 #include "proc.h"
+#include "sym.h"
 #include "top.h"
 
 static struct env {
 	struct cli_common c;
+	struct top_cli top;
 	pid_t pid;
 	const char *cgroup;
-	const char *sort;
-	bool reverse;
-	bool batch;
 	bool detail, files, stacks, folded;
-	unsigned long rows;
 } env = { .c = { .interval = 1 } };
 
 const char argp_program_doc[] =
@@ -40,7 +36,8 @@ const char argp_program_doc[] =
 	"/proc/PID/stat), read each interval with no work added to any fault; processes that "
 	"exit within the interval are counted too. With -d, each major fault is classified by "
 	"the memory it hit: MAJ_FILE (a file mapping, read from disk) or MAJ_SWAP (anonymous "
-	"memory, swapped in); this adds a hook to every major fault. On a terminal, a "
+	"memory, swapped in); this adds a hook to every major fault. Sorted by MAJOR, then "
+	"MINOR, unless -s. On a terminal, a "
 	"full-screen view: q quits, < and > change the sort column, r reverses the order, f "
 	"switches to files (with -f), p pauses. See faultstat(8).\n"
 	"\n"
@@ -60,10 +57,6 @@ enum { OPT_STACKS = 0x2000, OPT_FOLDED };
 static const struct argp_option opts[] = {
 	{ "pid", 'p', "PID", 0, "Count only this process", 0 },
 	{ "cgroup", 'c', "CGROUP_PATH", 0, "Count only processes in this cgroup (and below)", 0 },
-	{ "sort", 's', "FIELD", 0, "Sort by this column (default MAJOR, then MINOR)", 0 },
-	{ "reverse", 'r', NULL, 0, "Reverse the sort order", 0 },
-	{ "rows", 'n', "ROWS", 0, "Show at most ROWS rows (default: all in batch, the screen)", 0 },
-	{ "batch", 'b', NULL, 0, "Plain tables, not a full-screen view", 0 },
 	{ "detail", 'd', NULL, 0, "Classify major faults as file or swap (a hook per major fault)",
 	  0 },
 	{ "files", 'f', NULL, 0, "List the files major faults read (implies -d)", 0 },
@@ -76,30 +69,16 @@ static const struct argp_option opts[] = {
 
 static error_t parse_arg(int key, char *arg, struct argp_state *state)
 {
-	const char *why;
-
 	switch (key) {
 	case ARGP_KEY_INIT:
 		state->child_inputs[0] = &env.c;
+		state->child_inputs[1] = &env.top;
 		break;
 	case 'p':
 		env.pid = cli__pid(state, arg);
 		break;
 	case 'c':
 		env.cgroup = arg;
-		break;
-	case 's':
-		env.sort = arg;
-		break;
-	case 'r':
-		env.reverse = true;
-		break;
-	case 'n':
-		if (cli__parse_ulong(arg, 1, INT_MAX, &env.rows, &why))
-			argp_error(state, "invalid rows '%s': %s", arg, why);
-		break;
-	case 'b':
-		env.batch = true;
 		break;
 	case 'd':
 		env.detail = true;
@@ -144,16 +123,14 @@ struct totals {
 struct state {
 	struct faultstat fs;
 	struct path_cache *paths;
-	struct fs_ksyms *ksyms;
+	struct syms *ksyms;
+	struct syms_cache *usyms;
+	struct top_view view;		/* procs, then files with -f */
 	struct top_table procs, files, total;
 	struct faultstat_row *rows;
 	struct faultstat_file_row *file_rows;
 	size_t n_rows, n_file_rows;
 	struct totals t;
-	int sort[2];
-	bool reverse[2];
-	bool files_view, paused;
-	struct timespec when;
 	struct json json;
 };
 
@@ -177,17 +154,9 @@ static void fill_counts(struct top_cell *c, unsigned long long minor, unsigned l
 	top__cell_num(&c[5], env.detail ? cls[FS_MAJ_SWAP] : NAN, NULL);
 }
 
-static void sort_procs(struct state *s)
+static void build_tables(void *ctx)
 {
-	int col = s->sort[0];
-
-	/* stable sorts: the secondary key first (MAJOR's is MINOR) */
-	top__sort(&s->procs, col == COL_MAJOR ? COL_MINOR : COL_MAJOR, s->reverse[0]);
-	top__sort(&s->procs, col, s->reverse[0]);
-}
-
-static void build_tables(struct state *s)
-{
+	struct state *s = ctx;
 	char buf[32], name[4096];
 	struct top_cell *c;
 	size_t i;
@@ -219,12 +188,11 @@ static void build_tables(struct state *s)
 		top__cell_str(&c[1], buf);
 		top__cell_str(&c[2], file_name(s, r, name, sizeof(name)));
 	}
-	sort_procs(s);
-	top__sort(&s->files, s->sort[1], s->reverse[1]);
 }
 
-static int sample(struct state *s)
+static int sample(void *ctx)
 {
+	struct state *s = ctx;
 	size_t i;
 	int err;
 
@@ -252,21 +220,17 @@ static int sample(struct state *s)
 	return 0;
 }
 
-static void title(struct state *s, const struct timespec *now, char *buf, size_t size)
+static void title(void *ctx, char *buf, size_t size)
 {
-	const struct top_table *t = s->files_view ? &s->files : &s->procs;
-	int v = s->files_view;
-	char hms[16];
+	struct state *s = ctx;
 
-	out__hms(now, hms, sizeof(hms));
-	snprintf(buf, size, "%s Faults: minor %llu / major %llu / Sort: %s / Order: %s", hms,
-		 s->t.minor, s->t.major, t->cols[s->sort[v]].name,
-		 s->reverse[v] ? "ascending" : "descending");
+	snprintf(buf, size, "Faults: minor %llu / major %llu", s->t.minor, s->t.major);
 }
 
 /* Lost exit records and full tables, since start: "" when none. */
-static void status(struct state *s, char *buf, size_t size)
+static void status(void *ctx, char *buf, size_t size)
 {
+	struct state *s = ctx;
 	unsigned long long full[FS_NR_FULL] = {};
 	long long lost = faultstat__lost_exits(&s->fs);
 	size_t n = 0;
@@ -282,13 +246,28 @@ static void status(struct state *s, char *buf, size_t size)
 			 full[FS_FULL_PROCS], full[FS_FULL_FILES], full[FS_FULL_STACKS]);
 }
 
-static void stack_frames(struct state *s, const struct faultstat_stack_row *r, bool user, int i,
-			 char *buf, size_t size)
+/* Resolves a stack's frames (frame 0 is where the fault was, the others
+ * return addresses). A user stack ends at its first frame in no module or
+ * beyond any user address space (56 bits on x86-64 and arm64): walked
+ * without frame pointers, what follows is not a return address. */
+static int resolve(struct state *s, const struct faultstat_stack_row *r, bool user,
+		   struct sym_info *si)
 {
-	if (user)
-		fs__user_name(r->pid, r->user[i], buf, size);
-	else
-		fs_ksyms__name(s->ksyms, r->kernel[i], buf, size);
+	struct syms *sy = user ? syms_cache__get(s->usyms, r->pid) : s->ksyms;
+	const __u64 *ips = user ? r->user : r->kernel;
+	int i, n = user ? r->n_user : r->n_kernel;
+
+	for (i = 0; i < n; i++) {
+		if (!sy) {
+			memset(&si[i], 0, sizeof(si[i]));
+			continue;
+		}
+		if (user && i > 0 && ips[i] >> 56)
+			break;
+		if (syms__resolve(sy, ips[i], i > 0, &si[i]) == -ENOENT && user && i > 0)
+			break;
+	}
+	return i;
 }
 
 static int cmp_stack(const void *pa, const void *pb)
@@ -298,19 +277,29 @@ static int cmp_stack(const void *pa, const void *pb)
 	return a->count < b->count ? 1 : a->count > b->count ? -1 : 0;
 }
 
-/* Outermost frame first, user then kernel, as flamegraph.pl wants. */
+static void frame_name(const struct sym_info *si, char *buf, size_t size)
+{
+	if (si->name)
+		snprintf(buf, size, "%s", si->name);
+	else
+		snprintf(buf, size, "[%s]", si->module ?: "unknown");
+}
+
+/* Outermost frame first, user then kernel, as flamegraph.pl wants; names
+ * only, so that frames of one function merge. */
 static void print_folded(struct state *s, const struct faultstat_stack_row *r)
 {
+	struct sym_info si[FS_MAX_STACK_DEPTH];
 	char sym[512];
 	int i;
 
 	printf("%s", r->comm);
-	for (i = r->n_user - 1; i >= 0; i--) {
-		stack_frames(s, r, true, i, sym, sizeof(sym));
+	for (i = resolve(s, r, true, si) - 1; i >= 0; i--) {
+		frame_name(&si[i], sym, sizeof(sym));
 		printf(";%s", sym);
 	}
-	for (i = r->n_kernel - 1; i >= 0; i--) {
-		stack_frames(s, r, false, i, sym, sizeof(sym));
+	for (i = resolve(s, r, false, si) - 1; i >= 0; i--) {
+		frame_name(&si[i], sym, sizeof(sym));
 		printf(";%s_[k]", sym);
 	}
 	printf(" %llu\n", r->count);
@@ -318,17 +307,18 @@ static void print_folded(struct state *s, const struct faultstat_stack_row *r)
 
 static void print_stack(struct state *s, const struct faultstat_stack_row *r)
 {
-	char sym[512];
-	int i;
+	struct sym_info ks[FS_MAX_STACK_DEPTH], us[FS_MAX_STACK_DEPTH];
+	int nk = resolve(s, r, false, ks), nu = resolve(s, r, true, us), i;
+	char sym[1024];
 
-	for (i = 0; i < r->n_kernel; i++) {
-		stack_frames(s, r, false, i, sym, sizeof(sym));
+	for (i = 0; i < nk; i++) {
+		syms__format(&ks[i], r->kernel[i], sym, sizeof(sym));
 		printf("    %s\n", sym);
 	}
-	if (r->n_kernel && r->n_user)
+	if (nk && nu)
 		printf("    --\n");
-	for (i = 0; i < r->n_user; i++) {
-		stack_frames(s, r, true, i, sym, sizeof(sym));
+	for (i = 0; i < nu; i++) {
+		syms__format(&us[i], r->user[i], sym, sizeof(sym));
 		printf("    %s\n", sym);
 	}
 	printf("    %s (%u): %llu major faults\n\n", r->comm, r->pid, r->count);
@@ -336,23 +326,24 @@ static void print_stack(struct state *s, const struct faultstat_stack_row *r)
 
 static void json_stack(struct state *s, const struct faultstat_stack_row *r)
 {
+	struct sym_info ks[FS_MAX_STACK_DEPTH], us[FS_MAX_STACK_DEPTH];
+	int nk = resolve(s, r, false, ks), nu = resolve(s, r, true, us), i;
 	struct json *j = &s->json;
-	char sym[512];
-	int i;
+	char sym[1024];
 
 	json__begin(j, NULL);
 	json__u64(j, "pid", r->pid);
 	json__str(j, "comm", r->comm);
 	json__u64(j, "major", r->count);
 	json__begin_array(j, "user");
-	for (i = 0; i < r->n_user; i++) {
-		stack_frames(s, r, true, i, sym, sizeof(sym));
+	for (i = 0; i < nu; i++) {
+		syms__format(&us[i], r->user[i], sym, sizeof(sym));
 		json__str(j, NULL, sym);
 	}
 	json__end_array(j);
 	json__begin_array(j, "kernel");
-	for (i = 0; i < r->n_kernel; i++) {
-		stack_frames(s, r, false, i, sym, sizeof(sym));
+	for (i = 0; i < nk; i++) {
+		syms__format(&ks[i], r->kernel[i], sym, sizeof(sym));
 		json__str(j, NULL, sym);
 	}
 	json__end_array(j);
@@ -387,7 +378,7 @@ static void print_json(struct state *s, const struct timespec *now,
 	json__begin(j, NULL);
 	json__time(j, "time", now);
 	json__begin_array(j, "rows");
-	for (i = 0; i < s->procs.nrows && (!env.rows || i < (int)env.rows); i++) {
+	for (i = 0; i < s->procs.nrows && (!env.top.rows || i < (int)env.top.rows); i++) {
 		/* in the table's order: find the row by its cells */
 		const struct top_cell *c = &s->procs.cells[(size_t)i * s->procs.ncols];
 		size_t k;
@@ -443,9 +434,8 @@ static int batch_tick(void *ctx, const struct timespec *now)
 {
 	struct faultstat_stack_row *st = NULL;
 	struct state *s = ctx;
-	char line[512];
 	size_t n_st = 0, i;
-	int err = sample(s);
+	int err = top__view_update(&s->view);
 
 	if (err)
 		return err;
@@ -457,135 +447,71 @@ static int batch_tick(void *ctx, const struct timespec *now)
 		}
 		qsort(st, n_st, sizeof(*st), cmp_stack);
 	}
-	build_tables(s);
 	if (env.c.json) {
 		print_json(s, now, st, n_st);
-		free(st);
-		return 0;
+		goto out;
 	}
 	if (env.folded) {
 		for (i = 0; i < n_st; i++)
 			print_folded(s, &st[i]);
-		free(st);
 		fflush(stdout);
-		return 0;
+		goto out;
 	}
-	title(s, now, line, sizeof(line));
-	printf("%s\n", line);
-	status(s, line, sizeof(line));
-	if (line[0])
-		printf("%s\n", line);
-	top__print(stdout, &s->procs, (int)env.rows);
+	top__view_head(&s->view, now, stdout);
+	top__print(stdout, &s->procs, (int)env.top.rows);
 	top__print_row(stdout, &s->total, s->total.cells);
 	if (env.files) {
 		printf("\n");
-		top__print(stdout, &s->files, (int)env.rows);
+		top__print(stdout, &s->files, (int)env.top.rows);
 	}
 	if (env.stacks) {
 		printf("\n");
-		for (i = 0; i < n_st && (!env.rows || i < env.rows); i++)
+		for (i = 0; i < n_st && (!env.top.rows || i < env.top.rows); i++)
 			print_stack(s, &st[i]);
 	}
 	printf("\n");
 	fflush(stdout);
+out:
+	if (s->usyms)
+		syms_cache__prune(s->usyms);
 	free(st);
 	return 0;
 }
 
-static void redraw(struct state *s)
-{
-	char t[512], st[512];
-
-	title(s, &s->when, t, sizeof(t));
-	status(s, st, sizeof(st));
-	if (s->paused)
-		snprintf(st + strlen(st), sizeof(st) - strlen(st), "%sPAUSED (p resumes)",
-			 st[0] ? " / " : "");
-	top__screen_draw(t, s->files_view ? &s->files : &s->procs, st);
-}
-
-static int screen_tick(void *ctx, const struct timespec *now)
-{
-	struct state *s = ctx;
-	int err;
-
-	if (s->paused)
-		return 0;
-	err = sample(s);
-	if (err)
-		return err;
-	s->when = *now;
-	build_tables(s);
-	redraw(s);
-	return 0;
-}
-
-static void screen_idle(void *ctx, int timeout_ms)
-{
-	struct state *s = ctx;
-	enum top_key k = top__screen_key(timeout_ms);
-	int v = s->files_view;
-	int ncols = v ? N_FILE_COLS : N_PROC_COLS;
-
-	switch (k) {
-	case TOP_KEY_NONE:
-		return;
-	case TOP_KEY_QUIT:
-		loop__stop();
-		return;
-	case TOP_KEY_PREV_SORT:
-		s->sort[v] = (s->sort[v] + ncols - 1) % ncols;
-		break;
-	case TOP_KEY_NEXT_SORT:
-		s->sort[v] = (s->sort[v] + 1) % ncols;
-		break;
-	case TOP_KEY_REVERSE:
-		s->reverse[v] = !s->reverse[v];
-		break;
-	case TOP_KEY_FILES:
-		if (env.files)
-			s->files_view = !s->files_view;
-		break;
-	case TOP_KEY_PAUSE:
-		s->paused = !s->paused;
-		break;
-	case TOP_KEY_RESIZE:
-		break;
-	}
-	build_tables(s);
-	redraw(s);
-}
+static const struct top_ops top_ops = {
+	.sample = sample,
+	.build = build_tables,
+	.title = title,
+	.status = status,
+};
 
 int main(int argc, char **argv)
 {
-	static const struct argp_child children[] = { { &cli__argp, 0, NULL, 0 }, {} };
+	static const struct argp_child children[] = { { &cli__argp, 0, NULL, 0 },
+						      { &top__argp, 0, NULL, 0 }, {} };
 	static const struct argp argp = { opts, parse_arg, "[interval [count]]", argp_program_doc,
 					  children, NULL, NULL };
 	struct faultstat_opts fo = {};
 	struct state s = {};
 	bool pid_exited = false;
 	char why[256];
-	int err, col;
+	int err;
 
 	err = cli__parse(&argp, argc, argv, &env.c, &env);
 	if (err)
 		return EXIT_USAGE;
-	if (env.c.json || env.folded || !isatty(STDOUT_FILENO))
-		env.batch = true;
+	if (env.c.json || env.folded)
+		env.top.batch = true;
 	top__table_init(&s.procs, proc_cols, N_PROC_COLS);
 	top__table_init(&s.total, proc_cols, N_PROC_COLS);
 	top__table_init(&s.files, file_cols, N_FILE_COLS);
-	s.sort[0] = COL_MAJOR;
-	s.sort[1] = COL_FILE_MAJOR;
-	s.reverse[0] = s.reverse[1] = env.reverse;
-	if (env.sort) {
-		col = top__find_col(proc_cols, N_PROC_COLS, env.sort);
-		if (col < 0) {
-			log__err("unknown sort field '%s' (one of the column names)", env.sort);
-			return EXIT_USAGE;
-		}
-		s.sort[0] = col;
-	}
+	top__view_init(&s.view, &top_ops, &s);
+	top__view_add(&s.view, &s.procs, COL_MAJOR, env.top.reverse);
+	top__view_ties(&s.view, 0, COL_MAJOR, COL_MINOR);
+	if (env.files)
+		top__view_add(&s.view, &s.files, COL_FILE_MAJOR, env.top.reverse);
+	if (env.top.sort && top__view_sort_by(&s.view, 0, env.top.sort))
+		return EXIT_USAGE;
 	if (env.cgroup && cgroup__resolve(env.cgroup, &fo.cgroup, why, sizeof(why))) {
 		log__err("%s", why);
 		return EXIT_RUNTIME;
@@ -601,11 +527,21 @@ int main(int argc, char **argv)
 	if (err)
 		goto cleanup;
 	s.paths = path_cache__new();
-	if (env.stacks)
-		s.ksyms = fs_ksyms__load();
-	if (!s.paths || (env.stacks && !s.ksyms)) {
+	if (!s.paths) {
 		err = -ENOMEM;
 		goto cleanup;
+	}
+	if (env.stacks) {
+		s.ksyms = syms__new_kernel();
+		s.usyms = syms_cache__new();
+		if (!s.ksyms || !s.usyms) {
+			err = -errno ?: -ENOMEM;
+			log__err("cannot read the kernel's symbols: %s", strerror(-err));
+			goto cleanup;
+		}
+		/* -p: its modules known from the start, for frames after it exits */
+		if (env.pid)
+			syms_cache__get(s.usyms, env.pid);
 	}
 
 	struct loop_opts lo = {
@@ -614,27 +550,16 @@ int main(int argc, char **argv)
 		.watch_pid = env.pid,
 		.watch_pid_exited = &pid_exited,
 	};
-	if (env.batch) {
-		json__init(&s.json, stdout);
-		err = loop__run(&lo, batch_tick, &s);
-	} else if (top__screen_open()) {
-		log__err("cannot start the full-screen view (use -b)");
-		err = -ENOTTY;
-	} else {
-		lo.idle = screen_idle;
-		clock_gettime(CLOCK_REALTIME, &s.when);
-		build_tables(&s);
-		redraw(&s);
-		err = loop__run(&lo, screen_tick, &s);
-		top__screen_close();
-	}
+	json__init(&s.json, stdout);
+	err = top__view_run(&s.view, &lo, env.top.batch, batch_tick);
 	if (!err && pid_exited)
 		log__err("pid %d exited", env.pid);
 
 cleanup:
 	faultstat__close(&s.fs);
 	path_cache__free(s.paths);
-	fs_ksyms__free(s.ksyms);
+	syms__free(s.ksyms);
+	syms_cache__free(s.usyms);
 	top__table_free(&s.procs);
 	top__table_free(&s.total);
 	top__table_free(&s.files);

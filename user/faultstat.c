@@ -490,46 +490,71 @@ static int fs__take(int fd, const void *key, void *val)
 	return 0;
 }
 
+/* Empties a hash map: the keys and values of the entries taken (malloc'ed,
+ * in step). */
+static int fs__take_all(struct bpf_map *map, char **keys, char **vals, size_t *n)
+{
+	size_t ksz = bpf_map__key_size(map), vsz = bpf_map__value_size(map), nk, i;
+	int fd = bpf_map__fd(map);
+	int err = fs__keys(fd, ksz, bpf_map__max_entries(map), keys, &nk);
+
+	*vals = NULL;
+	*n = 0;
+	if (err)
+		return err;
+	*vals = malloc(nk * vsz + 1);
+	if (!*vals) {
+		free(*keys);
+		*keys = NULL;
+		return -ENOMEM;
+	}
+	for (i = 0; i < nk; i++) {
+		if (fs__take(fd, *keys + i * ksz, *vals + *n * vsz))
+			continue;
+		memmove(*keys + *n * ksz, *keys + i * ksz, ksz);
+		(*n)++;
+	}
+	return 0;
+}
+
 static int fs__join_details(struct faultstat *fs, struct faultstat_row **rows, size_t *n)
 {
-	struct bpf_map *map = fs->skel->maps.details;
-	int fd = bpf_map__fd(map);
 	size_t nk, i, extra = 0;
 	struct faultstat_row *out;
-	char *keys;
-	int err = fs__keys(fd, sizeof(struct fs_proc_key), bpf_map__max_entries(map), &keys, &nk);
+	char *keys, *vals;
+	int err = fs__take_all(fs->skel->maps.details, &keys, &vals, &nk);
 
 	if (err)
 		return err;
 	out = realloc(*rows, (*n + nk + 1) * sizeof(*out));
 	if (!out) {
 		free(keys);
+		free(vals);
 		return -ENOMEM;
 	}
 	*rows = out;
 	for (i = 0; i < nk; i++) {
 		const struct fs_proc_key *k = (void *)(keys + i * sizeof(*k));
+		const struct fs_detail *v = (void *)(vals + i * sizeof(*v));
 		struct faultstat_row key = { .pid = k->tgid, .start_ns = k->leader_start_ns }, *r;
-		struct fs_detail v;
 		int c;
 
-		if (fs__take(fd, k, &v))
-			continue;
 		r = bsearch(&key, out, *n, sizeof(*out), fs__cmp_row);
 		if (!r) {
 			/* faults the counters do not show yet (a process whose
 			 * exit record comes next interval) */
 			r = &out[*n + extra++];
 			*r = key;
-			memcpy(r->comm, v.comm, sizeof(r->comm));
+			memcpy(r->comm, v->comm, sizeof(r->comm));
 			r->comm[sizeof(r->comm) - 1] = '\0';
 		}
 		for (c = 0; c < FS_NR_CLASSES; c++)
-			r->cls[c] += v.v[c];
+			r->cls[c] += v->v[c];
 	}
 	*n += extra;
 	qsort(out, *n, sizeof(*out), fs__cmp_row);
 	free(keys);
+	free(vals);
 	return 0;
 }
 
@@ -556,87 +581,70 @@ int faultstat__sample(struct faultstat *fs, struct faultstat_row **rows, size_t 
 
 int faultstat__drain_files(struct faultstat *fs, struct faultstat_file_row **rows, size_t *n)
 {
-	struct bpf_map *map = fs->skel->maps.files;
-	int fd = bpf_map__fd(map);
 	struct faultstat_file_row *out;
+	char *keys, *vals;
 	size_t nk, i;
-	char *keys;
-	int err = fs__keys(fd, sizeof(struct fs_file_key), bpf_map__max_entries(map), &keys, &nk);
+	int err = fs__take_all(fs->skel->maps.files, &keys, &vals, &nk);
 
 	*rows = NULL;
 	*n = 0;
 	if (err)
 		return err;
 	out = calloc(nk + 1, sizeof(*out));
-	if (!out) {
-		free(keys);
-		return -ENOMEM;
-	}
-	for (i = 0; i < nk; i++) {
+	for (i = 0; out && i < nk; i++) {
 		const struct fs_file_key *k = (void *)(keys + i * sizeof(*k));
-		struct faultstat_file_row *r = &out[*n];
-		struct fs_file v;
+		const struct fs_file *v = (void *)(vals + i * sizeof(*v));
 
-		if (fs__take(fd, k, &v))
-			continue;
-		r->dev = k->dev;
-		r->ino = k->ino;
-		r->pid = v.pid;
-		r->generation = v.generation;
-		r->shared = v.shared;
-		r->major = v.major;
-		(*n)++;
+		out[i] = (struct faultstat_file_row){
+			.dev = k->dev, .ino = k->ino, .pid = v->pid, .generation = v->generation,
+			.shared = v->shared, .major = v->major,
+		};
 	}
 	free(keys);
+	free(vals);
+	if (!out)
+		return -ENOMEM;
 	*rows = out;
+	*n = nk;
 	return 0;
 }
 
-static int fs__stack(int fd, __s32 id, __u64 *ips, int *n)
+static void fs__stack(int fd, __s32 id, __u64 *ips, int *n)
 {
 	__u64 buf[FS_MAX_STACK_DEPTH] = {};
 	int i;
 
 	*n = 0;
 	if (id < 0 || bpf_map_lookup_elem(fd, &id, buf))
-		return 0;
+		return;
 	for (i = 0; i < FS_MAX_STACK_DEPTH && buf[i]; i++)
 		ips[(*n)++] = buf[i];
-	return 0;
 }
 
 int faultstat__drain_stacks(struct faultstat *fs, struct faultstat_stack_row **rows, size_t *n)
 {
-	struct bpf_map *map = fs->skel->maps.stacks;
-	int fd = bpf_map__fd(map), sfd = bpf_map__fd(fs->skel->maps.stackmap);
+	int sfd = bpf_map__fd(fs->skel->maps.stackmap);
 	struct faultstat_stack_row *out;
+	char *keys, *vals;
 	size_t nk, i;
-	char *keys;
-	int err = fs__keys(fd, sizeof(struct fs_stack_key), bpf_map__max_entries(map), &keys, &nk);
+	int err = fs__take_all(fs->skel->maps.stacks, &keys, &vals, &nk);
 
 	*rows = NULL;
 	*n = 0;
 	if (err)
 		return err;
 	out = calloc(nk + 1, sizeof(*out));
-	if (!out) {
-		free(keys);
-		return -ENOMEM;
-	}
-	for (i = 0; i < nk; i++) {
+	for (i = 0; out && i < nk; i++) {
 		const struct fs_stack_key *k = (void *)(keys + i * sizeof(*k));
-		struct faultstat_stack_row *r = &out[*n];
-		struct fs_stack v;
+		const struct fs_stack *v = (void *)(vals + i * sizeof(*v));
+		struct faultstat_stack_row *r = &out[i];
 
-		if (fs__take(fd, k, &v))
-			continue;
 		r->pid = k->tgid;
-		memcpy(r->comm, v.comm, sizeof(r->comm));
+		memcpy(r->comm, v->comm, sizeof(r->comm));
 		r->comm[sizeof(r->comm) - 1] = '\0';
-		r->count = v.count;
+		r->count = v->count;
 		fs__stack(sfd, k->ustack, r->user, &r->n_user);
 		fs__stack(sfd, k->kstack, r->kernel, &r->n_kernel);
-		(*n)++;
 	}
 	/* stack ids are shared between keys: free them once all are read */
 	for (i = 0; i < nk; i++) {
@@ -648,7 +656,11 @@ int faultstat__drain_stacks(struct faultstat *fs, struct faultstat_stack_row **r
 			bpf_map_delete_elem(sfd, &k->kstack);
 	}
 	free(keys);
+	free(vals);
+	if (!out)
+		return -ENOMEM;
 	*rows = out;
+	*n = nk;
 	return 0;
 }
 
@@ -667,120 +679,4 @@ int faultstat__full(struct faultstat *fs, unsigned long long out[FS_NR_FULL])
 long long faultstat__lost_exits(struct faultstat *fs)
 {
 	return events__dropped(&fs->ev);
-}
-
-/* ---- minimal symbolization ---- */
-
-struct fs_ksym {
-	__u64 addr;
-	char *name;
-};
-
-struct fs_ksyms {
-	struct fs_ksym *s;
-	size_t n;
-};
-
-static int fs__cmp_ksym(const void *pa, const void *pb)
-{
-	const struct fs_ksym *a = pa, *b = pb;
-
-	return a->addr < b->addr ? -1 : a->addr > b->addr;
-}
-
-struct fs_ksyms *fs_ksyms__load(void)
-{
-	struct fs_ksyms *ks = calloc(1, sizeof(*ks));
-	char line[512], name[256], type;
-	unsigned long long addr;
-	size_t cap = 0;
-	FILE *f;
-
-	if (!ks)
-		return NULL;
-	f = fopen("/proc/kallsyms", "re");
-	if (!f)
-		return ks;
-	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "%llx %c %255s", &addr, &type, name) != 3 || !addr)
-			continue;
-		if (type != 't' && type != 'T' && type != 'w' && type != 'W')
-			continue;
-		if (ks->n == cap) {
-			struct fs_ksym *n = realloc(ks->s, (cap = cap ? cap * 2 : 65536) * sizeof(*n));
-
-			if (!n)
-				break;
-			ks->s = n;
-		}
-		ks->s[ks->n].addr = addr;
-		ks->s[ks->n].name = strdup(name);
-		if (ks->s[ks->n].name)
-			ks->n++;
-	}
-	fclose(f);
-	qsort(ks->s, ks->n, sizeof(*ks->s), fs__cmp_ksym);
-	return ks;
-}
-
-void fs_ksyms__free(struct fs_ksyms *ks)
-{
-	size_t i;
-
-	if (!ks)
-		return;
-	for (i = 0; i < ks->n; i++)
-		free(ks->s[i].name);
-	free(ks->s);
-	free(ks);
-}
-
-void fs_ksyms__name(const struct fs_ksyms *ks, __u64 addr, char *buf, size_t size)
-{
-	size_t lo = 0, hi = ks ? ks->n : 0;
-
-	/* the last symbol at or below addr */
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-
-		if (ks->s[mid].addr <= addr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	if (!lo) {
-		snprintf(buf, size, "0x%llx", (unsigned long long)addr);
-		return;
-	}
-	snprintf(buf, size, "%s+0x%llx", ks->s[lo - 1].name,
-		 (unsigned long long)(addr - ks->s[lo - 1].addr));
-}
-
-void fs__user_name(pid_t pid, __u64 addr, char *buf, size_t size)
-{
-	unsigned long long start, end, off;
-	char path[64], line[4352], file[4096];
-	FILE *f;
-
-	snprintf(buf, size, "0x%llx", (unsigned long long)addr);
-	snprintf(path, sizeof(path), "/proc/%d/maps", pid);
-	f = fopen(path, "re");
-	if (!f)
-		return;
-	while (fgets(line, sizeof(line), f)) {
-		file[0] = '\0';
-		if (sscanf(line, "%llx-%llx %*s %llx %*s %*s %4095[^\n]", &start, &end, &off, file) <
-		    3)
-			continue;
-		if (addr < start || addr >= end)
-			continue;
-		if (file[0]) {
-			const char *base = strrchr(file, '/');
-
-			snprintf(buf, size, "%s+0x%llx", base ? base + 1 : file,
-				 (unsigned long long)(addr - start + off));
-		}
-		break;
-	}
-	fclose(f);
 }

@@ -129,13 +129,3 @@ int faultstat__full(struct faultstat *fs, unsigned long long out[FS_NR_FULL]);
 long long faultstat__lost_exits(struct faultstat *fs);
 
 #endif
-
-/* Minimal symbolization for --stacks until the shared symbolizer lands:
- * kernel addresses by /proc/kallsyms ("func+0x1c"), user addresses as the
- * mapped file and offset from /proc/PID/maps ("libc.so.6+0x8a2f0"), or the
- * bare address when the process is gone. */
-struct fs_ksyms;
-struct fs_ksyms *fs_ksyms__load(void);
-void fs_ksyms__free(struct fs_ksyms *ks);
-void fs_ksyms__name(const struct fs_ksyms *ks, __u64 addr, char *buf, size_t size);
-void fs__user_name(pid_t pid, __u64 addr, char *buf, size_t size);

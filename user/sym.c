@@ -389,3 +389,88 @@ out:
 	dwfl_end(dwfl);
 	return err;
 }
+
+void syms__format(const struct sym_info *si, unsigned long long addr, char *buf, size_t size)
+{
+	int n;
+
+	if (si->name)
+		n = snprintf(buf, size, "%s+0x%llx [%s]", si->name, si->offset,
+			     si->module ?: "unknown");
+	else
+		n = snprintf(buf, size, "0x%llx [%s]", addr, si->module ?: "unknown");
+	if (si->file && n > 0 && (size_t)n < size)
+		snprintf(buf + n, size - n, " %s:%d", si->file, si->line);
+}
+
+struct syms_cache_entry {
+	pid_t pid;
+	bool used;			/* since the last prune */
+	struct syms *syms;
+};
+
+struct syms_cache {
+	struct syms_cache_entry *e;
+	size_t n;
+};
+
+struct syms_cache *syms_cache__new(void)
+{
+	return calloc(1, sizeof(struct syms_cache));
+}
+
+struct syms *syms_cache__get(struct syms_cache *c, pid_t pid)
+{
+	struct syms_cache_entry *e;
+	struct syms *s;
+	size_t i;
+
+	for (i = 0; i < c->n; i++) {
+		if (c->e[i].pid == pid) {
+			c->e[i].used = true;
+			return c->e[i].syms;
+		}
+	}
+	s = syms__new_pid(pid);
+	if (!s)
+		return NULL;
+	e = realloc(c->e, (c->n + 1) * sizeof(*e));
+	if (!e) {
+		syms__free(s);
+		return NULL;
+	}
+	c->e = e;
+	c->e[c->n++] = (struct syms_cache_entry){ .pid = pid, .used = true, .syms = s };
+	return s;
+}
+
+void syms_cache__prune(struct syms_cache *c)
+{
+	char path[32];
+	size_t i, k = 0;
+
+	for (i = 0; i < c->n; i++) {
+		struct syms_cache_entry *e = &c->e[i];
+
+		snprintf(path, sizeof(path), "/proc/%d", e->pid);
+		if (!e->used && access(path, F_OK)) {
+			syms__free(e->syms);
+			continue;
+		}
+		e->used = false;
+		c->e[k++] = *e;
+	}
+	c->n = k;
+}
+
+void syms_cache__free(struct syms_cache *c)
+{
+	size_t i;
+
+	if (!c)
+		return;
+	for (i = 0; i < c->n; i++)
+		syms__free(c->e[i].syms);
+	free(c->e);
+	free(c);
+}

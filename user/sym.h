@@ -44,4 +44,23 @@ char *syms__demangle(const char *name);
  * takes). Returns 0, -ENOENT (no such function) or -errno (cannot read). */
 int syms__func_offset(const char *path, const char *name, unsigned long long *off);
 
+/* One frame as text: "name+0x1c [module] file:line", "0x7f00 [module]"
+ * or "0x7f00 [unknown]". */
+void syms__format(const struct sym_info *si, unsigned long long addr, char *buf, size_t size);
+
+/*
+ * Symbolizers of many processes, opened on first use and kept while they
+ * are used, so a process's frames still resolve after it exits from what
+ * was read while it lived.
+ */
+struct syms_cache;
+
+struct syms_cache *syms_cache__new(void);
+/* The process's symbolizer; NULL when it is gone and was never seen. */
+struct syms *syms_cache__get(struct syms_cache *c, pid_t pid);
+/* Frees the symbolizers of processes that are gone and were not asked
+ * for since the previous prune. */
+void syms_cache__prune(struct syms_cache *c);
+void syms_cache__free(struct syms_cache *c);
+
 #endif

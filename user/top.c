@@ -1,10 +1,15 @@
 // SPDX-License-Identifier: BSD-2-Clause
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 #include <curses.h>
+#include "cli.h"
+#include "log.h"
+#include "output.h"
 #include "top.h"
 
 void top__table_init(struct top_table *t, const struct top_col *cols, int ncols)
@@ -240,4 +245,228 @@ enum top_key top__screen_key(int timeout_ms)
 	default:
 		return TOP_KEY_NONE;
 	}
+}
+
+static const struct argp_option top__options[] = {
+	{ "sort", 's', "FIELD", 0, "Sort by this column (its name, case-insensitive)", 0 },
+	{ "reverse", 'r', NULL, 0, "Reverse the sort order", 0 },
+	{ "rows", 'n', "ROWS", 0, "Show at most ROWS rows (default: all in batch, the screen)", 0 },
+	{ "batch", 'b', NULL, 0, "Plain tables, not a full-screen view", 0 },
+	{},
+};
+
+static error_t top__parse_opt(int key, char *arg, struct argp_state *state)
+{
+	struct top_cli *o = state->input;
+	const char *why;
+
+	switch (key) {
+	case 's':
+		o->sort = arg;
+		break;
+	case 'r':
+		o->reverse = true;
+		break;
+	case 'n':
+		if (cli__parse_ulong(arg, 1, INT_MAX, &o->rows, &why))
+			argp_error(state, "invalid rows '%s': %s", arg, why);
+		break;
+	case 'b':
+		o->batch = true;
+		break;
+	case ARGP_KEY_END:
+		if (!isatty(STDOUT_FILENO))
+			o->batch = true;
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+const struct argp top__argp = { top__options, top__parse_opt, NULL, NULL, NULL, NULL, NULL };
+
+void top__view_init(struct top_view *v, const struct top_ops *ops, void *ctx)
+{
+	memset(v, 0, sizeof(*v));
+	v->ops = ops;
+	v->ctx = ctx;
+	memset(v->ties, -1, sizeof(v->ties));
+}
+
+int top__view_add(struct top_view *v, struct top_table *t, int sort, bool reverse)
+{
+	int i = v->nviews;
+
+	if (i == TOP_MAX_VIEWS)
+		return -1;
+	v->tables[i] = t;
+	v->sort[i] = sort;
+	v->reverse[i] = reverse;
+	v->nviews++;
+	return i;
+}
+
+void top__view_ties(struct top_view *v, int view, int a, int b)
+{
+	v->ties[view][0] = a;
+	v->ties[view][1] = b;
+}
+
+int top__view_sort_by(struct top_view *v, int view, const char *field)
+{
+	const struct top_table *t = v->tables[view];
+	int col = top__find_col(t->cols, t->ncols, field);
+
+	if (col < 0) {
+		log__err("unknown sort field '%s' (one of the column names)", field);
+		return -1;
+	}
+	v->sort[view] = col;
+	v->cur = view;
+	return 0;
+}
+
+struct top_table *top__view_table(const struct top_view *v)
+{
+	return v->tables[v->cur];
+}
+
+void top__view_sort(struct top_view *v)
+{
+	int i, k;
+
+	for (i = 0; i < v->nviews; i++) {
+		/* stable sorts: the tie-breaker first */
+		for (k = 0; k < 2; k++) {
+			if (v->ties[i][k] >= 0 && v->ties[i][k] != v->sort[i]) {
+				top__sort(v->tables[i], v->ties[i][k], v->reverse[i]);
+				break;
+			}
+		}
+		top__sort(v->tables[i], v->sort[i], v->reverse[i]);
+	}
+}
+
+static void top__view_build(struct top_view *v)
+{
+	v->ops->build(v->ctx);
+	top__view_sort(v);
+}
+
+int top__view_update(struct top_view *v)
+{
+	int err = v->ops->sample(v->ctx);
+
+	if (err)
+		return err;
+	top__view_build(v);
+	return 0;
+}
+
+static void top__view_title(struct top_view *v, const struct timespec *now, char *buf,
+			    size_t size)
+{
+	const struct top_table *t = top__view_table(v);
+	char hms[16], figures[256];
+
+	out__hms(now, hms, sizeof(hms));
+	v->ops->title(v->ctx, figures, sizeof(figures));
+	snprintf(buf, size, "%s %s / Sort: %s / Order: %s", hms, figures,
+		 t->cols[v->sort[v->cur]].name, v->reverse[v->cur] ? "ascending" : "descending");
+}
+
+void top__view_head(struct top_view *v, const struct timespec *now, FILE *f)
+{
+	char line[512];
+
+	top__view_title(v, now, line, sizeof(line));
+	fprintf(f, "%s\n", line);
+	v->ops->status(v->ctx, line, sizeof(line));
+	if (line[0])
+		fprintf(f, "%s\n", line);
+}
+
+static void top__view_redraw(struct top_view *v)
+{
+	char t[512], st[512];
+
+	top__view_title(v, &v->when, t, sizeof(t));
+	v->ops->status(v->ctx, st, sizeof(st));
+	if (v->paused)
+		snprintf(st + strlen(st), sizeof(st) - strlen(st), "%sPAUSED (p resumes)",
+			 st[0] ? " / " : "");
+	top__screen_draw(t, top__view_table(v), st);
+}
+
+/* The full-screen view's interval: new counts, unless paused. */
+static int top__view_tick(void *ctx, const struct timespec *now)
+{
+	struct top_view *v = ctx;
+	int err;
+
+	if (v->paused)
+		return 0;
+	err = top__view_update(v);
+	if (err)
+		return err;
+	v->when = *now;
+	top__view_redraw(v);
+	return 0;
+}
+
+/* Between intervals: keys re-sort or switch the view of the same counts. */
+static void top__view_idle(void *ctx, int timeout_ms)
+{
+	struct top_view *v = ctx;
+	enum top_key k = top__screen_key(timeout_ms);
+	int i = v->cur, ncols = v->tables[i]->ncols;
+
+	switch (k) {
+	case TOP_KEY_NONE:
+		return;
+	case TOP_KEY_QUIT:
+		loop__stop();
+		return;
+	case TOP_KEY_PREV_SORT:
+		v->sort[i] = (v->sort[i] + ncols - 1) % ncols;
+		break;
+	case TOP_KEY_NEXT_SORT:
+		v->sort[i] = (v->sort[i] + 1) % ncols;
+		break;
+	case TOP_KEY_REVERSE:
+		v->reverse[i] = !v->reverse[i];
+		break;
+	case TOP_KEY_FILES:
+		v->cur = (v->cur + 1) % v->nviews;
+		break;
+	case TOP_KEY_PAUSE:
+		v->paused = !v->paused;
+		break;
+	case TOP_KEY_RESIZE:
+		break;
+	}
+	top__view_build(v);
+	top__view_redraw(v);
+}
+
+int top__view_run(struct top_view *v, const struct loop_opts *lo, bool batch,
+		  loop_tick_fn batch_tick)
+{
+	struct loop_opts o = *lo;
+	int err;
+
+	if (batch)
+		return loop__run(&o, batch_tick, v->ctx);
+	if (top__screen_open()) {
+		log__err("cannot start the full-screen view (use -b)");
+		return -ENOTTY;
+	}
+	o.idle = top__view_idle;
+	clock_gettime(CLOCK_REALTIME, &v->when);
+	top__view_build(v);
+	top__view_redraw(v);
+	err = loop__run(&o, top__view_tick, v);
+	top__screen_close();
+	return err;
 }

@@ -2,8 +2,11 @@
 #ifndef MEMSCOPE_TOP_H
 #define MEMSCOPE_TOP_H
 
+#include <argp.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <time.h>
+#include "loop.h"
 
 /*
  * The top view shared by cachetop and faultstat: a table of rows whose
@@ -69,5 +72,69 @@ void top__screen_close(void);
 void top__screen_draw(const char *title, const struct top_table *t, const char *status);
 /* Waits up to timeout_ms for a key. */
 enum top_key top__screen_key(int timeout_ms);
+
+/* ---- the view: options, sort keys, title, batch or full screen ---- */
+
+/* -s, -r, -n, -b, filled by the child parser top__argp; state->input must
+ * be a struct top_cli *. Attach it with { &top__argp, 0, NULL, 0 } after
+ * cli__argp (child_inputs[1]). */
+struct top_cli {
+	const char *sort;	/* -s: a column name; NULL: the tool's default */
+	bool reverse;		/* -r */
+	bool batch;		/* -b, or stdout is not a terminal */
+	unsigned long rows;	/* -n: 0 for all */
+};
+extern const struct argp top__argp;
+
+/* What a tool brings to the view; ctx is the tool's state. */
+struct top_ops {
+	/* New counts for an interval; logs and returns errors (< 0). */
+	int (*sample)(void *ctx);
+	/* Fills the tables from the counts; the view sorts them after. */
+	void (*build)(void *ctx);
+	/* The tool's figures in the title line, e.g. "Faults: minor 3 / major 1". */
+	void (*title)(void *ctx, char *buf, size_t size);
+	/* A warning line under the title (lost events, full tables), "" if none. */
+	void (*status)(void *ctx, char *buf, size_t size);
+};
+
+#define TOP_MAX_VIEWS 2
+
+struct top_view {
+	const struct top_ops *ops;
+	void *ctx;
+	struct top_table *tables[TOP_MAX_VIEWS];	/* f cycles through them */
+	int nviews, cur;
+	int sort[TOP_MAX_VIEWS];
+	int ties[TOP_MAX_VIEWS][2];	/* -1: none */
+	bool reverse[TOP_MAX_VIEWS];
+	bool paused;			/* full screen: p */
+	struct timespec when;		/* full screen: time of the counts shown */
+};
+
+void top__view_init(struct top_view *v, const struct top_ops *ops, void *ctx);
+/* Adds a table as the next view, sorted by column `sort` (or -r). Returns
+ * the view's index. */
+int top__view_add(struct top_view *v, struct top_table *t, int sort, bool reverse);
+/* Rows equal in the sort column keep the order of the first of a, b that
+ * is not the sort column (-1: none), e.g. MAJOR then MINOR. */
+void top__view_ties(struct top_view *v, int view, int a, int b);
+/* -s FIELD for a view (and makes it the one shown). Logs and returns -1
+ * when no column has that name. */
+int top__view_sort_by(struct top_view *v, int view, const char *field);
+/* The table shown now. */
+struct top_table *top__view_table(const struct top_view *v);
+/* Sorts every view's table by its keys. */
+void top__view_sort(struct top_view *v);
+/* New counts: sample, build, sort. */
+int top__view_update(struct top_view *v);
+/* Writes the title line (time, the tool's figures, sort and order) and
+ * the status line when there is one. */
+void top__view_head(struct top_view *v, const struct timespec *now, FILE *f);
+/* Runs the interval loop: with `batch`, batch_tick each interval (it
+ * calls top__view_update and prints); else the full-screen view until q or
+ * the loop ends. */
+int top__view_run(struct top_view *v, const struct loop_opts *lo, bool batch,
+		  loop_tick_fn batch_tick);
 
 #endif

@@ -147,61 +147,30 @@ if ! command -v tmux >/dev/null; then
 	notok "interactive: tmux missing"
 	exit 0
 fi
-screen() { tmux capture-pane -p -t memscope-ct 2>/dev/null; }
-wait_screen() { # PATTERN: up to 10 s
-	local t=100
-	while [ $t -gt 0 ]; do
-		screen | grep -qE "$1" && return 0
-		sleep 0.1
-		t=$((t - 1))
-	done
-	return 1
-}
-tmux kill-session -t memscope-ct 2>/dev/null
-tmux new-session -d -s memscope-ct -x 160 -y 40 "TERM=xterm $CT 1; sleep 30"
-step() { # NAME KEYS PATTERN
-	[ -n "$2" ] && tmux send-keys -t memscope-ct "$2"
-	if wait_screen "$3"; then
-		ok "interactive: $1"
-	else
-		notok "interactive: $1: screen shows: $(screen | head -n 3 | tr '\n' '|')"
-	fi
-}
-step "starts sorted by HITS, descending" "" "Sort: HITS / Order: descending"
-step "> sorts by the next column" ">" "Sort: MISSES / Order: descending"
-step "< goes back" "<" "Sort: HITS / Order: descending"
-step "r reverses the order" "r" "Sort: HITS / Order: ascending"
-step "f shows files" "f" "^FILE +PID +HITS +MISSES +DIRTIES +HIT%"
-step "f back to processes" "f" "^ +PID UID +CMD +HITS"
-step "p pauses" "p" "PAUSED \(p resumes\)"
-tmux send-keys -t memscope-ct p
+tui_start memscope-ct "$CT 1"
+tui_step "starts sorted by HITS, descending" "" "Sort: HITS / Order: descending"
+tui_step "> sorts by the next column" ">" "Sort: MISSES / Order: descending"
+tui_step "< goes back" "<" "Sort: HITS / Order: descending"
+tui_step "r reverses the order" "r" "Sort: HITS / Order: ascending"
+tui_step "f shows files" "f" "^FILE +PID +HITS +MISSES +DIRTIES +HIT%"
+tui_step "f back to processes" "f" "^ +PID UID +CMD +HITS"
+tui_step "p pauses" "p" "PAUSED \(p resumes\)"
+tmux send-keys -t "$TUI_SESSION" p
 t=50
-while [ $t -gt 0 ] && screen | grep -q PAUSED; do sleep 0.1; t=$((t - 1)); done
+while [ $t -gt 0 ] && tui_screen | grep -q PAUSED; do sleep 0.1; t=$((t - 1)); done
 if [ $t -gt 0 ]; then ok "interactive: p again resumes"; else notok "interactive: still paused after a second p"; fi
 # narrower than the title line: a redraw cuts it at the new width
-tmux resize-window -t memscope-ct -x 50 -y 20 2>/dev/null
+tmux resize-window -t "$TUI_SESSION" -x 50 -y 20 2>/dev/null
 t=50
 while [ $t -gt 0 ]; do
-	w=$(screen | awk '{ if (length($0) > m) m = length($0) } END { print m + 0 }')
-	[ "$w" -le 50 ] && screen | grep -q "Buffers MB" && screen | grep -qE "^ +PID UID" && break
+	w=$(tui_screen | awk '{ if (length($0) > m) m = length($0) } END { print m + 0 }')
+	[ "$w" -le 50 ] && tui_screen | grep -q "Buffers MB" && tui_screen | grep -qE "^ +PID UID" && break
 	sleep 0.1
 	t=$((t - 1))
 done
 if [ $t -gt 0 ]; then
 	ok "interactive: redrawn at the new size after a resize (widest line $w of 50)"
 else
-	notok "interactive: after resizing to 50 columns: $(screen | head -n 3 | tr '\n' '|')"
+	notok "interactive: after resizing to 50 columns: $(tui_screen | head -n 3 | tr '\n' '|')"
 fi
-ctpid=$(pgrep -f "^$CT 1\$" | head -n 1)
-tmux send-keys -t memscope-ct q
-t=50
-while [ $t -gt 0 ] && [ -n "$ctpid" ] && [ -d "/proc/$ctpid" ]; do
-	sleep 0.1
-	t=$((t - 1))
-done
-if [ -n "$ctpid" ] && [ ! -d "/proc/$ctpid" ]; then
-	ok "interactive: q quits (pid $ctpid gone)"
-else
-	notok "interactive: q did not end cachetop (pid '${ctpid}')"
-fi
-tmux kill-session -t memscope-ct 2>/dev/null
+tui_quit cachetop "^$CT 1\$"

@@ -8,7 +8,7 @@
 #         per page, classified as file, the file named by --files
 #   swap: memhog in a small memory cgroup, its pages pushed to swap, then
 #         touched again -> its major faults, classified as swap (-c filter)
-# Then the full-screen view in tmux, and nothing left in the kernel after exit.
+# --stacks names where the file faults came from. Then the full-screen view in tmux, and nothing left in the kernel after exit.
 set -u
 . "$(dirname "$0")/../lib/common.sh"
 . "$(dirname "$0")/../lib/memcg.sh"
@@ -137,7 +137,7 @@ res=$("$PCLOAD" resident "$F")
 "$PCLOAD" -s mmap "$F" random >/dev/null &
 mp=$!
 wait_stopped "$mp"
-if run_on "$mp" "$dir/file.json" -f; then
+if run_on "$mp" "$dir/file.json" -f --stacks; then
 	maj=$(psum "$dir/file.json" "$mp" major) mf=$(psum "$dir/file.json" "$mp" major_file)
 	ms=$(psum "$dir/file.json" "$mp" major_swap)
 	fm=$(jq -s "[.[].files[]? | select(.file == \"$F\") | .major] | add // 0" "$dir/file.json")
@@ -151,6 +151,14 @@ if run_on "$mp" "$dir/file.json" -f; then
 		ok "file: --files names $F with $fm major faults"
 	else
 		notok "file: --files has $fm major faults for $F (want $want): $(jq -c '.files' "$dir/file.json" | tr '\n' ' ')"
+	fi
+	# the faults are pcload's reads of the mapping, in main (no frame pointers)
+	sm=$(jq -s "[.[].stacks[]? | select(.pid == $mp) | .major] | add // 0" "$dir/file.json")
+	top=$(jq -rs "[.[].stacks[]? | select(.pid == $mp) | .user[0]] | unique | .[]" "$dir/file.json")
+	if within "$sm" "$maj" $TOL && grep -qE '^main\+0x[0-9a-f]+ \[pcload\] .*pcload\.c:[0-9]+$' <<<"$top"; then
+		ok "file: --stacks counts $sm major faults, at $(head -n 1 <<<"$top")"
+	else
+		notok "file: --stacks: $sm major faults (want $maj) at: $(echo $top)"
 	fi
 else
 	notok "file: faultstat gave no report within 15 s: $(cat "$dir/file.json.err")"
@@ -237,43 +245,12 @@ if ! command -v tmux >/dev/null; then
 	skip "faultstat interactive: tmux missing"
 	exit 0
 fi
-screen() { tmux capture-pane -p -t memscope-fs 2>/dev/null; }
-wait_screen() {
-	local t=100
-	while [ $t -gt 0 ]; do
-		screen | grep -qE "$1" && return 0
-		sleep 0.1
-		t=$((t - 1))
-	done
-	return 1
-}
-tmux kill-session -t memscope-fs 2>/dev/null
-tmux new-session -d -s memscope-fs -x 160 -y 40 "TERM=xterm $FS -f 1; sleep 30"
-step() {
-	[ -n "$2" ] && tmux send-keys -t memscope-fs "$2"
-	if wait_screen "$3"; then
-		ok "interactive: $1"
-	else
-		notok "interactive: $1: screen shows: $(screen | head -n 3 | tr '\n' '|')"
-	fi
-}
-step "starts sorted by MAJOR, descending" "" "Sort: MAJOR / Order: descending"
-step "shows the columns" "" "^ +PID COMM +MINOR +MAJOR MAJ_FILE MAJ_SWAP"
-step "> sorts by the next column" ">" "Sort: MAJ_FILE / Order: descending"
-step "< goes back" "<" "Sort: MAJOR / Order: descending"
-step "r reverses the order" "r" "Sort: MAJOR / Order: ascending"
-step "f shows files" "f" "^ +MAJOR +PID FILE"
-step "f back to processes" "f" "^ +PID COMM"
-fspid=$(pgrep -f "^$FS -f 1\$" | head -n 1)
-tmux send-keys -t memscope-fs q
-t=50
-while [ $t -gt 0 ] && [ -n "$fspid" ] && [ -d "/proc/$fspid" ]; do
-	sleep 0.1
-	t=$((t - 1))
-done
-if [ -n "$fspid" ] && [ ! -d "/proc/$fspid" ]; then
-	ok "interactive: q quits (pid $fspid gone)"
-else
-	notok "interactive: q did not end faultstat (pid '${fspid}')"
-fi
-tmux kill-session -t memscope-fs 2>/dev/null
+tui_start memscope-fs "$FS -f 1"
+tui_step "starts sorted by MAJOR, descending" "" "Sort: MAJOR / Order: descending"
+tui_step "shows the columns" "" "^ +PID COMM +MINOR +MAJOR MAJ_FILE MAJ_SWAP"
+tui_step "> sorts by the next column" ">" "Sort: MAJ_FILE / Order: descending"
+tui_step "< goes back" "<" "Sort: MAJOR / Order: descending"
+tui_step "r reverses the order" "r" "Sort: MAJOR / Order: ascending"
+tui_step "f shows files" "f" "^ +MAJOR +PID FILE"
+tui_step "f back to processes" "f" "^ +PID COMM"
+tui_quit faultstat "^$FS -f 1\$"

@@ -116,3 +116,50 @@ expect_exit() {
 		notok "$name: exit $rc (want $code), stderr \"$err\" (want /$pat/)"
 	fi
 }
+
+# A full-screen view in tmux (160x40, TERM=xterm).
+# tui_start SESSION CMD: starts CMD in a new session (the pane stays 30 s
+# after it ends); tui_screen prints the pane; tui_wait REGEX waits up to
+# 10 s for a line matching it; tui_step NAME KEYS REGEX sends KEYS (none if
+# empty) and checks the screen; tui_quit TOOL PGREP_REGEX sends q, checks
+# that the process ends and closes the session.
+TUI_SESSION=
+tui_start() {
+	TUI_SESSION=$1
+	shift
+	tmux kill-session -t "$TUI_SESSION" 2>/dev/null
+	tmux new-session -d -s "$TUI_SESSION" -x 160 -y 40 "TERM=xterm $*; sleep 30"
+}
+tui_screen() { tmux capture-pane -p -t "$TUI_SESSION" 2>/dev/null; }
+tui_wait() {
+	local t=100
+	while [ $t -gt 0 ]; do
+		tui_screen | grep -qE "$1" && return 0
+		sleep 0.1
+		t=$((t - 1))
+	done
+	return 1
+}
+tui_step() {
+	[ -n "$2" ] && tmux send-keys -t "$TUI_SESSION" "$2"
+	if tui_wait "$3"; then
+		ok "interactive: $1"
+	else
+		notok "interactive: $1: screen shows: $(tui_screen | head -n 3 | tr '\n' '|')"
+	fi
+}
+tui_quit() {
+	local pid t=50
+	pid=$(pgrep -f "$2" | head -n 1)
+	tmux send-keys -t "$TUI_SESSION" q
+	while [ $t -gt 0 ] && [ -n "$pid" ] && [ -d "/proc/$pid" ]; do
+		sleep 0.1
+		t=$((t - 1))
+	done
+	if [ -n "$pid" ] && [ ! -d "/proc/$pid" ]; then
+		ok "interactive: q quits (pid $pid gone)"
+	else
+		notok "interactive: q did not end $1 (pid '$pid')"
+	fi
+	tmux kill-session -t "$TUI_SESSION" 2>/dev/null
+}
