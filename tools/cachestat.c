@@ -118,7 +118,7 @@ int main(int argc, char **argv)
 	struct pagecache_opts po = {};
 	int err;
 
-	if (cli__parse_opts(opts, parse_arg, argp_program_doc, argc, argv, &env.c, &env))
+	if (cli__parse_opts(opts, parse_arg, argp_program_doc, NULL, argc, argv, &env.c, &env))
 		return EXIT_USAGE;
 	if (cli__preflight(env.pid))
 		return EXIT_RUNTIME;

@@ -71,9 +71,8 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 {
 	switch (key) {
 	case ARGP_KEY_INIT:
-		state->child_inputs[0] = &env.c;
 		state->child_inputs[1] = &env.top;
-		break;
+		return cli__parse_key(key, arg, state, &env.c);
 	case 'p':
 		env.pid = cli__pid(state, arg);
 		break;
@@ -92,11 +91,8 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	case OPT_STACKS:
 		env.stacks = env.detail = true;
 		break;
-	case ARGP_KEY_ARG:
-		cli__positional(&env.c, state, arg);
-		break;
 	default:
-		return ARGP_ERR_UNKNOWN;
+		return cli__parse_key(key, arg, state, &env.c);
 	}
 	return 0;
 }
@@ -487,18 +483,12 @@ static const struct top_ops top_ops = {
 
 int main(int argc, char **argv)
 {
-	static const struct argp_child children[] = { { &cli__argp, 0, NULL, 0 },
-						      { &top__argp, 0, NULL, 0 }, {} };
-	static const struct argp argp = { opts, parse_arg, "[interval [count]]", argp_program_doc,
-					  children, NULL, NULL };
 	struct faultstat_opts fo = {};
 	struct state s = {};
-	bool pid_exited = false;
-	char why[256];
 	int err;
 
-	err = cli__parse(&argp, argc, argv, &env.c, &env);
-	if (err)
+	if (cli__parse_opts(opts, parse_arg, argp_program_doc, &top__argp, argc, argv, &env.c,
+			    &env))
 		return EXIT_USAGE;
 	if (env.c.json || env.folded)
 		env.top.batch = true;
@@ -512,11 +502,7 @@ int main(int argc, char **argv)
 		top__view_add(&s.view, &s.files, COL_FILE_MAJOR, env.top.reverse);
 	if (env.top.sort && top__view_sort_by(&s.view, 0, env.top.sort))
 		return EXIT_USAGE;
-	if (env.cgroup && cgroup__resolve(env.cgroup, &fo.cgroup, why, sizeof(why))) {
-		log__err("%s", why);
-		return EXIT_RUNTIME;
-	}
-	if (cli__preflight(env.pid))
+	if (cli__preflight_cgroup(env.pid, env.cgroup, &fo.cgroup))
 		return EXIT_RUNTIME;
 	fo.detail = env.detail;
 	fo.files = env.files;
@@ -544,16 +530,8 @@ int main(int argc, char **argv)
 			syms_cache__get(s.usyms, env.pid);
 	}
 
-	struct loop_opts lo = {
-		.interval_s = env.c.interval,
-		.count = env.c.count,
-		.watch_pid = env.pid,
-		.watch_pid_exited = &pid_exited,
-	};
 	json__init(&s.json, stdout);
-	err = top__view_run(&s.view, &lo, env.top.batch, batch_tick);
-	if (!err && pid_exited)
-		log__err("pid %d exited", env.pid);
+	err = top__view_run(&s.view, &env.c, env.pid, env.top.batch, batch_tick);
 
 cleanup:
 	faultstat__close(&s.fs);

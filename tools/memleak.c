@@ -671,7 +671,7 @@ int main(int argc, char **argv)
 	int err, go_fd = -1;
 	pid_t child = 0;
 
-	if (cli__parse_opts(opts, parse_arg, argp_program_doc, argc, argv, &env.c, &env))
+	if (cli__parse_opts(opts, parse_arg, argp_program_doc, NULL, argc, argv, &env.c, &env))
 		return EXIT_USAGE;
 	if (cli__preflight(env.pid))
 		return EXIT_RUNTIME;

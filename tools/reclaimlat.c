@@ -412,7 +412,7 @@ int main(int argc, char **argv)
 	struct timespec mono, real;
 	int err;
 
-	if (cli__parse_opts(opts, parse_arg, argp_program_doc, argc, argv, &env.c, &env))
+	if (cli__parse_opts(opts, parse_arg, argp_program_doc, NULL, argc, argv, &env.c, &env))
 		return EXIT_USAGE;
 	if (cli__preflight_cgroup(env.pid, env.cgroup, &cg))
 		return EXIT_RUNTIME;

@@ -154,10 +154,12 @@ int cli__parse(const struct argp *argp, int argc, char **argv, struct cli_common
 }
 
 int cli__parse_opts(const struct argp_option *opts, argp_parser_t parser, const char *doc,
-		    int argc, char **argv, struct cli_common *c, void *input)
+		    const struct argp *child, int argc, char **argv, struct cli_common *c,
+		    void *input)
 {
 	const struct argp_child children[] = {
 		{ &cli__argp, 0, NULL, 0 },
+		{ child, 0, NULL, 0 },
 		{},
 	};
 	const struct argp argp = { opts, parser, "[interval [count]]", doc, children, NULL, NULL };
@@ -191,21 +193,33 @@ unsigned long cli__ulong(struct argp_state *state, const char *what, const char 
 	return v;
 }
 
-int cli__run(const struct cli_common *c, pid_t pid, const struct loop_opts *extra,
-	     loop_tick_fn tick, void *ctx)
+int cli__loop(const struct cli_common *c, pid_t pid, const struct loop_opts *extra,
+	      loop_tick_fn tick, void *ctx, bool *pid_exited)
 {
 	struct loop_opts lo = {};
-	bool pid_exited = false;
-	int err;
 
 	if (extra)
 		lo = *extra;
 	lo.interval_s = c->interval;
 	lo.count = c->count;
 	lo.watch_pid = pid;
-	lo.watch_pid_exited = &pid_exited;
-	err = loop__run(&lo, tick, ctx);
-	if (!err && pid_exited)
+	lo.watch_pid_exited = pid_exited;
+	return loop__run(&lo, tick, ctx);
+}
+
+void cli__report_exit(pid_t pid, bool pid_exited)
+{
+	if (pid_exited)
 		log__err("pid %d exited", pid);
+}
+
+int cli__run(const struct cli_common *c, pid_t pid, const struct loop_opts *extra,
+	     loop_tick_fn tick, void *ctx)
+{
+	bool pid_exited = false;
+	int err = cli__loop(c, pid, extra, tick, ctx, &pid_exited);
+
+	if (!err)
+		cli__report_exit(pid, pid_exited);
 	return err;
 }

@@ -49,10 +49,13 @@ int cli__parse(const struct argp *argp, int argc, char **argv, struct cli_common
 	       void *input);
 
 /* cli__parse of a tool's options and parser with the shared child attached
- * and "[interval [count]]" as the arguments. The parser's default case
- * returns cli__parse_key(). */
+ * (child input 0) and "[interval [count]]" as the arguments; `child` (or
+ * NULL) is a second child, such as top__argp, whose input the tool sets as
+ * child_inputs[1] at ARGP_KEY_INIT. The parser's default case returns
+ * cli__parse_key(). */
 int cli__parse_opts(const struct argp_option *opts, argp_parser_t parser, const char *doc,
-		    int argc, char **argv, struct cli_common *c, void *input);
+		    const struct argp *child, int argc, char **argv, struct cli_common *c,
+		    void *input);
 
 /* The default case of a tool's argp parser: gives the shared child its input
  * and parses [interval [count]]; ARGP_ERR_UNKNOWN for anything else. */
@@ -67,5 +70,11 @@ unsigned long cli__ulong(struct argp_state *state, const char *what, const char 
  * NULL) gives the ring buffer and idle callback. */
 int cli__run(const struct cli_common *c, pid_t pid, const struct loop_opts *extra,
 	     loop_tick_fn tick, void *ctx);
+/* The two halves of cli__run, for a caller that must do something between
+ * the loop's end and the message (close a full screen): cli__loop sets
+ * *pid_exited, cli__report_exit logs it. */
+int cli__loop(const struct cli_common *c, pid_t pid, const struct loop_opts *extra,
+	      loop_tick_fn tick, void *ctx, bool *pid_exited);
+void cli__report_exit(pid_t pid, bool pid_exited);
 
 #endif

@@ -450,23 +450,26 @@ static void top__view_idle(void *ctx, int timeout_ms)
 	top__view_redraw(v);
 }
 
-int top__view_run(struct top_view *v, const struct loop_opts *lo, bool batch,
+int top__view_run(struct top_view *v, const struct cli_common *c, pid_t pid, bool batch,
 		  loop_tick_fn batch_tick)
 {
-	struct loop_opts o = *lo;
+	const struct loop_opts o = { .idle = top__view_idle };
+	bool pid_exited = false;
 	int err;
 
 	if (batch)
-		return loop__run(&o, batch_tick, v->ctx);
+		return cli__run(c, pid, NULL, batch_tick, v->ctx);
 	if (top__screen_open()) {
 		log__err("cannot start the full-screen view (use -b)");
 		return -ENOTTY;
 	}
-	o.idle = top__view_idle;
 	clock_gettime(CLOCK_REALTIME, &v->when);
 	top__view_build(v);
 	top__view_redraw(v);
-	err = loop__run(&o, top__view_tick, v);
+	err = cli__loop(c, pid, &o, top__view_tick, v, &pid_exited);
+	/* after the screen is gone, or the message would be drawn over */
 	top__screen_close();
+	if (!err)
+		cli__report_exit(pid, pid_exited);
 	return err;
 }

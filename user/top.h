@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <time.h>
+#include <sys/types.h>
 #include "loop.h"
 
 /*
@@ -131,10 +132,12 @@ int top__view_update(struct top_view *v);
 /* Writes the title line (time, the tool's figures, sort and order) and
  * the status line when there is one. */
 void top__view_head(struct top_view *v, const struct timespec *now, FILE *f);
-/* Runs the interval loop: with `batch`, batch_tick each interval (it
- * calls top__view_update and prints); else the full-screen view until q or
- * the loop ends. */
-int top__view_run(struct top_view *v, const struct loop_opts *lo, bool batch,
+/* Runs the interval loop of the command line `c`, watching pid (0: none):
+ * with `batch`, batch_tick each interval (it calls top__view_update and
+ * prints); else the full-screen view until q or the loop ends. Logs "pid N
+ * exited" when it did, after the screen is closed. */
+struct cli_common;
+int top__view_run(struct top_view *v, const struct cli_common *c, pid_t pid, bool batch,
 		  loop_tick_fn batch_tick);
 
 #endif

@@ -67,12 +67,12 @@ static void test_parse_opts(void)
 	char *a2[] = { "tool", "--timestamp", "2", NULL };
 
 	memset(&fake, 0, sizeof(fake));
-	CHECK(cli__parse_opts(opts, fake_parse, "doc", 7, a1, &fake.c, &fake) == 0 &&
+	CHECK(cli__parse_opts(opts, fake_parse, "doc", NULL, 7, a1, &fake.c, &fake) == 0 &&
 		      fake.c.verbose == 1 && fake.c.json && fake.top == 7 && !fake.c.timestamp &&
 		      fake.c.interval == 5 && fake.c.count == 3 && fake.c.positional == 2,
 	      "cli: shared child, the tool's own -T and [interval [count]] in one parse");
 	memset(&fake, 0, sizeof(fake));
-	CHECK(cli__parse_opts(opts, fake_parse, "doc", 3, a2, &fake.c, &fake) == 0 &&
+	CHECK(cli__parse_opts(opts, fake_parse, "doc", NULL, 3, a2, &fake.c, &fake) == 0 &&
 		      fake.c.timestamp && !fake.top && fake.c.interval == 2 && !fake.c.count,
 	      "cli: --timestamp reaches the shared child when the tool owns -T");
 }
