@@ -58,6 +58,7 @@ int BPF_KPROBE(memleak_entry)
 	__u32 fn = bpf_get_attach_cookie(ctx), tid = (__u32)bpf_get_current_pid_tgid();
 	__u64 sp = PT_REGS_SP(ctx), size, arg = 0;
 	struct ml_task *t, fresh = {};
+	bool is_full;
 
 	if (!ml__traced() || fn >= ML_NR_FNS)
 		return 0;
@@ -70,13 +71,9 @@ int BPF_KPROBE(memleak_entry)
 			ml__free(addr);
 		return 0;
 	}
-	t = bpf_map_lookup_elem(&tasks, &tid);
-	if (!t) {
-		bpf_map_update_elem(&tasks, &tid, &fresh, BPF_ANY);
-		t = bpf_map_lookup_elem(&tasks, &tid);
-		if (!t)
-			return 0;
-	}
+	t = map__lookup_or_init(&tasks, &tid, &fresh, &is_full);
+	if (!t)
+		return 0;
 	if (t->outer_sp && sp < t->outer_sp)
 		return 0; /* nested inside another allocator call */
 	t->outer_sp = sp;

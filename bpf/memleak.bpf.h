@@ -45,22 +45,17 @@ static __always_inline void ml__combined_add(__s64 stack_id, __u64 size, int sig
 {
 	struct ml_combined *c, fresh = {};
 	__u64 key = (__u64)stack_id;
+	bool is_full;
 
 	if (!combined_only)
 		return;
-	c = bpf_map_lookup_elem(&combined, &key);
-	if (!c) {
-		if (sign < 0)
-			return;
-		if (bpf_map_update_elem(&combined, &key, &fresh, BPF_NOEXIST) &&
-		    !bpf_map_lookup_elem(&combined, &key)) {
-			counter__inc(counters, ML_COMBINED_FULL);
-			return;
-		}
+	/* a free of a stack no longer held has nothing to subtract from */
+	if (sign < 0)
 		c = bpf_map_lookup_elem(&combined, &key);
-		if (!c)
-			return;
-	}
+	else if (!(c = map__lookup_or_init(&combined, &key, &fresh, &is_full)) && is_full)
+		counter__inc(counters, ML_COMBINED_FULL);
+	if (!c)
+		return;
 	if (sign > 0) {
 		__sync_fetch_and_add(&c->bytes, size);
 		__sync_fetch_and_add(&c->allocs, 1);
