@@ -173,16 +173,25 @@ mpid=$!
 if wait_lines "$out.k" 20; then
 	coproc EFD { exec "$LEAKER" eventfd $N; }
 	read -r -t 10 line <&"${EFD[0]}"
-	sleep 2.2 # older than -o 500 ms, and at least one report after
-	n=$(wc -l <"$out.k")
+	sel='[.stacks[] | select((.frames[0].sym // "" | test("kmalloc")) and (.frames[1].sym // "" | test("eventfd")))]'
+	# the first report where all N are older than -o 500 ms: when it comes
+	# depends on scheduling (a loaded machine delays reports), so wait for
+	# it, up to 20 s, instead of sleeping a fixed time; the count is judged
+	# below, on the last complete report seen
+	deadline=$((SECONDS + 20))
+	while :; do
+		held=$(tail -n 1 "$out.k" | jq -c "$sel | map([.allocs, .bytes])" 2>/dev/null)
+		[ "$(jq '.[0][0]' <<<"$held" 2>/dev/null)" = $N ] || [ $SECONDS -ge $deadline ] && break
+		sleep 0.2
+	done
 	exec {EFD[1]}>&-
 	wait "$EFD_PID" 2>/dev/null
+	# two reports later, the second is surely from after the close
+	n=$(wc -l <"$out.k")
 	wait_lines "$out.k" 10 $((n + 2))
 	kill -INT $mpid
 	wait $mpid
 	rc=$?
-	sel='[.stacks[] | select((.frames[0].sym // "" | test("kmalloc")) and (.frames[1].sym // "" | test("eventfd")))]'
-	held=$(head -n "$n" "$out.k" | tail -n 1 | jq -c "$sel | map([.allocs, .bytes])")
 	after=$(tail -n 1 "$out.k" | jq -c "$sel | length")
 	if [ $rc = 0 ] && [ "$(jq '.[0][0]' <<<"$held")" = $N ] && [ "$(jq 'length' <<<"$held")" = 1 ] &&
 		[ "$(jq ".[0][1] % $N" <<<"$held")" = 0 ] && [ "$after" = 0 ]; then
