@@ -150,15 +150,24 @@ else
 	notok "event mode: $nev memcg events (want $count ±$TOL%), $evpages pages (want $cgpages ±$TOL%), $others of other pids, $dropped dropped"
 fi
 
-# --- -d 2: only stalls of 2 ms or more, the same ones the -d 0 run saw
-# (both time each stall; one near 2 ms may fall on either side) ---
-long=$(jq -s 'map(select(.lat_ms != null and .lat_ms >= 2)) | length' "$dir/ev")
+# --- -d 2: only stalls of 2 ms or more, the same ones the -d 0 run saw.
+# Both runs time each stall with their own programs, and each run's end
+# handler runs before or after the other's (with the -d 0 run's ring-buffer
+# submit in it), so their two timings of one stall differ: by up to about
+# 0.2 ms in the 6.1 guest under TCG, where this storm's stalls cluster near
+# 2 ms (measured there: the -d 2 run counted 98 where the -d 0 run had 88
+# stalls of >= 2 ms, 83 of >= 2.2 ms and 103 of >= 1.8 ms). So: none shorter than 2 ms
+# (exact: the filter and the printed latency are the same program's), every
+# stall the -d 0 run timed at 2.3 ms or more, and none it timed under 1.7 ms.
+W=0.3
 n2=$(jq -s 'map(select(.lat_ms != null)) | length' "$dir/ev2")
 short=$(jq -s 'map(select(.lat_ms != null and .lat_ms < 2)) | length' "$dir/ev2")
-if [ "$short" = 0 ] && awk -v a="$n2" -v b="$long" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(d <= 3 || d <= b * 0.05) }'; then
-	ok "event mode -d 2: $n2 stalls of 2 ms or more (the -d 0 run saw $long), none shorter"
+long_hi=$(jq -s --argjson w $W 'map(select(.lat_ms != null and .lat_ms >= 2 + $w)) | length' "$dir/ev")
+long_lo=$(jq -s --argjson w $W 'map(select(.lat_ms != null and .lat_ms >= 2 - $w)) | length' "$dir/ev")
+if [ "$short" = 0 ] && [ "$n2" -ge "$long_hi" ] && [ "$n2" -le "$long_lo" ]; then
+	ok "event mode -d 2: $n2 stalls of 2 ms or more, none shorter (the -d 0 run: $long_hi of >= 2+$W ms, $long_lo of >= 2-$W ms)"
 else
-	notok "event mode -d 2: $n2 stalls, $short under 2 ms; the -d 0 run saw $long of 2 ms or more"
+	notok "event mode -d 2: $n2 stalls, $short under 2 ms; want between the -d 0 run's $long_hi stalls of >= 2+$W ms and $long_lo of >= 2-$W ms"
 fi
 
 # --- the JSON fields of reclaimlat(8) ---
