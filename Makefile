@@ -78,7 +78,7 @@ $(patsubst %,$(BUILD)/%,$(TOOLS)): $(BUILD)/%: $(BUILD)/tools/%.o $(BUILD)/libme
 
 $(BUILD)/tests/loadtest: $(BUILD)/tests/bpf/loadtest.o $(BUILD)/libmemscope.a
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
+	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) $(DW_LIBS) -ldl -o $@
 
 $(UNIT_BINS): $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/libmemscope.a
 	$(call msg,LINK,$@)

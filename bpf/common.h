@@ -6,6 +6,11 @@
 #define TASK_COMM_LEN 16
 #define MEMSCOPE_PAGE_SHIFT 12
 
+/* Frames kept per stack (bpf/stack.bpf.h); the kernel's default
+ * perf_event_max_stack. A stack's id is a 64-bit hash of its frames, 0 for
+ * a stack that could not be saved. */
+#define STACK_MAX_DEPTH 127
+
 /* How a -c CGROUP_PATH filter matches tasks (bpf/cgroup.bpf.h). */
 enum cgroup_filter_mode {
 	CGROUP_FILTER_NONE,

@@ -14,6 +14,7 @@
 #include "cgroup.bpf.h"
 #include "maps.bpf.h"
 #include "probe.bpf.h"
+#include "stack.bpf.h"
 #include "faultstat.h"
 
 const volatile __u32 targ_tgid;		/* 0: every process */
@@ -37,12 +38,8 @@ struct {
 	__type(value, struct fs_file);
 } files SEC(".maps");
 
-struct {
-	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
-	__uint(max_entries, FS_DEFAULT_MAX_STACKS);
-	__uint(key_size, sizeof(__u32));
-	__uint(value_size, FS_MAX_STACK_DEPTH * sizeof(__u64));
-} stackmap SEC(".maps");
+STACKS_MAP(stackmap, FS_DEFAULT_MAX_STACKS);
+STACK_SCRATCH_MAP(scratch);
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -156,8 +153,12 @@ static __always_inline void count_stack(struct bpf_perf_event_data *ctx,
 	struct fs_stack fresh = {}, *s;
 	bool is_full;
 
-	key.ustack = bpf_get_stackid(ctx, &stackmap, BPF_F_USER_STACK);
-	key.kstack = bpf_get_stackid(ctx, &stackmap, 0);
+	key.ustack = stack__save_scratch(ctx, &stackmap, &scratch, BPF_F_USER_STACK, &is_full);
+	if (is_full)
+		counter__inc(full, FS_LOST_STACKS);
+	key.kstack = stack__save_scratch(ctx, &stackmap, &scratch, 0, &is_full);
+	if (is_full)
+		counter__inc(full, FS_LOST_STACKS);
 	__builtin_memcpy(fresh.comm, comm, sizeof(fresh.comm));
 	s = map__lookup_or_init(&stacks, &key, &fresh, &is_full);
 	if (!s) {

@@ -14,7 +14,7 @@
 #define FS_DEFAULT_MAX_PROCS 10240
 #define FS_DEFAULT_MAX_FILES 4096
 #define FS_DEFAULT_MAX_STACKS 4096
-#define FS_MAX_STACK_DEPTH 127
+#define FS_MAX_STACK_DEPTH STACK_MAX_DEPTH
 #define FS_EXIT_RINGBUF (1 << 20)
 
 #define FS_TASK_EXITED 1
@@ -70,9 +70,9 @@ struct fs_file {
 /* --stacks: major faults per (process, user stack, kernel stack). */
 struct fs_stack_key {
 	__u32 tgid;
-	__s32 ustack;		/* stack map ids; negative: none */
-	__s32 kstack;
 	__u32 pad;
+	__u64 ustack;		/* stack ids (bpf/stack.bpf.h); 0: none */
+	__u64 kstack;
 	__u64 leader_start_ns;
 };
 
@@ -85,6 +85,7 @@ enum fs_full {
 	FS_FULL_PROCS,
 	FS_FULL_FILES,
 	FS_FULL_STACKS,
+	FS_LOST_STACKS,		/* a stack not saved: unreadable, or the stack map full */
 	FS_NR_FULL,
 };
 

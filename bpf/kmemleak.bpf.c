@@ -25,13 +25,17 @@ const volatile __u64 max_size = ~0ULL;
 const volatile __u32 sample_rate = 1;
 const volatile __u32 page_size = 4096;
 
+STACK_SCRATCH_MAP(scratch);
+
 static __always_inline void ml__alloc(void *ctx, __u64 addr, __u64 size)
 {
+	bool full;
+
 	if (!addr || size < min_size || size > max_size)
 		return;
 	if (sample_rate > 1 && bpf_get_prandom_u32() % sample_rate)
 		return;
-	ml__record(ctx, addr, size, 0);
+	ml__record(addr, size, stack__save_scratch(ctx, &stacks, &scratch, 0, &full));
 }
 
 static __always_inline void ml__kfree(__u64 addr)

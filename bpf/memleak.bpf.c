@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * memleak, user mode: uprobes on the allocator functions of one process.
- * One entry and one return program serve every function; the attach cookie
- * (enum memleak_fn) says which function fired, so the same two programs
- * work with one uprobe_multi link (v6.6+) or one link per function.
+ * With uprobe_multi links (v6.6+) one entry and one return program serve
+ * every function and the attach cookie (enum memleak_fn) says which fired;
+ * with one link per function each function has its own programs (cookies
+ * came in v5.15), built from the same code.
  *
  * Allocator functions call each other (glibc's malloc mmaps a 1 MiB block,
  * reallocarray calls realloc): only the outermost call of a thread is
@@ -22,6 +23,8 @@ const volatile __u32 targ_tgid;
 const volatile __u64 min_size;
 const volatile __u64 max_size = ~0ULL;
 const volatile __u32 sample_rate = 1;	/* record 1 in sample_rate calls */
+/* task storage (v5.11+): set by user space where the kernel has it */
+const volatile bool have_task_storage = true;
 
 /* a power of two above ML_NR_FNS: indexes are masked for the verifier */
 #define ML_FN_SLOTS 16
@@ -47,15 +50,42 @@ struct {
 	__type(value, struct ml_task);
 } tasks SEC(".maps");
 
+/*
+ * The stack's buffer (stack.bpf.h). Since v6.0 uprobe programs can be
+ * preempted, so it is the thread's own: task storage, which every such
+ * kernel has. Before v6.0 they ran with preemption disabled and one per-CPU
+ * buffer is safe; where task storage is missing (v5.10), user space turns
+ * `frames` into a per-CPU array and this branch is never verified.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct stack_frames);
+} frames SEC(".maps");
+
+static __always_inline __u64 ml__stack(void *ctx)
+{
+	struct stack_frames *f;
+	__u32 zero = 0;
+	bool full;
+
+	if (have_task_storage)
+		f = bpf_task_storage_get(&frames, bpf_get_current_task_btf(), NULL,
+					 BPF_LOCAL_STORAGE_GET_F_CREATE);
+	else
+		f = bpf_map_lookup_elem(&frames, &zero);
+	return f ? stack__save(ctx, &stacks, f, BPF_F_USER_STACK, &full) : 0;
+}
+
 static __always_inline bool ml__traced(void)
 {
 	return !targ_tgid || (bpf_get_current_pid_tgid() >> 32) == targ_tgid;
 }
 
-SEC("uprobe")
-int BPF_KPROBE(memleak_entry)
+static __always_inline int ml__entry(struct pt_regs *ctx, __u32 fn)
 {
-	__u32 fn = bpf_get_attach_cookie(ctx), tid = (__u32)bpf_get_current_pid_tgid();
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	__u64 sp = PT_REGS_SP(ctx), size, arg = 0;
 	struct ml_task *t, fresh = {};
 	bool is_full;
@@ -123,10 +153,9 @@ int BPF_KPROBE(memleak_entry)
 	return 0;
 }
 
-SEC("uretprobe")
-int BPF_KRETPROBE(memleak_return)
+static __always_inline int ml__return(struct pt_regs *ctx, __u32 fn)
 {
-	__u32 fn = bpf_get_attach_cookie(ctx), tid = (__u32)bpf_get_current_pid_tgid();
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	__u64 ret = PT_REGS_RC(ctx), size, arg, addr;
 	struct ml_task *t;
 	bool rec;
@@ -165,7 +194,7 @@ int BPF_KRETPROBE(memleak_return)
 			return 0; /* an error number: nothing allocated */
 		if (!rec || bpf_probe_read_user(&addr, sizeof(addr), (void *)arg))
 			return 0;
-		ml__record(ctx, addr, size, BPF_F_USER_STACK);
+		ml__record(addr, size, ml__stack(ctx));
 		return 0;
 	case ML_MMAP:
 		if (ret == (__u64)-1)
@@ -181,8 +210,51 @@ int BPF_KRETPROBE(memleak_return)
 			return 0;
 	}
 	if (rec)
-		ml__record(ctx, ret, size, BPF_F_USER_STACK);
+		ml__record(ret, size, ml__stack(ctx));
 	return 0;
 }
+
+/* uprobe_multi links (v6.6+): one program per direction for every
+ * function, told apart by the attach cookie */
+SEC("uprobe")
+int BPF_KPROBE(memleak_entry)
+{
+	return ml__entry(ctx, bpf_get_attach_cookie(ctx));
+}
+
+SEC("uretprobe")
+int BPF_KRETPROBE(memleak_return)
+{
+	return ml__return(ctx, bpf_get_attach_cookie(ctx));
+}
+
+/* One link per function: a program per function, since attach cookies
+ * came in v5.15 (user space loads these or the two above, never both).
+ * free and munmap have no return probe. */
+#define ML_ENTRY(name, fn)                                                                   \
+	SEC("uprobe") int ml_e_##name(struct pt_regs *ctx)                                   \
+	{                                                                                    \
+		return ml__entry(ctx, fn);                                                   \
+	}
+#define ML_PROGS(name, fn)                                                                   \
+	ML_ENTRY(name, fn)                                                                   \
+	SEC("uretprobe") int ml_r_##name(struct pt_regs *ctx)                                \
+	{                                                                                    \
+		return ml__return(ctx, fn);                                                  \
+	}
+
+ML_PROGS(malloc, ML_MALLOC)
+ML_PROGS(calloc, ML_CALLOC)
+ML_PROGS(realloc, ML_REALLOC)
+ML_PROGS(reallocarray, ML_REALLOCARRAY)
+ML_PROGS(posix_memalign, ML_POSIX_MEMALIGN)
+ML_PROGS(aligned_alloc, ML_ALIGNED_ALLOC)
+ML_PROGS(memalign, ML_MEMALIGN)
+ML_PROGS(valloc, ML_VALLOC)
+ML_PROGS(pvalloc, ML_PVALLOC)
+ML_PROGS(mmap, ML_MMAP)
+ML_PROGS(mremap, ML_MREMAP)
+ML_ENTRY(free, ML_FREE)
+ML_ENTRY(munmap, ML_MUNMAP)
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -10,6 +10,7 @@
 
 #include <bpf/bpf_helpers.h>
 #include "maps.bpf.h"
+#include "stack.bpf.h"
 #include "memleak.h"
 
 const volatile bool combined_only;	/* keep per-stack totals */
@@ -32,19 +33,14 @@ struct {
 	__type(value, struct ml_combined);
 } combined SEC(".maps");
 
-struct {
-	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
-	__uint(max_entries, ML_DEFAULT_STACKS);
-	__uint(key_size, sizeof(__u32));
-	__uint(value_size, ML_MAX_FRAMES * sizeof(__u64));
-} stacks SEC(".maps");
+STACKS_MAP(stacks, ML_DEFAULT_STACKS);
 
 COUNTERS_MAP(counters, ML_NR_COUNTERS);
 
-static __always_inline void ml__combined_add(__s64 stack_id, __u64 size, int sign)
+static __always_inline void ml__combined_add(__u64 stack_id, __u64 size, int sign)
 {
 	struct ml_combined *c, fresh = {};
-	__u64 key = (__u64)stack_id;
+	__u64 key = stack_id;
 	bool is_full;
 
 	if (!combined_only)
@@ -80,15 +76,16 @@ static __always_inline void ml__free(__u64 addr)
 
 /* An address seen allocated again without a free in between (a free we
  * could not see, e.g. from before attach) replaces the old record; its
- * bytes leave the totals, as bcc's --wa-missing-free does. */
-static __always_inline void ml__record(void *ctx, __u64 addr, __u64 size, __u64 stack_flags)
+ * bytes leave the totals, as bcc's --wa-missing-free does. stack_id: from
+ * stack__save() into `stacks`, 0 when the stack was lost. */
+static __always_inline void ml__record(__u64 addr, __u64 size, __u64 stack_id)
 {
 	struct ml_alloc a = {};
 
 	a.size = size;
 	a.ts_ns = bpf_ktime_get_ns();
-	a.stack_id = bpf_get_stackid(ctx, &stacks, stack_flags);
-	if (a.stack_id < 0)
+	a.stack_id = stack_id;
+	if (!a.stack_id)
 		counter__inc(counters, ML_LOST_STACKS);
 	if (combined_only)
 		ml__free(addr);
@@ -96,7 +93,7 @@ static __always_inline void ml__record(void *ctx, __u64 addr, __u64 size, __u64 
 		counter__inc(counters, ML_DROPPED);
 		return;
 	}
-	if (a.stack_id >= 0)
+	if (a.stack_id)
 		ml__combined_add(a.stack_id, size, 1);
 }
 

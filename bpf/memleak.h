@@ -4,6 +4,8 @@
 #ifndef MEMSCOPE_MEMLEAK_H
 #define MEMSCOPE_MEMLEAK_H
 
+#include "common.h"
+
 /* Allocator functions; the uprobe's attach cookie says which one fired. */
 enum memleak_fn {
 	ML_MALLOC,
@@ -23,7 +25,7 @@ enum memleak_fn {
 };
 
 /* frames kept per stack; deeper stacks are cut */
-#define ML_MAX_FRAMES 64
+#define ML_MAX_FRAMES STACK_MAX_DEPTH
 #define ML_DEFAULT_MAX_ALLOCS 262144
 #define ML_DEFAULT_STACKS 16384
 
@@ -31,7 +33,7 @@ enum memleak_fn {
 struct ml_alloc {
 	__u64 size;
 	__u64 ts_ns;		/* bpf_ktime_get_ns() at allocation */
-	__s64 stack_id;		/* < 0: the stack was lost (counted in lost_stacks) */
+	__u64 stack_id;		/* 0: the stack was lost (counted in lost_stacks) */
 };
 
 /* Outstanding totals per stack, for --combined-only. */
@@ -41,7 +43,7 @@ struct ml_combined {
 };
 
 enum ml_counter {
-	ML_LOST_STACKS,		/* bpf_get_stackid failed: map full or hash collision */
+	ML_LOST_STACKS,		/* no stack read, or the stack map full */
 	ML_DROPPED,		/* an allocation not recorded: allocs map full */
 	ML_COMBINED_FULL,	/* combined map full */
 	ML_NR_COUNTERS,

@@ -110,10 +110,13 @@ for phase in $phases; do
 				exit $r'
 			# 5.10: the page-era hooks (generic_file_buffered_read,
 			# the page-based insert and dirty tracepoints) that no
-			# newer kernel has: load tests and cachestat's ground truth
+			# newer kernel has: load tests and cachestat's ground
+			# truth; memleak, whose uprobes there have no attach
+			# cookies, task storage or uprobe_multi links
 			vm_stage 5.10 'tests/run.sh bpf; r=$?
 				bash tests/func/cachestat.sh | retag || r=1
 				MEMSCOPE_SKIP_HOOKS=fentry bash tests/func/cachestat.sh | retag || r=1
+				bash tests/func/memleak.sh | retag || r=1
 				exit $r'
 		fi ;;
 	*) echo "run.sh: unknown phase '$phase' (unit, bpf, func, vm)" >&2; exit 2 ;;

@@ -237,9 +237,12 @@ static void status(void *ctx, char *buf, size_t size)
 		n += snprintf(buf + n, size - n, "exit records lost: %lld (their last faults "
 						 "are missing) ", lost);
 	if (full[FS_FULL_PROCS] || full[FS_FULL_FILES] || full[FS_FULL_STACKS])
-		snprintf(buf + n, size - n,
-			 "tables full: %llu process, %llu file, %llu stack entries not counted",
-			 full[FS_FULL_PROCS], full[FS_FULL_FILES], full[FS_FULL_STACKS]);
+		n += snprintf(buf + n, size - n,
+			      "tables full: %llu process, %llu file, %llu stack entries not counted ",
+			      full[FS_FULL_PROCS], full[FS_FULL_FILES], full[FS_FULL_STACKS]);
+	if (full[FS_LOST_STACKS] && n < size)
+		snprintf(buf + n, size - n, "stacks not saved: %llu (counted without frames)",
+			 full[FS_LOST_STACKS]);
 }
 
 /* Resolves a stack's frames (frame 0 is where the fault was, the others
@@ -422,6 +425,7 @@ static void print_json(struct state *s, const struct timespec *now,
 	json__u64(j, "procs", full[FS_FULL_PROCS]);
 	json__u64(j, "files", full[FS_FULL_FILES]);
 	json__u64(j, "stacks", full[FS_FULL_STACKS]);
+	json__u64(j, "unsaved_stacks", full[FS_LOST_STACKS]);
 	json__end(j);
 	json__end(j);
 }

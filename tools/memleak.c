@@ -157,43 +157,6 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 
 /* ---- the allocator library ---- */
 
-static bool is_libc(const char *path)
-{
-	const char *b = strrchr(path, '/');
-
-	b = b ? b + 1 : path;
-	return !strcmp(b, "libc.so.6") || !strcmp(b, "libc.so") ||
-	       (!strncmp(b, "libc-", 5) && strstr(b, ".so"));
-}
-
-/* The file the process maps whose name is `want` (NULL: its libc), or whose
- * path contains it. Returns 0 or -ENOENT. */
-static int maps_find(pid_t pid, const char *want, char *out, size_t size)
-{
-	char path[64], line[4096];
-	int err = -ENOENT;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/maps", pid);
-	f = fopen(path, "re");
-	if (!f)
-		return -errno;
-	while (fgets(line, sizeof(line), f)) {
-		char *p = strchr(line, '/');
-
-		if (!p)
-			continue;
-		p[strcspn(p, "\n")] = '\0';
-		if (want ? !strstr(p, want) : !is_libc(p))
-			continue;
-		snprintf(out, size, "%s", p);
-		err = 0;
-		break;
-	}
-	fclose(f);
-	return err;
-}
-
 /* The library to probe: -O as a path, -O as a name the process maps, or
  * the libc it maps. For -c the process does not exist yet: memleak's own
  * libc (the one the dynamic linker also gives the command, unless its
@@ -210,7 +173,7 @@ static int resolve_lib(pid_t pid, char *out, size_t size)
 		snprintf(out, size, "%s", env.obj);
 		return 0;
 	}
-	err = maps_find(pid, env.obj, out, size);
+	err = memleak__maps_find(pid, env.obj, out, size);
 	if (err == -ENOENT) {
 		if (env.obj)
 			log__err("pid %d maps no library named %s", pid, env.obj);
@@ -220,27 +183,6 @@ static int resolve_lib(pid_t pid, char *out, size_t size)
 		log__err("cannot read /proc/%d/maps: %s", pid, strerror(-err));
 	}
 	return err;
-}
-
-static int resolve_offsets(const char *lib, struct memleak_opts *o)
-{
-	int fn, err;
-
-	for (fn = 0; fn < ML_NR_FNS; fn++) {
-		err = syms__func_offset(lib, memleak__fn_names[fn], &o->offsets[fn]);
-		if (err == -ENOENT) {
-			o->offsets[fn] = 0;
-			if (fn == ML_MALLOC || fn == ML_FREE) {
-				log__err("%s has no function %s", lib, memleak__fn_names[fn]);
-				return err;
-			}
-			log__info("%s has no %s: not traced", lib, memleak__fn_names[fn]);
-		} else if (err) {
-			log__err("cannot read symbols of %s: %s", lib, strerror(-err));
-			return err;
-		}
-	}
-	return 0;
 }
 
 /* ---- -c: the command, started stopped before its first instruction ---- */
@@ -331,7 +273,7 @@ static pid_t spawn_stopped(char **argv, const char *path, int *go_fd)
 /* ---- reports ---- */
 
 struct stack_agg {
-	__s64 id;
+	__u64 id;
 	unsigned long long bytes, allocs;
 	int n;
 	__u64 frames[ML_MAX_FRAMES];
@@ -344,9 +286,19 @@ struct state {
 	__u64 *keys;
 	struct ml_alloc *vals;
 	size_t cap;
-	struct stack_agg *agg;	/* indexed by stack id */
-	size_t n_stacks;
+	struct stack_agg *agg;	/* the stacks of one report */
+	size_t n_stacks;	/* room in agg: the stack map's size */
+	struct id_size {
+		__u64 id, size;
+	} *held;		/* (stack id, size) of each allocation old enough */
 };
+
+static int cmp_id(const void *a, const void *b)
+{
+	const struct id_size *x = a, *y = b;
+
+	return x->id < y->id ? -1 : x->id > y->id;
+}
 
 static int cmp_frames(const struct stack_agg *x, const struct stack_agg *y)
 {
@@ -413,7 +365,7 @@ static size_t read_allocs(struct state *s)
  * one call site into many stacks. */
 static void read_stack(struct state *s, struct stack_agg *a)
 {
-	__u32 key = a->id;
+	__u64 key = a->id;
 	struct sym_info si;
 	int n;
 
@@ -530,8 +482,6 @@ static int tick(void *ctx, const struct timespec *now)
 	memleak__counters(&s->m, cnt);
 	if (s->syms && env.pid)
 		syms__refresh(s->syms);
-	memset(s->agg, 0, s->n_stacks * sizeof(*s->agg));
-
 	if (env.combined_only) {
 		__u64 key, *prev = NULL, k2;
 		struct ml_combined c;
@@ -540,39 +490,48 @@ static int tick(void *ctx, const struct timespec *now)
 			k2 = key;
 			prev = &k2;
 			if (bpf_map_lookup_elem(s->m.combined_fd, &key, &c) || !c.allocs ||
-			    key >= s->n_stacks)
+			    nagg == s->n_stacks)
 				continue;
-			s->agg[key].bytes = c.bytes;
-			s->agg[key].allocs = c.allocs;
+			s->agg[nagg].id = key;
+			s->agg[nagg].bytes = c.bytes;
+			s->agg[nagg++].allocs = c.allocs;
 		}
 	} else {
+		size_t nheld = 0;
+
 		n = read_allocs(s);
 		for (i = 0; i < n; i++) {
 			struct ml_alloc *a = &s->vals[i];
 
 			if (now_ns < a->ts_ns || now_ns - a->ts_ns < min_age) {
-				a->stack_id = -2; /* too young: not shown with -a either */
+				a->ts_ns = 0; /* too young: not shown with -a either */
 				continue;
 			}
-			if (a->stack_id < 0 || (size_t)a->stack_id >= s->n_stacks) {
+			if (!a->stack_id) {
 				lost_bytes += a->size;
 				lost_allocs++;
 				continue;
 			}
-			s->agg[a->stack_id].bytes += a->size;
-			s->agg[a->stack_id].allocs++;
+			s->held[nheld].id = a->stack_id;
+			s->held[nheld++].size = a->size;
+		}
+		/* one entry per stack id */
+		qsort(s->held, nheld, sizeof(*s->held), cmp_id);
+		for (i = 0; i < nheld; i++) {
+			if (!nagg || s->agg[nagg - 1].id != s->held[i].id) {
+				if (nagg == s->n_stacks)
+					break;
+				s->agg[nagg].id = s->held[i].id;
+				s->agg[nagg].bytes = 0;
+				s->agg[nagg++].allocs = 0;
+			}
+			s->agg[nagg - 1].bytes += s->held[i].size;
+			s->agg[nagg - 1].allocs++;
 		}
 	}
-	list = calloc(s->n_stacks ?: 1, sizeof(*list));
-	if (!list)
-		return -ENOMEM;
-	for (i = 0; i < s->n_stacks; i++) {
-		if (!s->agg[i].allocs)
-			continue;
-		list[nagg] = s->agg[i];
-		list[nagg].id = i;
-		read_stack(s, &list[nagg++]);
-	}
+	list = s->agg;
+	for (i = 0; i < nagg; i++)
+		read_stack(s, &list[i]);
 	/* stacks that are one after read_stack's cut become one */
 	qsort(list, nagg, sizeof(*list), cmp_by_frames);
 	for (i = 0, m = 0; i < nagg; i++) {
@@ -603,7 +562,7 @@ static int tick(void *ctx, const struct timespec *now)
 		if (env.show_allocs && !env.combined_only) {
 			json__begin_array(j, "addrs");
 			for (i = 0; i < n; i++) {
-				if (s->vals[i].stack_id == -2)
+				if (!s->vals[i].ts_ns)
 					continue;
 				json__begin(j, NULL);
 				json__u64(j, "addr", s->keys[i]);
@@ -625,7 +584,7 @@ static int tick(void *ctx, const struct timespec *now)
 		out__hms(now, ts, sizeof(ts));
 		if (env.show_allocs && !env.combined_only)
 			for (i = 0; i < n; i++)
-				if (s->vals[i].stack_id != -2)
+				if (s->vals[i].ts_ns)
 					printf("\taddr = %llx size = %llu\n",
 					       (unsigned long long)s->keys[i],
 					       (unsigned long long)s->vals[i].size);
@@ -637,11 +596,10 @@ static int tick(void *ctx, const struct timespec *now)
 			printf("\t%llu bytes in %llu allocations whose stack was lost\n", lost_bytes,
 			       lost_allocs);
 		if (cnt[ML_LOST_STACKS] || cnt[ML_DROPPED] || cnt[ML_COMBINED_FULL])
-			printf("\tlost_stacks %llu (stack map full or colliding), dropped %llu (table full)\n",
+			printf("\tlost_stacks %llu (stack unreadable or stack map full), dropped %llu (table full)\n",
 			       cnt[ML_LOST_STACKS], cnt[ML_DROPPED] + cnt[ML_COMBINED_FULL]);
 		fflush(stdout);
 	}
-	free(list);
 	return 0;
 }
 
@@ -691,7 +649,7 @@ int main(int argc, char **argv)
 		if (resolve_lib(env.command ? getpid() : env.pid, lib, sizeof(lib)))
 			return EXIT_RUNTIME;
 		o.lib = lib;
-		if (resolve_offsets(lib, &o))
+		if (memleak__lib_offsets(lib, &o))
 			return EXIT_RUNTIME;
 	}
 	if (env.command && !env.c.probes) {
@@ -731,10 +689,11 @@ int main(int argc, char **argv)
 	s.n_stacks = s.m.max_stacks;
 	s.cap = s.m.max_allocs;
 	s.agg = calloc(s.n_stacks, sizeof(*s.agg));
+	s.held = calloc(s.cap, sizeof(*s.held));
 	s.keys = calloc(s.cap, sizeof(*s.keys));
 	s.vals = calloc(s.cap, sizeof(*s.vals));
 	s.syms = env.pid ? syms__new_pid(env.pid) : syms__new_kernel();
-	if (!s.agg || !s.keys || !s.vals || !s.syms) {
+	if (!s.agg || !s.held || !s.keys || !s.vals || !s.syms) {
 		err = -errno ?: -ENOMEM;
 		log__err("cannot set up: %s", strerror(-err));
 		goto cleanup;
@@ -774,6 +733,7 @@ cleanup:
 	memleak__close(&s.m);
 	syms__free(s.syms);
 	free(s.agg);
+	free(s.held);
 	free(s.keys);
 	free(s.vals);
 	return err ? EXIT_RUNTIME : EXIT_OK;

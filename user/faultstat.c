@@ -274,6 +274,9 @@ int faultstat__open(struct faultstat *fs, const struct faultstat_opts *o)
 	bpf_map__set_max_entries(fs->skel->maps.details, detail ? max_procs : 1);
 	bpf_map__set_max_entries(fs->skel->maps.files,
 				 o->files ? (o->max_files ?: FS_DEFAULT_MAX_FILES) : 1);
+	/* preallocated: before v6.1 perf_event programs may use no other hash
+	 * map */
+	bpf_map__set_map_flags(fs->skel->maps.stackmap, 0);
 	bpf_map__set_max_entries(fs->skel->maps.stackmap,
 				 o->stacks ? (o->max_stacks ?: FS_DEFAULT_MAX_STACKS) : 1);
 	bpf_map__set_max_entries(fs->skel->maps.stacks,
@@ -609,13 +612,13 @@ int faultstat__drain_files(struct faultstat *fs, struct faultstat_file_row **row
 	return 0;
 }
 
-static void fs__stack(int fd, __s32 id, __u64 *ips, int *n)
+static void fs__stack(int fd, __u64 id, __u64 *ips, int *n)
 {
 	__u64 buf[FS_MAX_STACK_DEPTH] = {};
 	int i;
 
 	*n = 0;
-	if (id < 0 || bpf_map_lookup_elem(fd, &id, buf))
+	if (!id || bpf_map_lookup_elem(fd, &id, buf))
 		return;
 	for (i = 0; i < FS_MAX_STACK_DEPTH && buf[i]; i++)
 		ips[(*n)++] = buf[i];
@@ -650,9 +653,9 @@ int faultstat__drain_stacks(struct faultstat *fs, struct faultstat_stack_row **r
 	for (i = 0; i < nk; i++) {
 		const struct fs_stack_key *k = (void *)(keys + i * sizeof(*k));
 
-		if (k->ustack >= 0)
+		if (k->ustack)
 			bpf_map_delete_elem(sfd, &k->ustack);
-		if (k->kstack >= 0)
+		if (k->kstack)
 			bpf_map_delete_elem(sfd, &k->kstack);
 	}
 	free(keys);

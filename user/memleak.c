@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: BSD-2-Clause
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -9,6 +10,7 @@
 #include <bpf/btf.h>
 #include "log.h"
 #include "memleak.h"
+#include "sym.h"
 #include "memleak.skel.h"
 #include "kmemleak.skel.h"
 
@@ -104,6 +106,64 @@ struct ml_uprobe_multi_attr {
 	__u32 pad;
 };
 
+static bool is_libc(const char *path)
+{
+	const char *b = strrchr(path, '/');
+
+	b = b ? b + 1 : path;
+	return !strcmp(b, "libc.so.6") || !strcmp(b, "libc.so") ||
+	       (!strncmp(b, "libc-", 5) && strstr(b, ".so"));
+}
+
+/* The file the process maps whose name is `want` (NULL: its libc), or whose
+ * path contains it. Returns 0 or -ENOENT. */
+int memleak__maps_find(pid_t pid, const char *want, char *out, size_t size)
+{
+	char path[64], line[4096];
+	int err = -ENOENT;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/maps", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		char *p = strchr(line, '/');
+
+		if (!p)
+			continue;
+		p[strcspn(p, "\n")] = '\0';
+		if (want ? !strstr(p, want) : !is_libc(p))
+			continue;
+		snprintf(out, size, "%s", p);
+		err = 0;
+		break;
+	}
+	fclose(f);
+	return err;
+}
+
+int memleak__lib_offsets(const char *lib, struct memleak_opts *o)
+{
+	int fn, err;
+
+	for (fn = 0; fn < ML_NR_FNS; fn++) {
+		err = syms__func_offset(lib, memleak__fn_names[fn], &o->offsets[fn]);
+		if (err == -ENOENT) {
+			o->offsets[fn] = 0;
+			if (fn == ML_MALLOC || fn == ML_FREE) {
+				log__err("%s has no function %s", lib, memleak__fn_names[fn]);
+				return err;
+			}
+			log__info("%s has no %s: not traced", lib, memleak__fn_names[fn]);
+		} else if (err) {
+			log__err("cannot read symbols of %s: %s", lib, strerror(-err));
+			return err;
+		}
+	}
+	return 0;
+}
+
 static bool memleak__kernel_has_uprobe_multi(void)
 {
 	const struct btf *btf = probe__vmlinux_btf();
@@ -133,6 +193,7 @@ unsigned long long memleak__entry_offset(const char *path, int fn, unsigned long
 static int memleak__open_user(struct memleak *m, const struct memleak_opts *o)
 {
 	struct memleak_bpf *skel = memleak_bpf__open();
+	struct bpf_program *prog;
 	int err;
 
 	if (!skel) {
@@ -150,14 +211,29 @@ static int memleak__open_user(struct memleak *m, const struct memleak_opts *o)
 	bpf_map__set_max_entries(skel->maps.stacks, o->max_stacks ?: ML_DEFAULT_STACKS);
 	bpf_map__set_max_entries(skel->maps.combined,
 				 o->combined_only ? (o->max_stacks ?: ML_DEFAULT_STACKS) : 1);
+	/* before v5.11 (no task storage) uprobe programs are not preemptible
+	 * and a per-CPU buffer holds the stack being read */
+	if (o->no_task_storage || libbpf_probe_bpf_map_type(BPF_MAP_TYPE_TASK_STORAGE, NULL) != 1) {
+		skel->rodata->have_task_storage = false;
+		bpf_map__set_type(skel->maps.frames, BPF_MAP_TYPE_PERCPU_ARRAY);
+		bpf_map__set_key_size(skel->maps.frames, sizeof(__u32));
+		bpf_map__set_max_entries(skel->maps.frames, 1);
+		bpf_map__set_map_flags(skel->maps.frames, 0);
+	}
 	m->multi = !o->per_function_links && memleak__kernel_has_uprobe_multi();
+	/* the two cookie-reading programs, or one program per function */
+	bpf_object__for_each_program(prog, skel->obj)
+		bpf_program__set_autoload(prog, (prog == skel->progs.memleak_entry ||
+						 prog == skel->progs.memleak_return) == m->multi);
 	if (m->multi) {
 		bpf_program__set_expected_attach_type(skel->progs.memleak_entry,
 						      ML_BPF_TRACE_UPROBE_MULTI);
 		bpf_program__set_expected_attach_type(skel->progs.memleak_return,
 						      ML_BPF_TRACE_UPROBE_MULTI);
 	}
-	log__info("uprobes: %s", m->multi ? "two uprobe_multi links" : "one link per function");
+	log__info("uprobes: %s; stack buffer: %s",
+		  m->multi ? "two uprobe_multi links" : "one link per function",
+		  skel->rodata->have_task_storage ? "task storage" : "per CPU");
 	return 0;
 }
 
@@ -194,6 +270,7 @@ static int memleak__open_kernel(struct memleak *m, const struct memleak_opts *o)
 	 * inside our own kmalloc hook and report itself */
 	bpf_map__set_map_flags(skel->maps.allocs, 0);
 	bpf_map__set_map_flags(skel->maps.combined, 0);
+	bpf_map__set_map_flags(skel->maps.stacks, 0);
 	/* events left out (percpu) must not load: probe__resolve only sets
 	 * the programs of the events it is given */
 	bpf_object__for_each_program(prog, skel->obj)
@@ -268,21 +345,29 @@ static int memleak__attach_user(struct memleak *m)
 		}
 		return 0;
 	}
+	/* each function's own program: no cookie, which kernels before v5.15
+	 * cannot pass */
 	for (i = 0; i < n + nr; i++) {
 		bool ret = i >= n;
-		LIBBPF_OPTS(bpf_uprobe_opts, uo, .retprobe = ret,
-			    .bpf_cookie = ret ? rcookies[i - n] : cookies[i]);
+		LIBBPF_OPTS(bpf_uprobe_opts, uo, .retprobe = ret);
+		int fn = ret ? rcookies[i - n] : cookies[i];
+		struct bpf_program *prog;
 		struct bpf_link *l;
+		char name[64];
 
-		l = bpf_program__attach_uprobe_opts(ret ? m->uskel->progs.memleak_return :
-							  m->uskel->progs.memleak_entry,
-						    m->o.pid, m->o.lib, ret ? roffs[i - n] : offs[i],
-						    &uo);
+		snprintf(name, sizeof(name), "ml_%c_%s", ret ? 'r' : 'e', memleak__fn_names[fn]);
+		prog = bpf_object__find_program_by_name(m->uskel->obj, name);
+		if (!prog) {
+			log__err("BPF object has no program %s", name);
+			memleak__detach(m);
+			return -ENOENT;
+		}
+		l = bpf_program__attach_uprobe_opts(prog, m->o.pid, m->o.lib,
+						    ret ? roffs[i - n] : offs[i], &uo);
 		if (!l) {
 			err = -errno;
-			log__err("cannot attach uprobe to %s in %s: %s",
-				 memleak__fn_names[ret ? rcookies[i - n] : cookies[i]], m->o.lib,
-				 strerror(-err));
+			log__err("cannot attach uprobe to %s in %s: %s", memleak__fn_names[fn],
+				 m->o.lib, strerror(-err));
 			memleak__detach(m);
 			return err;
 		}

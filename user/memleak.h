@@ -41,6 +41,7 @@ struct memleak_opts {
 	unsigned int sample_rate;
 	unsigned int max_allocs, max_stacks;	/* 0: defaults */
 	bool per_function_links;	/* never one uprobe_multi link */
+	bool no_task_storage;		/* tests: the per-CPU stack buffer of < v5.11 */
 	bool all_probes;		/* kernel mode: evaluate every candidate */
 	const int *forced;
 	unsigned int skip_kinds;
@@ -62,6 +63,12 @@ struct memleak {
 	struct memleak_opts o;
 };
 
+/* The file pid maps whose name is `want` (NULL: its libc), or whose path
+ * contains it. Returns 0 or -ENOENT (-errno when the maps are unreadable). */
+int memleak__maps_find(pid_t pid, const char *want, char *out, size_t size);
+/* Fills o->offsets from the library's symbols; malloc and free must exist.
+ * Errors are logged. */
+int memleak__lib_offsets(const char *lib, struct memleak_opts *o);
 /* Opens the object for the mode of `o` (and, in kernel mode, picks hooks).
  * Errors are logged. */
 int memleak__open(struct memleak *m, const struct memleak_opts *o);

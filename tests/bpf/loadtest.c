@@ -247,6 +247,52 @@ static void loadtest__coverage(const struct lt_object *o)
 	o->close(h);
 }
 
+/* memleak's user-mode object: uprobes on this process's own libc, with
+ * each variant of links and stack buffer (what older kernels get) */
+static void loadtest__memleak_user(void)
+{
+	static const struct {
+		bool per_function, no_task_storage;
+	} variants[] = { { false, false }, { true, false }, { false, true }, { true, true } };
+	char lib[4096];
+	size_t v;
+
+	if (memleak__maps_find(getpid(), NULL, lib, sizeof(lib))) {
+		printf("not ok memleak user mode: this process maps no libc\n");
+		failures++;
+		return;
+	}
+	for (v = 0; v < sizeof(variants) / sizeof(variants[0]); v++) {
+		struct memleak_opts o = { .pid = getpid(), .lib = lib };
+		struct memleak m = {};
+		int err;
+
+		o.per_function_links = variants[v].per_function;
+		o.no_task_storage = variants[v].no_task_storage;
+		err = memleak__lib_offsets(lib, &o);
+		if (!err)
+			err = memleak__open(&m, &o);
+		if (!err)
+			err = memleak__attach(&m);
+		if (err) {
+			printf("not ok memleak user mode (%s, %s): %s\n",
+			       o.per_function_links ? "per-function links" : "default links",
+			       o.no_task_storage ? "per-CPU stack buffer" : "default stack buffer",
+			       strerror(-err));
+			failures++;
+		} else {
+			printf("ok memleak user mode (%s, %s stack buffer): loaded and attached\n",
+			       m.multi ? "uprobe_multi links" : "per-function links",
+			       o.no_task_storage || libbpf_probe_bpf_map_type(
+							    BPF_MAP_TYPE_TASK_STORAGE, NULL) != 1
+				       ? "per-CPU"
+				       : "task-storage");
+		}
+		memleak__detach(&m);
+		memleak__close(&m);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	size_t i;
@@ -265,5 +311,6 @@ int main(int argc, char **argv)
 		loadtest__object(&objects[i]);
 		loadtest__coverage(&objects[i]);
 	}
+	loadtest__memleak_user();
 	return failures ? 1 : 0;
 }

@@ -1,0 +1,123 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * Stacks keyed by their content. BPF_MAP_TYPE_STACK_TRACE puts a stack in
+ * the bucket its 32-bit hash picks; a second stack in a taken bucket makes
+ * bpf_get_stackid() fail with -EEXIST (or, with BPF_F_REUSE_STACKID,
+ * overwrite the first, whose id then names the wrong stack in every record
+ * that holds it). With 16384 buckets and the few dozen stacks of a small
+ * leaking program that happened in 7 runs of 30. Here the id is a 64-bit
+ * hash of the frames and the map a hash map: distinct stacks collide with
+ * odds of about n^2 / 2^65, and a full map is counted by the caller.
+ *
+ * bpf_get_stack() needs a buffer larger than the BPF stack: the caller
+ * passes one it owns for the whole program run. Per-CPU buffers serve
+ * programs that cannot be preempted (tracepoints, perf events; uprobes up
+ * to v5.19). Uprobe programs since v6.0 run under migrate_disable() only
+ * and can be preempted by another thread running the same program on the
+ * same CPU: they pass per-thread storage.
+ */
+#ifndef MEMSCOPE_STACK_BPF_H
+#define MEMSCOPE_STACK_BPF_H
+
+#include <bpf/bpf_helpers.h>
+#include "common.h"
+
+struct stack_frames {
+	__u64 ip[STACK_MAX_DEPTH];
+};
+
+/* no preallocation: a stack is 1 KiB and most runs see far fewer stacks
+ * than the map holds */
+#define STACKS_MAP(name, entries)                                                            \
+	struct {                                                                             \
+		__uint(type, BPF_MAP_TYPE_HASH);                                             \
+		__uint(max_entries, entries);                                                \
+		__uint(map_flags, BPF_F_NO_PREALLOC);                                        \
+		__type(key, __u64);                                                          \
+		__type(value, struct stack_frames);                                          \
+	} name SEC(".maps")
+
+/*
+ * Per-CPU buffers for programs that cannot be preempted (tracepoints, perf
+ * events). They can still be interrupted by another program on the same
+ * CPU (kmalloc in an interrupt handler): interrupts nest, so a depth count
+ * gives each level its own buffer.
+ */
+#define STACK_SCRATCH_LEVELS 4 /* task, softirq, hardirq, NMI */
+
+struct stack_scratch {
+	__u32 depth;
+	__u32 pad;
+	struct stack_frames level[STACK_SCRATCH_LEVELS];
+};
+
+#define STACK_SCRATCH_MAP(name)                                                              \
+	struct {                                                                             \
+		__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);                                     \
+		__uint(max_entries, 1);                                                      \
+		__type(key, __u32);                                                          \
+		__type(value, struct stack_scratch);                                         \
+	} name SEC(".maps")
+
+/*
+ * Saves the current stack (flags as bpf_get_stack: 0 for the kernel's,
+ * BPF_F_USER_STACK) in `map` through `buf`, and returns its id. 0: no stack
+ * (none to read: a perf event raised with user registers has no kernel
+ * stack) or, with *full set, the map was full.
+ */
+static __always_inline __u64 stack__save(void *ctx, void *map, struct stack_frames *buf,
+					 __u64 flags, bool *full)
+{
+	long len = bpf_get_stack(ctx, buf->ip, sizeof(buf->ip), flags);
+	__u64 h = 0x9e3779b97f4a7c15ULL, n;
+	int i;
+
+	*full = false;
+	if (len <= 0)
+		return 0;
+	n = len / sizeof(__u64);
+	/* bpf_get_stack() zeroes the rest of the buffer, so equal stacks
+	 * are equal values too */
+	for (i = 0; i < STACK_MAX_DEPTH; i++) {
+		if (i >= n)
+			break;
+		h ^= buf->ip[i];
+		h *= 0xff51afd7ed558ccdULL;
+		h ^= h >> 32;
+	}
+	h ^= n;
+	h *= 0xc4ceb9fe1a85ec53ULL;
+	h ^= h >> 29;
+	if (!h)
+		h = 1;
+	/* a lookup first: BPF_NOEXIST on a present key takes the bucket lock */
+	if (!bpf_map_lookup_elem(map, &h) &&
+	    bpf_map_update_elem(map, &h, buf, BPF_NOEXIST) &&
+	    !bpf_map_lookup_elem(map, &h)) {
+		*full = true;
+		return 0;
+	}
+	return h;
+}
+
+/* stack__save() through a STACK_SCRATCH_MAP: for programs that cannot be
+ * preempted */
+static __always_inline __u64 stack__save_scratch(void *ctx, void *map, void *scratch_map,
+						 __u64 flags, bool *full)
+{
+	struct stack_scratch *s;
+	__u32 zero = 0, d;
+	__u64 id = 0;
+
+	*full = false;
+	s = bpf_map_lookup_elem(scratch_map, &zero);
+	if (!s)
+		return 0;
+	d = s->depth++;
+	if (d < STACK_SCRATCH_LEVELS)
+		id = stack__save(ctx, map, &s->level[d & (STACK_SCRATCH_LEVELS - 1)], flags, full);
+	s->depth--;
+	return id;
+}
+
+#endif
