@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: BSD-2-Clause
 # memscope benchmark (run as root, after `make`; `make bench` does both).
-#   bench/bench.sh            all tools (today: cachestat, reclaimlat)
+#   bench/bench.sh            all tools (cachestat, memleak, faultstat, reclaimlat)
 #   BENCH_TOOLS=cachestat bench/bench.sh
 # Prints a table and writes the same figures to build/bench/results.json:
 #   {"time", "kernel", "host", "tools": {"cachestat": {...}, <later tools>...}}
@@ -613,6 +613,71 @@ bench_reclaimlat() {
 	for r in 1 2 3 4 5; do
 		t0=$(now_us)
 		exec 3< <(exec "$RL" --json 1 1 2>/dev/null)
+		pid=$!
+		read -r -t 30 -u 3 line
+		t1=$(now_us)
+		cat <&3 >/dev/null
+		exec 3<&-
+		wait "$pid" 2>/dev/null
+		st+=("$(calc "($t1 - $t0) / 1000 - 1000" %.1f)")
+	done
+
+	# shellcheck disable=SC2086
+	{
+		ucpu=$(median ${RL_CPU[untraced]})
+		uwall=$(median ${RL_WALL[untraced]})
+	}
+	echo
+	echo "reclaimlat"
+	printf '  overhead: memhog -p %s %s (%s MiB, twice) in a %s MiB memory cgroup with swap;\n' \
+		"$RL_PASSES" "$RL_PAGES" "$((RL_PAGES / 256))" "$RL_LIMIT_MB"
+	printf '  %s rounds of (untraced, traced) pairs; RATIO = traced / the untraced run just before it\n' "$ROUNDS"
+	printf '  %-22s %7s %20s %7s %20s %12s %7s %9s\n' MODE CPU_S CPU_RATIO WALL_S WALL_RATIO \
+		TOOL_CPU_MS PEAK_MB PAGES_ERR
+	printf '  %-22s %7.3f %20s %7.3f %20s %12s %7s %9s\n' untraced "$ucpu" 1 "$uwall" 1 - - -
+	for m in reclaimlat bpftrace; do
+		case $m in
+		reclaimlat) label="reclaimlat --json -P 1" ;;
+		bpftrace) label="bpftrace, same tps" ;;
+		esac
+		# shellcheck disable=SC2086
+		printf '  %-22s %7.3f %20s %7.3f %20s %12s %7.1f %8s%%\n' "$label" \
+			"$(median ${RL_CPU[$m]})" "$(ratio_str ${RL_CR[$m]})" \
+			"$(median ${RL_WALL[$m]})" "$(ratio_str ${RL_WR[$m]})" \
+			"$(median ${RL_TCPU[$m]})" "$(calc "$(median ${RL_RSS[$m]}) / 1024")" \
+			"$(median ${RL_ERR[$m]})"
+		# shellcheck disable=SC2086
+		ov_json+=("$(jq -n -c --arg m "$m" --arg cmd "$label" \
+			--argjson cpu "$(jarr ${RL_CPU[$m]})" --argjson wall "$(jarr ${RL_WALL[$m]})" \
+			--argjson cr "$(jarr ${RL_CR[$m]})" --argjson wr "$(jarr ${RL_WR[$m]})" \
+			--argjson tcpu "$(jarr ${RL_TCPU[$m]})" --argjson rss "$(jarr ${RL_RSS[$m]})" \
+			--argjson err "$(jarr ${RL_ERR[$m]})" \
+			'{($m): {command: $cmd, cpu_s: $cpu, wall_s: $wall, cpu_ratios: $cr,
+			  wall_ratios: $wr, tool_cpu_ms_during_run: $tcpu, tool_peak_rss_kb: $rss,
+			  pages_error_pct_vs_pgsteal: $err}}')")
+	done
+	echo "  TOOL_CPU_MS: the tracer's user+sys from the storm's start to its exit (10 ms granularity)."
+	echo "  PAGES_ERR: pages reclaimed it reported vs /proc/vmstat pgsteal_anon + pgsteal_file, median."
+	# shellcheck disable=SC2086
+	printf '  swap-out: reclaimlat out_pages vs pswpout, error %% per round: %s\n' "$(echo ${RL_SERR[reclaimlat]})"
+	# shellcheck disable=SC2068
+	printf '  start-up to attached: reclaimlat --json 1 1 until its first report minus 1 s, median of 5: %s ms (%s-%s)\n' \
+		"$(median ${st[@]})" "$(minof ${st[@]})" "$(maxof ${st[@]})"
+
+	# shellcheck disable=SC2068,SC2086
+	jq -n --argjson pages "$RL_PAGES" --argjson passes "$RL_PASSES" --argjson limit "$RL_LIMIT_MB" \
+		--argjson rounds "$ROUNDS" \
+		--argjson ucpu "$(jarr ${RL_CPU[untraced]})" --argjson uwall "$(jarr ${RL_WALL[untraced]})" \
+		--argjson modes "$(printf '%s\n' "${ov_json[@]}" | jq -s 'add')" \
+		--argjson serr "$(jarr ${RL_SERR[reclaimlat]})" \
+		--argjson st "$(jarr ${st[@]})" --argjson stm "$(median ${st[@]})" \
+		'{overhead: {workload: {command: "memhog -p \($passes) \($pages)", memcg_limit_mb: $limit},
+		    rounds: $rounds, untraced: {cpu_s: $ucpu, wall_s: $uwall}, traced: $modes},
+		  swap_out_error_pct_vs_pswpout: $serr,
+		  startup_ms: {command: "reclaimlat --json 1 1, first report minus 1 s", samples: $st,
+			median: $stm}}' >"$frag"
+}
+
 # ---------------------------------------------------------------- faultstat
 
 FS=$BUILD/faultstat
@@ -768,61 +833,6 @@ bench_faultstat() {
 		wait "$pid" 2>/dev/null
 		st+=("$(calc "($t1 - $t0) / 1000 - 1000" %.1f)")
 	done
-
-	# shellcheck disable=SC2086
-	{
-		ucpu=$(median ${RL_CPU[untraced]})
-		uwall=$(median ${RL_WALL[untraced]})
-	}
-	echo
-	echo "reclaimlat"
-	printf '  overhead: memhog -p %s %s (%s MiB, twice) in a %s MiB memory cgroup with swap;\n' \
-		"$RL_PASSES" "$RL_PAGES" "$((RL_PAGES / 256))" "$RL_LIMIT_MB"
-	printf '  %s rounds of (untraced, traced) pairs; RATIO = traced / the untraced run just before it\n' "$ROUNDS"
-	printf '  %-22s %7s %20s %7s %20s %12s %7s %9s\n' MODE CPU_S CPU_RATIO WALL_S WALL_RATIO \
-		TOOL_CPU_MS PEAK_MB PAGES_ERR
-	printf '  %-22s %7.3f %20s %7.3f %20s %12s %7s %9s\n' untraced "$ucpu" 1 "$uwall" 1 - - -
-	for m in reclaimlat bpftrace; do
-		case $m in
-		reclaimlat) label="reclaimlat --json -P 1" ;;
-		bpftrace) label="bpftrace, same tps" ;;
-		esac
-		# shellcheck disable=SC2086
-		printf '  %-22s %7.3f %20s %7.3f %20s %12s %7.1f %8s%%\n' "$label" \
-			"$(median ${RL_CPU[$m]})" "$(ratio_str ${RL_CR[$m]})" \
-			"$(median ${RL_WALL[$m]})" "$(ratio_str ${RL_WR[$m]})" \
-			"$(median ${RL_TCPU[$m]})" "$(calc "$(median ${RL_RSS[$m]}) / 1024")" \
-			"$(median ${RL_ERR[$m]})"
-		# shellcheck disable=SC2086
-		ov_json+=("$(jq -n -c --arg m "$m" --arg cmd "$label" \
-			--argjson cpu "$(jarr ${RL_CPU[$m]})" --argjson wall "$(jarr ${RL_WALL[$m]})" \
-			--argjson cr "$(jarr ${RL_CR[$m]})" --argjson wr "$(jarr ${RL_WR[$m]})" \
-			--argjson tcpu "$(jarr ${RL_TCPU[$m]})" --argjson rss "$(jarr ${RL_RSS[$m]})" \
-			--argjson err "$(jarr ${RL_ERR[$m]})" \
-			'{($m): {command: $cmd, cpu_s: $cpu, wall_s: $wall, cpu_ratios: $cr,
-			  wall_ratios: $wr, tool_cpu_ms_during_run: $tcpu, tool_peak_rss_kb: $rss,
-			  pages_error_pct_vs_pgsteal: $err}}')")
-	done
-	echo "  TOOL_CPU_MS: the tracer's user+sys from the storm's start to its exit (10 ms granularity)."
-	echo "  PAGES_ERR: pages reclaimed it reported vs /proc/vmstat pgsteal_anon + pgsteal_file, median."
-	# shellcheck disable=SC2086
-	printf '  swap-out: reclaimlat out_pages vs pswpout, error %% per round: %s\n' "$(echo ${RL_SERR[reclaimlat]})"
-	# shellcheck disable=SC2068
-	printf '  start-up to attached: reclaimlat --json 1 1 until its first report minus 1 s, median of 5: %s ms (%s-%s)\n' \
-		"$(median ${st[@]})" "$(minof ${st[@]})" "$(maxof ${st[@]})"
-
-	# shellcheck disable=SC2068,SC2086
-	jq -n --argjson pages "$RL_PAGES" --argjson passes "$RL_PASSES" --argjson limit "$RL_LIMIT_MB" \
-		--argjson rounds "$ROUNDS" \
-		--argjson ucpu "$(jarr ${RL_CPU[untraced]})" --argjson uwall "$(jarr ${RL_WALL[untraced]})" \
-		--argjson modes "$(printf '%s\n' "${ov_json[@]}" | jq -s 'add')" \
-		--argjson serr "$(jarr ${RL_SERR[reclaimlat]})" \
-		--argjson st "$(jarr ${st[@]})" --argjson stm "$(median ${st[@]})" \
-		'{overhead: {workload: {command: "memhog -p \($passes) \($pages)", memcg_limit_mb: $limit},
-		    rounds: $rounds, untraced: {cpu_s: $ucpu, wall_s: $uwall}, traced: $modes},
-		  swap_out_error_pct_vs_pswpout: $serr,
-		  startup_ms: {command: "reclaimlat --json 1 1, first report minus 1 s", samples: $st,
-			median: $stm}}' >"$frag"
 	# shellcheck disable=SC2068
 	printf '\n  start-up to attached: faultstat --json 1 1 until its report, less the 1 s interval,\n'
 	# shellcheck disable=SC2068
@@ -870,6 +880,8 @@ bench_faultstat() {
 		  startup_ms: {command: "faultstat --json 1 1, first report less 1000 ms", samples: $st,
 			median: $stm},
 		  accuracy: {memhog_25600: {tool: $got, truth: $want}, perf_stat: $perf}}' >"$frag"
+}
+
 # ---------------------------------------------------------------- memleak
 
 ML=$BUILD/memleak
