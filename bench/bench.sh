@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: BSD-2-Clause
 # memscope benchmark (run as root, after `make`; `make bench` does both).
-#   bench/bench.sh            all tools (today: cachestat, reclaimlat)
+#   bench/bench.sh            all tools (cachestat, memleak, faultstat, reclaimlat)
 #   BENCH_TOOLS=cachestat bench/bench.sh
 # Prints a table and writes the same figures to build/bench/results.json:
 #   {"time", "kernel", "host", "tools": {"cachestat": {...}, <later tools>...}}
@@ -198,6 +198,164 @@ stop_tool() {
 	TOOL_RSS_KB=$m
 }
 
+# ---------------------------------------------------------------- rounds
+
+# R: the figures of one run, set by a tool's run function for bench_rounds
+declare -A R=()
+
+# bench_rounds ARRAY RUNFN MODE...: every tool's overhead runs. ROUNDS
+# rounds; each goes through the MODEs in an order rotated by the round, so
+# that no mode always runs at the same point of a round, and for each MODE
+# runs `RUNFN untraced`, then `RUNFN MODE`. RUNFN returns non-zero when the
+# run failed, and reports its figures as R[FIGURE]=NUMBER (R is emptied
+# before each run). ARRAY (global, associative, made anew) gets, one value
+# a round, space-separated:
+#   [FIGURE.untraced], [FIGURE.MODE]   the figures of the runs;
+#   [cpu_ratio.MODE], [wall_ratio.MODE]   when the runs report cpu and wall,
+#       the traced run's over the untraced run's just before it.
+bench_rounds() {
+	local runfn=$2 r i m f order ucpu uwall
+	declare -gA "$1=()"
+	local -n br_v=$1
+	shift 2
+	local modes=("$@")
+	for ((r = 0; r < ROUNDS; r++)); do
+		order=()
+		for ((i = 0; i < ${#modes[@]}; i++)); do
+			order+=("${modes[(i + r) % ${#modes[@]}]}")
+		done
+		for m in "${order[@]}"; do
+			R=()
+			"$runfn" untraced || die "$runfn: untraced run failed"
+			for f in "${!R[@]}"; do br_v["$f.untraced"]+=" ${R[$f]}"; done
+			ucpu=${R[cpu]:-} uwall=${R[wall]:-}
+			note "  round $((r + 1)): untraced $(rounds_brief)"
+			R=()
+			"$runfn" "$m" || die "$runfn: run with $m failed"
+			for f in "${!R[@]}"; do br_v["$f.$m"]+=" ${R[$f]}"; done
+			[ -n "$ucpu" ] && br_v["cpu_ratio.$m"]+=" $(calc "${R[cpu]} / $ucpu" %.4f)"
+			[ -n "$uwall" ] && br_v["wall_ratio.$m"]+=" $(calc "${R[wall]} / $uwall" %.4f)"
+			note "  round $((r + 1)): $m $(rounds_brief)"
+		done
+	done
+}
+
+# rounds_brief: R as "name=value ...", for the progress notes
+rounds_brief() {
+	local f
+	for f in "${!R[@]}"; do echo "$f=${R[$f]}"; done | sort | paste -sd' '
+}
+
+# run_stopped MODE PID: resumes the stopped workload PID, waits for it and
+# returns its exit status. Sets R[wall] and R[cpu] (the workload's user+sys:
+# BPF programs run in its context, so their cost lands there; other load on
+# the machine mostly does not). In a traced MODE, first notes the tool's CPU
+# so far for tool_figures.
+run_stopped() {
+	local t0 t1 c0 rc
+	[ "$1" != untraced ] && TOOL_CPU0=$(cpu_ticks "$TOOL_PID")
+	children_cpu
+	c0=$CHILD_CPU_US
+	t0=$(now_us)
+	kill -CONT "$2"
+	wait "$2"
+	rc=$?
+	t1=$(now_us)
+	children_cpu
+	R[wall]=$(calc "($t1 - $t0) / 1e6" %.4f)
+	R[cpu]=$(calc "($CHILD_CPU_US - $c0) / 1e6" %.3f)
+	return $rc
+}
+
+# tool_figures: after stop_tool, R[tool_cpu] (the tool's user+sys from the
+# workload's start to its exit, ms), R[tool_cpu_total] (its whole life,
+# start-up included) and R[rss] (its peak RSS, KiB)
+tool_figures() {
+	R[tool_cpu]=$((TOOL_CPU_TOTAL_MS - TOOL_CPU0 * 1000 / CLK_TCK))
+	[ "${R[tool_cpu]}" -lt 0 ] && R[tool_cpu]=0	# 10 ms granularity
+	R[tool_cpu_total]=$TOOL_CPU_TOTAL_MS
+	R[rss]=$TOOL_RSS_KB
+}
+
+# ratio_str LIST: "median (min-max)"
+ratio_str() {
+	# shellcheck disable=SC2068
+	printf '%s (%s-%s)' "$(calc "$(median $@)" %.3f)" "$(calc "$(minof $@)" %.2f)" "$(calc "$(maxof $@)" %.2f)"
+}
+
+# rounds_get ARRAY MODE SPEC: one figure of MODE from bench_rounds' ARRAY
+#   med:FIG        median of the FIG values (null when there are none)
+#   meds:FIG/FIG2  both medians, "A/B"
+#   range:FIG      "median (min-max)" of a ratio, as ratio_str
+#   mb:FIG         median of a KiB figure in MiB, one decimal (or null)
+#   list:FIG       the values as a JSON array
+#   +ns:EVENTS     the extra workload CPU per event, ns, from the median
+#                  cpu_ratio and the untraced runs' median cpu
+#   fn:FUNC        what FUNC MODE prints
+#   =TEXT          TEXT
+# shellcheck disable=SC2086
+rounds_get() {
+	local -n rg_v=$1
+	local m=$2 spec=$3 v
+	case $spec in
+	med:*)
+		v=${rg_v[${spec#med:}.$m]:-}
+		if [ -n "${v// /}" ]; then median $v; else echo null; fi
+		;;
+	meds:*)
+		spec=${spec#meds:}
+		echo "$(rounds_get "$1" "$m" "med:${spec%/*}")/$(rounds_get "$1" "$m" "med:${spec#*/}")"
+		;;
+	range:*) ratio_str ${rg_v[${spec#range:}.$m]} ;;
+	mb:*)
+		v=$(rounds_get "$1" "$m" "med:${spec#mb:}")
+		if [ "$v" = null ]; then echo null; else calc "$v / 1024" %.1f; fi
+		;;
+	list:*) jarr ${rg_v[${spec#list:}.$m]:-} ;;
+	+ns:*)
+		calc "($(rounds_get "$1" "$m" med:cpu_ratio) - 1) * $(rounds_get "$1" untraced med:cpu) * 1e9 / ${spec#+ns:}" %.0f
+		;;
+	fn:*) "${spec#fn:}" "$m" ;;
+	=*) echo "${spec#=}" ;;
+	*) die "rounds_get: bad spec '$spec'" ;;
+	esac
+}
+
+# rounds_table ARRAY FORMAT CELLS FIELDS MODE=LABEL...: the summary of
+# bench_rounds' ARRAY, a mode a line: printf FORMAT of the rounds_get specs
+# in the array named CELLS ("label" is the mode's LABEL; null prints as -),
+# and in ROUNDS_JSON the object {MODE: {FIELD: value...}...} of the FIELD=SPEC
+# entries of the array named FIELDS (label as a string, the rest as JSON).
+rounds_table() {
+	local arr=$1 fmt=$2 pair m label spec f v i prog cols args objs=()
+	local -n rt_cells=$3 rt_fields=$4
+	shift 4
+	for pair in "$@"; do
+		m=${pair%%=*} label=${pair#*=} cols=()
+		for spec in "${rt_cells[@]}"; do
+			if [ "$spec" = label ]; then v=$label; else v=$(rounds_get "$arr" "$m" "$spec"); fi
+			[ "$v" = null ] && v=-
+			cols+=("$v")
+		done
+		# shellcheck disable=SC2059
+		printf "$fmt" "${cols[@]}"
+		args=() prog='' i=0
+		for f in "${rt_fields[@]}"; do
+			spec=${f#*=}
+			if [ "$spec" = label ]; then
+				args+=(--arg "v$i" "$label")
+			else
+				args+=(--argjson "v$i" "$(rounds_get "$arr" "$m" "$spec")")
+			fi
+			prog+="${prog:+, }${f%%=*}: \$v$i"
+			i=$((i + 1))
+		done
+		objs+=("$(jq -n -c --arg m "$m" "${args[@]}" "{(\$m): {$prog}}")") ||
+			die "rounds_table: bad JSON for $m"
+	done
+	ROUNDS_JSON=$(printf '%s\n' "${objs[@]}" | jq -s -c add)
+}
+
 # ---------------------------------------------------------------- overhead
 
 # children_cpu: sets CHILD_CPU_US to the user+sys of every child this shell
@@ -212,15 +370,11 @@ children_cpu() {
 		BEGIN { printf("%.0f\n", (sec(u) + sec(s)) * 1e6) }')
 }
 
-# run_timed MODE: one timed workload run (untraced | system | pid | bpftrace).
-# Sets R_WALL_S and R_CPU_S (the workload's user+sys: BPF programs run in its
-# context, so their cost lands there; other load on the machine mostly does
-# not), and for traced runs R_TOOL_CPU_MS (tool user+sys from the workload's
-# start to the tool's exit), R_TOOL_CPU_TOTAL_MS (its whole life, start-up
-# included), R_TOOL_RSS_KB (peak RSS) and R_SEEN (accessed pages it counted).
+# run_timed MODE: one timed workload run (untraced | system | pid | cachetop
+# | bpftrace): R[cpu], R[wall], and for traced runs the tool_figures and
+# R[seen] (accessed pages it counted).
 run_timed() {
-	local mode=$1 wl_pid t0 t1 c0 c1 cpu0
-	R_TOOL_CPU_MS=null R_TOOL_CPU_TOTAL_MS=null R_TOOL_RSS_KB=null R_SEEN=null
+	local mode=$1 wl_pid
 	"$PCLOAD" read "$BIGFILE" >/dev/null	# keep it warm
 	case $mode in
 	system) start_tool "$TMP/tool" '^ *HITS' "$CS" 1 || return 1 ;;
@@ -236,17 +390,7 @@ run_timed() {
 	if [ "$mode" = pid ]; then
 		start_tool "$TMP/tool" '^ *HITS' "$CS" -p "$wl_pid" 1 || return 1
 	fi
-	[ "$mode" != untraced ] && cpu0=$(cpu_ticks "$TOOL_PID")
-	children_cpu
-	c0=$CHILD_CPU_US
-	t0=$(now_us)
-	kill -CONT "$wl_pid"
-	wait "$wl_pid"
-	t1=$(now_us)
-	children_cpu
-	c1=$CHILD_CPU_US
-	R_WALL_S=$(calc "($t1 - $t0) / 1e6" %.4f)
-	R_CPU_S=$(calc "($c1 - $c0) / 1e6" %.3f)
+	run_stopped "$mode" "$wl_pid"
 	grep -q "^pages=$((REPS * BIG_PAGES))\$" "$TMP/wl.out" || { note "workload failed"; return 1; }
 	case $mode in
 	untraced) return 0 ;;
@@ -254,16 +398,13 @@ run_timed() {
 	pid) stop_tool ;;			# exits by itself after the pid
 	bpftrace) sleep 1.1; stop_tool INT; tracefs_off ;;
 	esac
-	R_TOOL_CPU_MS=$((TOOL_CPU_TOTAL_MS - cpu0 * 1000 / CLK_TCK))
-	[ "$R_TOOL_CPU_MS" -lt 0 ] && R_TOOL_CPU_MS=0	# 10 ms granularity
-	R_TOOL_CPU_TOTAL_MS=$TOOL_CPU_TOTAL_MS
-	R_TOOL_RSS_KB=$TOOL_RSS_KB
+	tool_figures
 	if [ "$mode" = bpftrace ]; then
-		R_SEEN=$(awk '$1 == "@acc:" { s += $2 } END { print s + 0 }' "$TOOL_OUT")
+		R[seen]=$(awk '$1 == "@acc:" { s += $2 } END { print s + 0 }' "$TOOL_OUT")
 	elif [ "$mode" = cachetop ]; then
-		R_SEEN=$(awk '$3 == "pcload" { s += $4 + $5 } END { print s + 0 }' "$TOOL_OUT")
+		R[seen]=$(awk '$3 == "pcload" { s += $4 + $5 } END { print s + 0 }' "$TOOL_OUT")
 	else
-		R_SEEN=$(awk '$1 ~ /^[0-9]+$/ { s += $1 } END { print s + 0 }' "$TOOL_OUT")
+		R[seen]=$(awk '$1 ~ /^[0-9]+$/ { s += $1 } END { print s + 0 }' "$TOOL_OUT")
 	fi
 }
 
@@ -285,41 +426,15 @@ calibrate() {
 	[ "$REPS" -gt 5000 ] && REPS=5000
 }
 
-# Rounds of (untraced, traced) pairs, the traced mode rotating so that no
-# mode always runs at the same point of a round. Each traced run is compared
-# with the untraced run just before it.
+# cachestat's overhead rounds (bench_rounds) into CS_V, on a warm 64 MiB file
 bench_overhead() {
-	local modes=(system pid cachetop bpftrace) r i m w c order
-	declare -gA OV_WALL=() OV_CPU=() OV_WRATIO=() OV_CRATIO=() OV_TCPU=() OV_TCPUT=() \
-		OV_RSS=() OV_SEEN=()
 	BIGFILE=$TMP/big.dat
 	"$PCLOAD" create "$BIGFILE" "$BIG_PAGES" || die "cannot create $BIGFILE"
 	"$PCLOAD" read "$BIGFILE" >/dev/null
 	calibrate
 	READS=$((REPS * (BIG_PAGES + 1)))	# + the read() that returns 0 at EOF
 	note "overhead: $ROUNDS rounds of pcload -n $REPS read 64MiB $CHUNK ($READS read() calls per run)"
-	for ((r = 0; r < ROUNDS; r++)); do
-		order=()
-		for ((i = 0; i < ${#modes[@]}; i++)); do
-			order+=("${modes[(i + r) % ${#modes[@]}]}")
-		done
-		for m in "${order[@]}"; do
-			run_timed untraced || die "untraced run failed"
-			w=$R_WALL_S c=$R_CPU_S
-			OV_WALL[untraced]+=" $w"
-			OV_CPU[untraced]+=" $c"
-			run_timed "$m" || die "run with $m failed"
-			OV_WALL[$m]+=" $R_WALL_S"
-			OV_CPU[$m]+=" $R_CPU_S"
-			OV_WRATIO[$m]+=" $(calc "$R_WALL_S / $w" %.4f)"
-			OV_CRATIO[$m]+=" $(calc "$R_CPU_S / $c" %.4f)"
-			OV_TCPU[$m]+=" $R_TOOL_CPU_MS"
-			OV_TCPUT[$m]+=" $R_TOOL_CPU_TOTAL_MS"
-			OV_RSS[$m]+=" $R_TOOL_RSS_KB"
-			OV_SEEN[$m]+=" $R_SEEN"
-			note "  round $((r + 1)): untraced ${c}s cpu ${w}s wall, $m ${R_CPU_S}s cpu ${R_WALL_S}s wall"
-		done
-	done
+	bench_rounds CS_V run_timed system pid cachetop bpftrace
 	"$PCLOAD" resident "$BIGFILE" >"$TMP/resident"
 	[ "$(cat "$TMP/resident")" -eq "$BIG_PAGES" ] ||
 		note "warning: only $(cat "$TMP/resident") of $BIG_PAGES pages still cached"
@@ -362,6 +477,25 @@ bench_startup() {
 	tracefs_off
 }
 
+# first_report_ms CMD...: ST, 5 samples of the time from exec of CMD (a tool
+# with interval 1 and count 1) until its first report, less the 1 s interval:
+# load, attach and baseline
+first_report_ms() {
+	local i t0 t1 pid line
+	ST=()
+	for i in 1 2 3 4 5; do
+		t0=$(now_us)
+		exec 3< <(exec "$@" 2>/dev/null)
+		pid=$!
+		read -r -t 30 -u 3 line
+		t1=$(now_us)
+		cat <&3 >/dev/null
+		exec 3<&-
+		wait "$pid" 2>/dev/null
+		ST+=("$(calc "($t1 - $t0) / 1000 - 1000" %.1f)")
+	done
+}
+
 # ---------------------------------------------------------------- accuracy
 
 # acc_case NAME FIELD TRUTH WORKLOAD...: sets ACC_TOOL and ACC_ERR
@@ -396,26 +530,20 @@ bench_accuracy() {
 
 # ---------------------------------------------------------------- cachestat
 
-# ratio_str LIST: "median (min-max)"
-ratio_str() {
-	# shellcheck disable=SC2068
-	printf '%s (%s-%s)' "$(calc "$(median $@)" %.3f)" "$(calc "$(minof $@)" %.2f)" "$(calc "$(maxof $@)" %.2f)"
-}
-
 # bench_cachestat FRAGMENT: prints its table, writes its JSON entry to FRAGMENT
+# cs_seen_pct MODE: the median of the accessed pages it counted, % of those read
+cs_seen_pct() { calc "$(rounds_get CS_V "$1" med:seen) * 100 / ($REPS * $BIG_PAGES)"; }
+
 bench_cachestat() {
-	local frag=$1 m label cmed wmed extra tcpu tcput rss seen exp ov_json=() ucpu uwall
+	local frag=$1 exp ucpu uwall cells fields
 	[ -x "$CS" ] || die "$CS missing: run make"
 	write_bt_script
 	bench_overhead
 	bench_startup
 	bench_accuracy
 
-	# shellcheck disable=SC2086
-	{
-		ucpu=$(median ${OV_CPU[untraced]})
-		uwall=$(median ${OV_WALL[untraced]})
-	}
+	ucpu=$(rounds_get CS_V untraced med:cpu)
+	uwall=$(rounds_get CS_V untraced med:wall)
 	exp=$((REPS * BIG_PAGES))
 	echo
 	echo "cachestat"
@@ -426,48 +554,20 @@ bench_cachestat() {
 	printf '  %-20s %7s %20s %8s %7s %20s %12s %7s %7s\n' MODE CPU_S CPU_RATIO +NS/READ WALL_S \
 		WALL_RATIO TOOL_CPU_MS PEAK_MB SEEN
 	printf '  %-20s %7.3f %20s %8s %7.3f %20s %12s %7s %7s\n' untraced "$ucpu" 1 - "$uwall" 1 - - -
-	for m in system pid cachetop bpftrace; do
-		case $m in
-		system) label="cachestat 1" ;;
-		pid) label="cachestat -p PID 1" ;;
-		cachetop) label="cachetop -b 1" ;;
-		bpftrace) label="bpftrace, same tps" ;;
-		esac
-		# shellcheck disable=SC2086
-		{
-			cmed=$(median ${OV_CRATIO[$m]})
-			wmed=$(median ${OV_WRATIO[$m]})
-			tcpu=$(median ${OV_TCPU[$m]})
-			tcput=$(median ${OV_TCPUT[$m]})
-			rss=$(median ${OV_RSS[$m]})
-			seen=$(median ${OV_SEEN[$m]})
-		}
-		# extra CPU per read() call, from the median CPU ratio
-		extra=$(calc "($cmed - 1) * $ucpu * 1e9 / $READS" %.0f)
-		# shellcheck disable=SC2086
-		printf '  %-20s %7.3f %20s %8s %7.3f %20s %12s %7.1f %6.1f%%\n' "$label" \
-			"$(median ${OV_CPU[$m]})" "$(ratio_str ${OV_CRATIO[$m]})" "$extra" \
-			"$(median ${OV_WALL[$m]})" "$(ratio_str ${OV_WRATIO[$m]})" "$tcpu/$tcput" \
-			"$(calc "$rss / 1024")" "$(calc "$seen * 100 / $exp")"
-		# shellcheck disable=SC2086
-		ov_json+=("$(jq -n -c --arg m "$m" --arg cmd "$label" \
-			--argjson cpu "$(jarr ${OV_CPU[$m]})" --argjson wall "$(jarr ${OV_WALL[$m]})" \
-			--argjson cr "$(jarr ${OV_CRATIO[$m]})" --argjson crm "$cmed" \
-			--argjson wr "$(jarr ${OV_WRATIO[$m]})" --argjson wrm "$wmed" \
-			--argjson extra "$extra" \
-			--argjson tcpu "$(jarr ${OV_TCPU[$m]})" --argjson tcpum "$tcpu" \
-			--argjson tcput "$(jarr ${OV_TCPUT[$m]})" --argjson tcputm "$tcput" \
-			--argjson rss "$(jarr ${OV_RSS[$m]})" --argjson rssm "$rss" \
-			--argjson seen "$(jarr ${OV_SEEN[$m]})" --argjson exp "$exp" \
-			'{($m): {command: $cmd, cpu_s: $cpu, wall_s: $wall,
-			  cpu_ratios: $cr, cpu_ratio_median: $crm,
-			  wall_ratios: $wr, wall_ratio_median: $wrm,
-			  extra_ns_per_read: $extra,
-			  tool_cpu_ms_during_run: $tcpu, tool_cpu_ms_during_run_median: $tcpum,
-			  tool_cpu_ms_total: $tcput, tool_cpu_ms_total_median: $tcputm,
-			  tool_peak_rss_kb: $rss, tool_peak_rss_kb_median: $rssm,
-			  pages_seen: $seen, pages_expected: $exp}}')")
-	done
+	# +NS/READ: extra CPU per read() call, from the median CPU ratio
+	cells=(label med:cpu range:cpu_ratio "+ns:$READS" med:wall range:wall_ratio
+		meds:tool_cpu/tool_cpu_total mb:rss fn:cs_seen_pct)
+	fields=(command=label cpu_s=list:cpu wall_s=list:wall
+		cpu_ratios=list:cpu_ratio cpu_ratio_median=med:cpu_ratio
+		wall_ratios=list:wall_ratio wall_ratio_median=med:wall_ratio
+		"extra_ns_per_read=+ns:$READS"
+		tool_cpu_ms_during_run=list:tool_cpu tool_cpu_ms_during_run_median=med:tool_cpu
+		tool_cpu_ms_total=list:tool_cpu_total tool_cpu_ms_total_median=med:tool_cpu_total
+		tool_peak_rss_kb=list:rss tool_peak_rss_kb_median=med:rss
+		pages_seen=list:seen "pages_expected==$exp")
+	rounds_table CS_V '  %-20s %7.3f %20s %8s %7.3f %20s %12s %7.1f %6.1f%%\n' cells fields \
+		"system=cachestat 1" "pid=cachestat -p PID 1" "cachetop=cachetop -b 1" \
+		"bpftrace=bpftrace, same tps"
 	echo "  +NS/READ: extra workload CPU per read() call. TOOL_CPU_MS: the tracer's own user+sys,"
 	echo "  from the workload's start to its exit / over its whole life (start-up included), 10 ms"
 	echo "  granularity. PEAK_MB: its peak RSS (VmHWM). SEEN: accessed pages it counted / $exp."
@@ -486,9 +586,9 @@ bench_cachestat() {
 	# shellcheck disable=SC2068,SC2086
 	jq -n --argjson reps "$REPS" --argjson pages "$BIG_PAGES" --argjson chunk "$CHUNK" \
 		--argjson reads "$READS" --argjson rounds "$ROUNDS" \
-		--argjson ucpu "$(jarr ${OV_CPU[untraced]})" --argjson ucpum "$ucpu" \
-		--argjson uwall "$(jarr ${OV_WALL[untraced]})" --argjson uwallm "$uwall" \
-		--argjson modes "$(printf '%s\n' "${ov_json[@]}" | jq -s 'add')" \
+		--argjson ucpu "$(rounds_get CS_V untraced list:cpu)" --argjson ucpum "$ucpu" \
+		--argjson uwall "$(rounds_get CS_V untraced list:wall)" --argjson uwallm "$uwall" \
+		--argjson modes "$ROUNDS_JSON" \
 		--argjson stcs "$(jarr ${ST_CS[@]})" --argjson stcsm "$(median ${ST_CS[@]})" \
 		--argjson stbt "$(jarr ${ST_BT[@]})" --argjson stbtm "$(median ${ST_BT[@]})" \
 		--argjson acc "$(printf '%s\n' "${ACC_JSON[@]}" | jq -s 'add')" --argjson accn "$ACC_PAGES" \
@@ -507,8 +607,9 @@ bench_cachestat() {
 # ---------------------------------------------------------------- reclaimlat
 
 # A swap storm: memhog touches 200 MiB twice in a 64 MiB memory cgroup with a
-# swapfile (the workload of tests/func/reclaimlat.sh). Each round: untraced,
-# then reclaimlat --json -P 1; untraced, then bpftrace timing the same stalls.
+# swapfile (the workload of tests/func/reclaimlat.sh). Each round (bench_rounds,
+# the order alternating): untraced, then reclaimlat --json -P 1; untraced, then
+# bpftrace timing the same stalls.
 RL_PAGES=51200 RL_PASSES=2 RL_LIMIT_MB=64 RL_SWAP_MB=320
 
 write_rl_bt_script() {
@@ -530,14 +631,14 @@ END { clear(@m); clear(@d); clear(@k); clear(@s); clear(@pages); clear(@memcg_us
 EOF
 }
 
-# rl_run MODE (untraced | reclaimlat | bpftrace): one storm. Sets R_WALL_S,
-# R_CPU_S (memhog's user+sys: reclaim and the BPF programs run in its
-# context), R_TOOL_CPU_MS, R_TOOL_RSS_KB, R_PAGES (pages reclaimed the tracer
-# saw), R_STEAL (pgsteal_anon + pgsteal_file delta), R_OUT and R_TOOL_OUT
-# (pswpout delta, and the swap-outs reclaimlat reported).
+# rl_run MODE (untraced | reclaimlat | bpftrace): one storm. R[cpu] (memhog's
+# user+sys: reclaim and the BPF programs run in its context), R[wall], and for
+# traced runs the tool_figures, R[pages] (pages reclaimed the tracer saw),
+# R[pgsteal] (the pgsteal_anon + pgsteal_file delta), R[pages_err] (% error
+# of the one against the other) and for reclaimlat R[swap_err] (% error of
+# the swap-outs it reported against the pswpout delta).
 rl_run() {
-	local mode=$1 hog t0 t1 c0 c1 s0 o0 cpu0
-	R_TOOL_CPU_MS=null R_TOOL_RSS_KB=null R_PAGES=null R_TOOL_OUT=null
+	local mode=$1 hog s0 o0 steal out
 	case $mode in
 	reclaimlat) start_tool "$TMP/rl" '^\{' "$RL" --json -P 1 || return 1 ;;
 	bpftrace)
@@ -548,71 +649,80 @@ rl_run() {
 	( memcg_exec "$MEMHOG" -s -p "$RL_PASSES" "$RL_PAGES" >"$TMP/hog.out" ) &
 	hog=$!
 	wait_stopped "$hog" || { note "memhog did not start"; return 1; }
-	[ "$mode" != untraced ] && cpu0=$(cpu_ticks "$TOOL_PID")
 	s0=$(vmstat pgsteal_anon pgsteal_file) o0=$(vmstat pswpout)
-	children_cpu
-	c0=$CHILD_CPU_US
-	t0=$(now_us)
-	kill -CONT "$hog"
-	wait "$hog" || { note "memhog failed"; return 1; }
-	t1=$(now_us)
-	children_cpu
-	c1=$CHILD_CPU_US
-	R_STEAL=$(( $(vmstat pgsteal_anon pgsteal_file) - s0 ))
-	R_OUT=$(( $(vmstat pswpout) - o0 ))
-	R_WALL_S=$(calc "($t1 - $t0) / 1e6" %.4f)
-	R_CPU_S=$(calc "($c1 - $c0) / 1e6" %.3f)
+	run_stopped "$mode" "$hog" || { note "memhog failed"; return 1; }
+	steal=$(( $(vmstat pgsteal_anon pgsteal_file) - s0 ))
+	out=$(( $(vmstat pswpout) - o0 ))
 	[ "$mode" = untraced ] && return 0
 	sleep 1.1
 	stop_tool INT
 	[ "$mode" = bpftrace ] && tracefs_off
-	R_TOOL_CPU_MS=$((TOOL_CPU_TOTAL_MS - cpu0 * 1000 / CLK_TCK))
-	[ "$R_TOOL_CPU_MS" -lt 0 ] && R_TOOL_CPU_MS=0
-	R_TOOL_RSS_KB=$TOOL_RSS_KB
+	tool_figures
 	if [ "$mode" = bpftrace ]; then
-		R_PAGES=$(awk '$1 == "@pages:" { s += $2 } END { print s + 0 }' "$TOOL_OUT")
+		R[pages]=$(awk '$1 == "@pages:" { s += $2 } END { print s + 0 }' "$TOOL_OUT")
 	else
-		R_PAGES=$(jq -s 'map((.classes.memcg.pages // 0) + (.classes.direct.pages // 0) + (.classes.kswapd.pages // 0)) | add' "$TOOL_OUT")
-		R_TOOL_OUT=$(jq -s 'map(.swap.out_pages // 0) | add' "$TOOL_OUT")
+		R[pages]=$(jq -s 'map((.classes.memcg.pages // 0) + (.classes.direct.pages // 0) + (.classes.kswapd.pages // 0)) | add' "$TOOL_OUT")
+		R[swap_err]=$(calc "($(jq -s 'map(.swap.out_pages // 0) | add' "$TOOL_OUT") - $out) * 100 / ($out + 1)" %.2f)
 	fi
+	R[pgsteal]=$steal
+	R[pages_err]=$(calc "(${R[pages]} - $steal) * 100 / $steal" %.2f)
 }
 
 # bench_reclaimlat FRAGMENT: prints its table, writes its JSON entry to FRAGMENT
 bench_reclaimlat() {
-	local frag=$1 r m w c label ov_json=() ucpu uwall st=() t0 t1 line pid
+	local frag=$1 ucpu uwall st=() cells fields
 	[ -x "$RL" ] || die "$RL missing: run make"
 	# shellcheck source=tests/lib/memcg.sh
 	. "$ROOT/tests/lib/memcg.sh"
-	declare -gA RL_WALL=() RL_CPU=() RL_WR=() RL_CR=() RL_TCPU=() RL_RSS=() RL_ERR=() RL_SERR=()
 	swap_on "$RL_SWAP_MB" || die "reclaimlat: cannot add a swapfile on $SCRATCH"
 	memcg_new bench "$RL_LIMIT_MB" || die "reclaimlat: cannot create a memory cgroup"
 	write_rl_bt_script
 	note "reclaimlat: $ROUNDS rounds of memhog -p $RL_PASSES $RL_PAGES in a $RL_LIMIT_MB MiB memory cgroup"
-	for ((r = 0; r < ROUNDS; r++)); do
-		for m in reclaimlat bpftrace; do
-			rl_run untraced || die "reclaimlat: untraced storm failed"
-			w=$R_WALL_S c=$R_CPU_S
-			RL_WALL[untraced]+=" $w"
-			RL_CPU[untraced]+=" $c"
-			rl_run "$m" || die "reclaimlat: storm with $m failed"
-			RL_WALL[$m]+=" $R_WALL_S"
-			RL_CPU[$m]+=" $R_CPU_S"
-			RL_WR[$m]+=" $(calc "$R_WALL_S / $w" %.4f)"
-			RL_CR[$m]+=" $(calc "$R_CPU_S / $c" %.4f)"
-			RL_TCPU[$m]+=" $R_TOOL_CPU_MS"
-			RL_RSS[$m]+=" $R_TOOL_RSS_KB"
-			RL_ERR[$m]+=" $(calc "($R_PAGES - $R_STEAL) * 100 / $R_STEAL" %.2f)"
-			if [ "$m" = reclaimlat ]; then
-				RL_SERR[$m]+=" $(calc "($R_TOOL_OUT - $R_OUT) * 100 / ($R_OUT + 1)" %.2f)"
-			fi
-			note "  round $((r + 1)): untraced ${c}s cpu ${w}s wall, $m ${R_CPU_S}s cpu ${R_WALL_S}s wall, pages $R_PAGES of $R_STEAL"
-		done
-	done
+	bench_rounds RL_V rl_run reclaimlat bpftrace
 	memcg_cleanup
-	# start-up: until the first report, minus its 1 s interval
-	for r in 1 2 3 4 5; do
-		t0=$(now_us)
-		exec 3< <(exec "$RL" --json 1 1 2>/dev/null)
+	first_report_ms "$RL" --json 1 1
+	st=("${ST[@]}")
+
+	ucpu=$(rounds_get RL_V untraced med:cpu)
+	uwall=$(rounds_get RL_V untraced med:wall)
+	echo
+	echo "reclaimlat"
+	printf '  overhead: memhog -p %s %s (%s MiB, twice) in a %s MiB memory cgroup with swap;\n' \
+		"$RL_PASSES" "$RL_PAGES" "$((RL_PAGES / 256))" "$RL_LIMIT_MB"
+	printf '  %s rounds of (untraced, traced) pairs; RATIO = traced / the untraced run just before it\n' "$ROUNDS"
+	printf '  %-22s %7s %20s %7s %20s %12s %7s %9s\n' MODE CPU_S CPU_RATIO WALL_S WALL_RATIO \
+		TOOL_CPU_MS PEAK_MB PAGES_ERR
+	printf '  %-22s %7.3f %20s %7.3f %20s %12s %7s %9s\n' untraced "$ucpu" 1 "$uwall" 1 - - -
+	cells=(label med:cpu range:cpu_ratio med:wall range:wall_ratio med:tool_cpu mb:rss
+		med:pages_err)
+	fields=(command=label cpu_s=list:cpu wall_s=list:wall cpu_ratios=list:cpu_ratio
+		wall_ratios=list:wall_ratio tool_cpu_ms_during_run=list:tool_cpu
+		tool_peak_rss_kb=list:rss pages_error_pct_vs_pgsteal=list:pages_err)
+	rounds_table RL_V '  %-22s %7.3f %20s %7.3f %20s %12s %7.1f %8s%%\n' cells fields \
+		"reclaimlat=reclaimlat --json -P 1" "bpftrace=bpftrace, same tps"
+	echo "  TOOL_CPU_MS: the tracer's user+sys from the storm's start to its exit (10 ms granularity)."
+	echo "  PAGES_ERR: pages reclaimed it reported vs /proc/vmstat pgsteal_anon + pgsteal_file, median."
+	# shellcheck disable=SC2086
+	printf '  swap-out: reclaimlat out_pages vs pswpout, error %% per round: %s\n' "$(echo ${RL_V[swap_err.reclaimlat]})"
+	# shellcheck disable=SC2068
+	printf '  start-up to attached: reclaimlat --json 1 1 until its first report minus 1 s, median of 5: %s ms (%s-%s)\n' \
+		"$(median ${st[@]})" "$(minof ${st[@]})" "$(maxof ${st[@]})"
+
+	# shellcheck disable=SC2068,SC2086
+	jq -n --argjson pages "$RL_PAGES" --argjson passes "$RL_PASSES" --argjson limit "$RL_LIMIT_MB" \
+		--argjson rounds "$ROUNDS" \
+		--argjson ucpu "$(rounds_get RL_V untraced list:cpu)" \
+		--argjson uwall "$(rounds_get RL_V untraced list:wall)" \
+		--argjson modes "$ROUNDS_JSON" \
+		--argjson serr "$(rounds_get RL_V reclaimlat list:swap_err)" \
+		--argjson st "$(jarr ${st[@]})" --argjson stm "$(median ${st[@]})" \
+		'{overhead: {workload: {command: "memhog -p \($passes) \($pages)", memcg_limit_mb: $limit},
+		    rounds: $rounds, untraced: {cpu_s: $ucpu, wall_s: $uwall}, traced: $modes},
+		  swap_out_error_pct_vs_pswpout: $serr,
+		  startup_ms: {command: "reclaimlat --json 1 1, first report minus 1 s", samples: $st,
+			median: $stm}}' >"$frag"
+}
+
 # ---------------------------------------------------------------- faultstat
 
 FS=$BUILD/faultstat
@@ -621,12 +731,11 @@ FS_MEMHOG=$BUILD/tests/func/memhog
 FS_PAGES=2000		# pages each child of the fault workload touches
 
 # fs_run MODE: one timed run of the fault workload (untraced | count | detail
-# | bpftrace). Sets R_WALL_S, R_CPU_S, and for traced runs R_TOOL_CPU_MS,
-# R_TOOL_CPU_TOTAL_MS, R_TOOL_RSS_KB and R_SEEN (minor faults it counted for
-# the workload's children, from the tool's own output).
+# | bpftrace): R[cpu], R[wall], and for traced runs the tool_figures and
+# R[seen_pct] (minor faults it counted for the workload's children, from the
+# tool's own output, % of the children's own getrusage total).
 fs_run() {
-	local mode=$1 wl_pid t0 t1 c0 c1 cpu0
-	R_TOOL_CPU_MS=null R_TOOL_CPU_TOTAL_MS=null R_TOOL_RSS_KB=null R_SEEN=null
+	local mode=$1 wl_pid seen truth
 	case $mode in
 	count) start_tool "$TMP/fstool" '^' "$FS" --json 1 || return 1 ;;
 	detail) start_tool "$TMP/fstool" '^' "$FS" --json -d 1 || return 1 ;;
@@ -638,35 +747,23 @@ fs_run() {
 	"$FS_SPAWN" -s "$FS_REPS" "$FS_PAGES" >"$TMP/fswl.out" &
 	wl_pid=$!
 	wait_stopped "$wl_pid" || { note "workload did not start"; return 1; }
-	[ "$mode" != untraced ] && cpu0=$(cpu_ticks "$TOOL_PID")
-	children_cpu
-	c0=$CHILD_CPU_US
-	t0=$(now_us)
-	kill -CONT "$wl_pid"
-	wait "$wl_pid"
-	t1=$(now_us)
-	children_cpu
-	c1=$CHILD_CPU_US
-	R_WALL_S=$(calc "($t1 - $t0) / 1e6" %.4f)
-	R_CPU_S=$(calc "($c1 - $c0) / 1e6" %.3f)
+	run_stopped "$mode" "$wl_pid"
 	[ "$(wc -l <"$TMP/fswl.out")" = "$FS_REPS" ] || { note "workload failed"; return 1; }
 	[ "$mode" = untraced ] && return 0
 	sleep 1.1
 	stop_tool INT
-	R_TOOL_CPU_MS=$((TOOL_CPU_TOTAL_MS - cpu0 * 1000 / CLK_TCK))
-	[ "$R_TOOL_CPU_MS" -lt 0 ] && R_TOOL_CPU_MS=0
-	R_TOOL_CPU_TOTAL_MS=$TOOL_CPU_TOTAL_MS
-	R_TOOL_RSS_KB=$TOOL_RSS_KB
+	tool_figures
 	sed 's/pid=\([0-9]*\).*/\1/' "$TMP/fswl.out" >"$TMP/fspids"
 	if [ "$mode" = bpftrace ]; then
-		R_SEEN=$(sed -n 's/^@\[\([0-9]*\)\]: \([0-9]*\)$/\1 \2/p' "$TOOL_OUT" |
+		seen=$(sed -n 's/^@\[\([0-9]*\)\]: \([0-9]*\)$/\1 \2/p' "$TOOL_OUT" |
 			awk 'NR == FNR { want[$1] = 1; next } ($1 in want) { s += $2 } END { print s + 0 }' \
 				"$TMP/fspids" -)
 	else
-		R_SEEN=$(jq -s --slurpfile p <(jq -s . "$TMP/fspids") \
+		seen=$(jq -s --slurpfile p <(jq -s . "$TMP/fspids") \
 			'[.[].rows[] | select(.pid as $x | $p[0] | index($x)) | .minor] | add // 0' "$TOOL_OUT")
 	fi
-	R_TRUTH=$(awk -F'[= ]' '{ s += $4 } END { print s + 0 }' "$TMP/fswl.out")
+	truth=$(awk -F'[= ]' '{ s += $4 } END { print s + 0 }' "$TMP/fswl.out")
+	R[seen_pct]=$(calc "$seen * 100 / $truth" %.2f)
 }
 
 fs_calibrate() {
@@ -688,37 +785,13 @@ fs_calibrate() {
 
 # bench_faultstat FRAGMENT: prints its table, writes its JSON entry to FRAGMENT
 bench_faultstat() {
-	local frag=$1 modes=(count detail bpftrace) r i m w c order label ucpu uwall cmed extra
-	local rows=() ov_json=() st=() t0 t1 pid line hp want got perf_min perf_maj perf_json=null
+	local frag=$1 ucpu cells fields
+	local st=() pid hp want got perf_min perf_maj perf_json=null
 	[ -x "$FS" ] && [ -x "$FS_SPAWN" ] && [ -x "$FS_MEMHOG" ] || die "faultstat or its workloads missing: run make"
-	declare -A FV_WALL=() FV_CPU=() FV_CR=() FV_WR=() FV_TCPU=() FV_TCPUT=() FV_RSS=() FV_SEEN=() FV_TRUTH=()
 	fs_calibrate
 	note "faultstat overhead: $ROUNDS rounds of faultstat_spawn $FS_REPS $FS_PAGES (fork, touch $FS_PAGES pages, exit)"
-	for ((r = 0; r < ROUNDS; r++)); do
-		order=()
-		for ((i = 0; i < ${#modes[@]}; i++)); do order+=("${modes[(i + r) % ${#modes[@]}]}"); done
-		for m in "${order[@]}"; do
-			fs_run untraced || die "untraced run failed"
-			w=$R_WALL_S c=$R_CPU_S
-			FV_WALL[untraced]+=" $w"
-			FV_CPU[untraced]+=" $c"
-			fs_run "$m" || die "run with $m failed"
-			FV_WALL[$m]+=" $R_WALL_S"
-			FV_CPU[$m]+=" $R_CPU_S"
-			FV_CR[$m]+=" $(calc "$R_CPU_S / $c" %.4f)"
-			FV_WR[$m]+=" $(calc "$R_WALL_S / $w" %.4f)"
-			FV_TCPU[$m]+=" $R_TOOL_CPU_MS"
-			FV_TCPUT[$m]+=" $R_TOOL_CPU_TOTAL_MS"
-			FV_RSS[$m]+=" $R_TOOL_RSS_KB"
-			FV_SEEN[$m]+=" $(calc "$R_SEEN * 100 / $R_TRUTH" %.2f)"
-			note "  round $((r + 1)): untraced ${c}s cpu, $m ${R_CPU_S}s cpu"
-		done
-	done
-	# shellcheck disable=SC2086
-	{
-		ucpu=$(median ${FV_CPU[untraced]})
-		uwall=$(median ${FV_WALL[untraced]})
-	}
+	bench_rounds FS_V fs_run count detail bpftrace
+	ucpu=$(rounds_get FS_V untraced med:cpu)
 	echo
 	echo "faultstat"
 	printf '  overhead: faultstat_spawn %s %s = %s processes forked, each touching %s fresh pages\n' \
@@ -727,102 +800,21 @@ bench_faultstat() {
 	printf '  %-34s %7s %20s %9s %20s %12s %7s %8s\n' MODE CPU_S CPU_RATIO +NS/FAULT WALL_RATIO \
 		TOOL_CPU_MS PEAK_MB SEEN
 	printf '  %-34s %7.3f %20s %9s %20s %12s %7s %8s\n' untraced "$ucpu" 1 - 1 - - -
-	for m in "${modes[@]}"; do
-		case $m in
-		count) label="faultstat --json 1" ;;
-		detail) label="faultstat --json -d 1" ;;
-		bpftrace) label="bpftrace software:page-faults:1" ;;
-		esac
-		# shellcheck disable=SC2086
-		{
-			cmed=$(median ${FV_CR[$m]})
-			extra=$(calc "($cmed - 1) * $ucpu * 1e9 / ($FS_REPS * $FS_PAGES)" %.0f)
-			printf '  %-34s %7.3f %20s %9s %20s %12s %7.1f %7.2f%%\n' "$label" \
-				"$(median ${FV_CPU[$m]})" "$(ratio_str ${FV_CR[$m]})" "$extra" \
-				"$(ratio_str ${FV_WR[$m]})" "$(median ${FV_TCPU[$m]})/$(median ${FV_TCPUT[$m]})" \
-				"$(calc "$(median ${FV_RSS[$m]}) / 1024")" "$(median ${FV_SEEN[$m]})"
-			ov_json+=("$(jq -n -c --arg m "$m" --arg cmd "$label" \
-				--argjson cpu "$(jarr ${FV_CPU[$m]})" --argjson cr "$(jarr ${FV_CR[$m]})" \
-				--argjson crm "$cmed" --argjson wr "$(jarr ${FV_WR[$m]})" \
-				--argjson extra "$extra" --argjson tcpu "$(jarr ${FV_TCPU[$m]})" \
-				--argjson tcput "$(jarr ${FV_TCPUT[$m]})" --argjson rss "$(jarr ${FV_RSS[$m]})" \
-				--argjson seen "$(jarr ${FV_SEEN[$m]})" \
-				'{($m): {command: $cmd, cpu_s: $cpu, cpu_ratios: $cr, cpu_ratio_median: $crm,
-				  wall_ratios: $wr, extra_ns_per_fault: $extra, tool_cpu_ms_during_run: $tcpu,
-				  tool_cpu_ms_total: $tcput, tool_peak_rss_kb: $rss, seen_pct: $seen}}')")
-		}
-	done
+	cells=(label med:cpu range:cpu_ratio "+ns:$((FS_REPS * FS_PAGES))" range:wall_ratio
+		meds:tool_cpu/tool_cpu_total mb:rss med:seen_pct)
+	fields=(command=label cpu_s=list:cpu cpu_ratios=list:cpu_ratio cpu_ratio_median=med:cpu_ratio
+		wall_ratios=list:wall_ratio "extra_ns_per_fault=+ns:$((FS_REPS * FS_PAGES))"
+		tool_cpu_ms_during_run=list:tool_cpu tool_cpu_ms_total=list:tool_cpu_total
+		tool_peak_rss_kb=list:rss seen_pct=list:seen_pct)
+	rounds_table FS_V '  %-34s %7.3f %20s %9s %20s %12s %7.1f %7.2f%%\n' cells fields \
+		"count=faultstat --json 1" "detail=faultstat --json -d 1" \
+		"bpftrace=bpftrace software:page-faults:1"
 	echo "  +NS/FAULT: extra workload CPU per minor fault. SEEN: minor faults the tracer counted for the"
 	echo "  workload's children / their own getrusage total (bpftrace counts every fault entry, retries too)."
 	echo "  -d hooks major faults only: on this minor-fault workload it costs what counting costs."
 
-	# start-up: exec until the first report, minus the 1 s interval
-	for i in 1 2 3 4 5; do
-		t0=$(now_us)
-		exec 3< <(exec "$FS" --json 1 1 2>/dev/null)
-		pid=$!
-		read -r -t 30 -u 3 line
-		t1=$(now_us)
-		cat <&3 >/dev/null
-		exec 3<&-
-		wait "$pid" 2>/dev/null
-		st+=("$(calc "($t1 - $t0) / 1000 - 1000" %.1f)")
-	done
-
-	# shellcheck disable=SC2086
-	{
-		ucpu=$(median ${RL_CPU[untraced]})
-		uwall=$(median ${RL_WALL[untraced]})
-	}
-	echo
-	echo "reclaimlat"
-	printf '  overhead: memhog -p %s %s (%s MiB, twice) in a %s MiB memory cgroup with swap;\n' \
-		"$RL_PASSES" "$RL_PAGES" "$((RL_PAGES / 256))" "$RL_LIMIT_MB"
-	printf '  %s rounds of (untraced, traced) pairs; RATIO = traced / the untraced run just before it\n' "$ROUNDS"
-	printf '  %-22s %7s %20s %7s %20s %12s %7s %9s\n' MODE CPU_S CPU_RATIO WALL_S WALL_RATIO \
-		TOOL_CPU_MS PEAK_MB PAGES_ERR
-	printf '  %-22s %7.3f %20s %7.3f %20s %12s %7s %9s\n' untraced "$ucpu" 1 "$uwall" 1 - - -
-	for m in reclaimlat bpftrace; do
-		case $m in
-		reclaimlat) label="reclaimlat --json -P 1" ;;
-		bpftrace) label="bpftrace, same tps" ;;
-		esac
-		# shellcheck disable=SC2086
-		printf '  %-22s %7.3f %20s %7.3f %20s %12s %7.1f %8s%%\n' "$label" \
-			"$(median ${RL_CPU[$m]})" "$(ratio_str ${RL_CR[$m]})" \
-			"$(median ${RL_WALL[$m]})" "$(ratio_str ${RL_WR[$m]})" \
-			"$(median ${RL_TCPU[$m]})" "$(calc "$(median ${RL_RSS[$m]}) / 1024")" \
-			"$(median ${RL_ERR[$m]})"
-		# shellcheck disable=SC2086
-		ov_json+=("$(jq -n -c --arg m "$m" --arg cmd "$label" \
-			--argjson cpu "$(jarr ${RL_CPU[$m]})" --argjson wall "$(jarr ${RL_WALL[$m]})" \
-			--argjson cr "$(jarr ${RL_CR[$m]})" --argjson wr "$(jarr ${RL_WR[$m]})" \
-			--argjson tcpu "$(jarr ${RL_TCPU[$m]})" --argjson rss "$(jarr ${RL_RSS[$m]})" \
-			--argjson err "$(jarr ${RL_ERR[$m]})" \
-			'{($m): {command: $cmd, cpu_s: $cpu, wall_s: $wall, cpu_ratios: $cr,
-			  wall_ratios: $wr, tool_cpu_ms_during_run: $tcpu, tool_peak_rss_kb: $rss,
-			  pages_error_pct_vs_pgsteal: $err}}')")
-	done
-	echo "  TOOL_CPU_MS: the tracer's user+sys from the storm's start to its exit (10 ms granularity)."
-	echo "  PAGES_ERR: pages reclaimed it reported vs /proc/vmstat pgsteal_anon + pgsteal_file, median."
-	# shellcheck disable=SC2086
-	printf '  swap-out: reclaimlat out_pages vs pswpout, error %% per round: %s\n' "$(echo ${RL_SERR[reclaimlat]})"
-	# shellcheck disable=SC2068
-	printf '  start-up to attached: reclaimlat --json 1 1 until its first report minus 1 s, median of 5: %s ms (%s-%s)\n' \
-		"$(median ${st[@]})" "$(minof ${st[@]})" "$(maxof ${st[@]})"
-
-	# shellcheck disable=SC2068,SC2086
-	jq -n --argjson pages "$RL_PAGES" --argjson passes "$RL_PASSES" --argjson limit "$RL_LIMIT_MB" \
-		--argjson rounds "$ROUNDS" \
-		--argjson ucpu "$(jarr ${RL_CPU[untraced]})" --argjson uwall "$(jarr ${RL_WALL[untraced]})" \
-		--argjson modes "$(printf '%s\n' "${ov_json[@]}" | jq -s 'add')" \
-		--argjson serr "$(jarr ${RL_SERR[reclaimlat]})" \
-		--argjson st "$(jarr ${st[@]})" --argjson stm "$(median ${st[@]})" \
-		'{overhead: {workload: {command: "memhog -p \($passes) \($pages)", memcg_limit_mb: $limit},
-		    rounds: $rounds, untraced: {cpu_s: $ucpu, wall_s: $uwall}, traced: $modes},
-		  swap_out_error_pct_vs_pswpout: $serr,
-		  startup_ms: {command: "reclaimlat --json 1 1, first report minus 1 s", samples: $st,
-			median: $stm}}' >"$frag"
+	first_report_ms "$FS" --json 1 1
+	st=("${ST[@]}")
 	# shellcheck disable=SC2068
 	printf '\n  start-up to attached: faultstat --json 1 1 until its report, less the 1 s interval,\n'
 	# shellcheck disable=SC2068
@@ -860,8 +852,8 @@ bench_faultstat() {
 
 	# shellcheck disable=SC2068,SC2086
 	jq -n --argjson reps "$FS_REPS" --argjson pages "$FS_PAGES" --argjson rounds "$ROUNDS" \
-		--argjson ucpu "$(jarr ${FV_CPU[untraced]})" --argjson ucpum "$ucpu" \
-		--argjson modes "$(printf '%s\n' "${ov_json[@]}" | jq -s 'add')" \
+		--argjson ucpu "$(rounds_get FS_V untraced list:cpu)" --argjson ucpum "$ucpu" \
+		--argjson modes "$ROUNDS_JSON" \
 		--argjson st "$(jarr ${st[@]})" --argjson stm "$(median ${st[@]})" \
 		--argjson got "$got" --argjson want "$want" --argjson perf "$perf_json" \
 		'{overhead: {workload: {command: "faultstat_spawn \($reps) \($pages)", processes: $reps,
@@ -870,6 +862,8 @@ bench_faultstat() {
 		  startup_ms: {command: "faultstat --json 1 1, first report less 1000 ms", samples: $st,
 			median: $stm},
 		  accuracy: {memhog_25600: {tool: $got, truth: $want}, perf_stat: $perf}}' >"$frag"
+}
+
 # ---------------------------------------------------------------- memleak
 
 ML=$BUILD/memleak
@@ -887,35 +881,60 @@ ml_run() {
 	[ -n "$NS" ] || { note "no ns_per_pair from: $* ($(head -c 300 "$out.err"))"; NS=null; }
 }
 
+# ml_round MODE: one run of `leaker pairs N ML_T` (ML_T threads), untraced
+# (ML_NU pairs) or traced (ML_N pairs) by memleak -c with uprobe_multi links
+# (multi) or one link per function (perfn), or by bpftrace (ML_BT). R[ns]
+# (the workload's ns per pair), and when traced R[rss] (the tracer's peak
+# RSS) and R[detach] (memleak's "detached in").
+ml_round() {
+	case $1 in
+	untraced) ml_run "$TMP/ml.u" "$LEAKER" pairs "$ML_NU" "$ML_T" ;;
+	multi) ml_run "$TMP/ml.m" "$ML" -v -c "$LEAKER pairs $ML_N $ML_T" 1 ;;
+	perfn) ml_run "$TMP/ml.p" "$ML" -v --per-function-links -c "$LEAKER pairs $ML_N $ML_T" 1 ;;
+	bpftrace) ml_run "$TMP/ml.b" bpftrace -c "$LEAKER pairs $ML_N $ML_T" "$ML_BT" ;;
+	esac
+	R[ns]=$NS
+	[ "$1" = untraced ] && return 0
+	R[rss]=$RSS_KB
+	[ -n "$DETACH_S" ] && R[detach]=$DETACH_S
+	return 0
+}
+
+# ml_ns MODE: its ns per pair from ML_V$ML_T, "median (min-max)"
+ml_ns() {
+	local -n ml_v=ML_V$ML_T
+	# shellcheck disable=SC2086
+	printf '%s (%s-%s)' "$(calc "$(median ${ml_v[ns.$1]})" %.0f)" \
+		"$(calc "$(minof ${ml_v[ns.$1]})" %.0f)" "$(calc "$(maxof ${ml_v[ns.$1]})" %.0f)"
+}
+# ml_extra MODE [FORMAT]: its median ns per pair minus the untraced median
+ml_extra() {
+	calc "$(rounds_get "ML_V$ML_T" "$1" med:ns) - $(rounds_get "ML_V$ML_T" untraced med:ns)" "${2:-%.1f}"
+}
+ml_extra0() { ml_extra "$1" %.0f; }
+
 # bench_memleak FRAGMENT: cost per malloc+free pair (traced - untraced), one
 # and two threads, for memleak (uprobe_multi links, then one link per
 # function) and for bpftrace doing the same map work; start-up, detach, RSS
 bench_memleak() {
-	local frag=$1 libc bt n=${BENCH_ML_PAIRS:-200000} nu=2000000 t r m k med umed json=()
+	local frag=$1 libc t r cells fields json=()
 	local st=() t0 sp
-	local -A NSV RSSV DETV
 	[ -x "$ML" ] && [ -x "$LEAKER" ] || die "$ML or $LEAKER missing: run make"
+	ML_N=${BENCH_ML_PAIRS:-200000} ML_NU=2000000
 	libc=$(ldd "$LEAKER" | awk '/libc.so/ { print $3 }')
-	bt=$TMP/memleak.bt
+	ML_BT=$TMP/memleak.bt
 	# what memleak does per call: size at entry, address -> size and stack
 	# at return, delete at free
-	cat >"$bt" <<EOF
+	cat >"$ML_BT" <<EOF
 uprobe:$libc:malloc { @sz[tid] = arg0; }
 uretprobe:$libc:malloc /@sz[tid]/ { @a[retval] = @sz[tid]; @s[retval] = ustack; delete(@sz[tid]); }
 uprobe:$libc:free { delete(@a[arg0]); delete(@s[arg0]); }
 END { clear(@sz); clear(@a); clear(@s); }
 EOF
 	for t in 1 2; do
-		for r in $(seq "$ROUNDS"); do
-			ml_run "$TMP/ml.u" "$LEAKER" pairs $nu $t
-			NSV[untraced$t]+=" $NS"
-			ml_run "$TMP/ml.m" "$ML" -v -c "$LEAKER pairs $n $t" 1
-			NSV[multi$t]+=" $NS" RSSV[multi$t]+=" $RSS_KB" DETV[multi$t]+=" $DETACH_S"
-			ml_run "$TMP/ml.p" "$ML" -v --per-function-links -c "$LEAKER pairs $n $t" 1
-			NSV[perfn$t]+=" $NS" RSSV[perfn$t]+=" $RSS_KB" DETV[perfn$t]+=" $DETACH_S"
-			ml_run "$TMP/ml.b" bpftrace -c "$LEAKER pairs $n $t" "$bt"
-			NSV[bpftrace$t]+=" $NS" RSSV[bpftrace$t]+=" $RSS_KB"
-		done
+		ML_T=$t
+		note "memleak: $ROUNDS rounds of leaker pairs with $t thread(s)"
+		bench_rounds "ML_V$t" ml_round multi perfn bpftrace
 	done
 	# start-up: until memleak -p prints its header (attached)
 	sleep 600 &
@@ -931,37 +950,21 @@ EOF
 
 	echo
 	echo "memleak"
-	echo "  workload: leaker pairs N T: T threads each do N malloc(64)+free pairs (N=$n traced, $nu untraced)"
-	echo "  NS/PAIR: the workload's wall time per pair, median of $ROUNDS (min-max); +NS: minus untraced"
+	echo "  workload: leaker pairs N T: T threads each do N malloc(64)+free pairs (N=$ML_N traced, $ML_NU untraced)"
+	echo "  NS/PAIR: the workload's wall time per pair, median of $ROUNDS (min-max), untraced: of all"
+	echo "  $((3 * ROUNDS)), one run before each traced run; +NS: minus untraced"
 	printf '  %-34s %3s %22s %8s %9s %8s\n' MODE T NS/PAIR +NS DETACH_S PEAK_MB
 	for t in 1 2; do
-		for m in untraced multi perfn bpftrace; do
-			case $m in
-			untraced) k="untraced" ;;
-			multi) k="memleak -c (uprobe_multi)" ;;
-			perfn) k="memleak -c --per-function-links" ;;
-			bpftrace) k="bpftrace, same probes and maps" ;;
-			esac
-			# shellcheck disable=SC2086
-			{
-				med=$(median ${NSV[$m$t]})
-				umed=$(median ${NSV[untraced$t]})
-			}
-			# shellcheck disable=SC2086
-			printf '  %-34s %3s %22s %8s %9s %8s\n' "$k" "$t" \
-				"$(calc "$med" %.0f) ($(calc "$(minof ${NSV[$m$t]})" %.0f)-$(calc "$(maxof ${NSV[$m$t]})" %.0f))" \
-				"$(calc "$med - $umed" %.0f)" \
-				"$(if [ -n "${DETV[$m$t]:-}" ]; then median ${DETV[$m$t]}; else echo -; fi)" \
-				"$(if [ -n "${RSSV[$m$t]:-}" ]; then calc "$(median ${RSSV[$m$t]}) / 1024" %.1f; else echo -; fi)"
-			# shellcheck disable=SC2086
-			json+=("$(jq -n -c --arg m "$m" --arg t "$t" --arg cmd "$k" \
-				--argjson ns "$(jarr ${NSV[$m$t]})" --argjson nsm "$med" \
-				--argjson extra "$(calc "$med - $umed" %.1f)" \
-				--argjson det "$(jarr ${DETV[$m$t]:-})" --argjson rss "$(jarr ${RSSV[$m$t]:-})" \
-				'{("\($m)_\($t)t"): {command: $cmd, threads: ($t | tonumber), ns_per_pair: $ns,
-				  ns_per_pair_median: $nsm, extra_ns_per_pair: $extra, detach_s: $det,
-				  peak_rss_kb: $rss}}')")
-		done
+		ML_T=$t
+		# shellcheck disable=SC2034 # rounds_table takes them by name
+		cells=(label "=$t" fn:ml_ns fn:ml_extra0 med:detach mb:rss)
+		# shellcheck disable=SC2034
+		fields=(command=label "threads==$t" ns_per_pair=list:ns ns_per_pair_median=med:ns
+			extra_ns_per_pair=fn:ml_extra detach_s=list:detach peak_rss_kb=list:rss)
+		rounds_table "ML_V$t" '  %-34s %3s %22s %8s %9s %8s\n' cells fields \
+			untraced=untraced "multi=memleak -c (uprobe_multi)" \
+			"perfn=memleak -c --per-function-links" "bpftrace=bpftrace, same probes and maps"
+		json+=("$(jq -c --arg t "$t" 'with_entries(.key += "_\($t)t")' <<<"$ROUNDS_JSON")")
 	done
 	# shellcheck disable=SC2068
 	printf '  start-up to attached: memleak -v -p PID 1 until its header, median of %s: %s ms\n' \
@@ -970,7 +973,7 @@ EOF
 	echo "  kernel headers, and this kernel ($KERNEL) has neither /lib/modules/*/build nor kheaders"
 	# shellcheck disable=SC2068
 	jq -n --argjson modes "$(printf '%s\n' "${json[@]}" | jq -s 'add')" \
-		--argjson st "$(jarr ${st[@]})" --argjson n "$n" --argjson nu "$nu" \
+		--argjson st "$(jarr ${st[@]})" --argjson n "$ML_N" --argjson nu "$ML_NU" \
 		'{workload: {command: "leaker pairs N T", pairs_traced: $n, pairs_untraced: $nu},
 		  modes: $modes, startup_ms: $st}' >"$frag"
 }
