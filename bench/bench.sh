@@ -882,15 +882,20 @@ ml_run() {
 }
 
 # ml_round MODE: one run of `leaker pairs N ML_T` (ML_T threads), untraced
-# (ML_NU pairs) or traced (ML_N pairs) by memleak -c with uprobe_multi links
-# (multi) or one link per function (perfn), or by bpftrace (ML_BT). R[ns]
+# (ML_NU pairs) or traced (ML_N pairs) by memleak -c as it runs by default
+# (multi: a uprobe session link on v6.13+, else uprobe_multi links), with
+# uprobe_multi links (nosess), one link per function (perfn), sampling one
+# call in 100 (s100: with a session link the others skip the return probe),
+# or by bpftrace (ML_BT). R[ns]
 # (the workload's ns per pair), and when traced R[rss] (the tracer's peak
 # RSS) and R[detach] (memleak's "detached in").
 ml_round() {
 	case $1 in
 	untraced) ml_run "$TMP/ml.u" "$LEAKER" pairs "$ML_NU" "$ML_T" ;;
 	multi) ml_run "$TMP/ml.m" "$ML" -v -c "$LEAKER pairs $ML_N $ML_T" 1 ;;
+	nosess) ml_run "$TMP/ml.n" "$ML" -v --no-uprobe-session -c "$LEAKER pairs $ML_N $ML_T" 1 ;;
 	perfn) ml_run "$TMP/ml.p" "$ML" -v --per-function-links -c "$LEAKER pairs $ML_N $ML_T" 1 ;;
+	s100) ml_run "$TMP/ml.s" "$ML" -v -s 100 -c "$LEAKER pairs $ML_N $ML_T" 1 ;;
 	bpftrace) ml_run "$TMP/ml.b" bpftrace -c "$LEAKER pairs $ML_N $ML_T" "$ML_BT" ;;
 	esac
 	R[ns]=$NS
@@ -923,6 +928,11 @@ bench_memleak() {
 	ML_N=${BENCH_ML_PAIRS:-200000} ML_NU=2000000
 	libc=$(ldd "$LEAKER" | awk '/libc.so/ { print $3 }')
 	ML_BT=$TMP/memleak.bt
+	if "$ML" -v --probes -p $$ 2>&1 | grep -q "uprobe session"; then
+		ML_LINKS="session link"
+	else
+		ML_LINKS="uprobe_multi links"
+	fi
 	# what memleak does per call: size at entry, address -> size and stack
 	# at return, delete at free
 	cat >"$ML_BT" <<EOF
@@ -934,7 +944,7 @@ EOF
 	for t in 1 2; do
 		ML_T=$t
 		note "memleak: $ROUNDS rounds of leaker pairs with $t thread(s)"
-		bench_rounds "ML_V$t" ml_round multi perfn bpftrace
+		bench_rounds "ML_V$t" ml_round multi nosess perfn s100 bpftrace
 	done
 	# start-up: until memleak -p prints its header (attached)
 	sleep 600 &
@@ -962,8 +972,10 @@ EOF
 		fields=(command=label "threads==$t" ns_per_pair=list:ns ns_per_pair_median=med:ns
 			extra_ns_per_pair=fn:ml_extra detach_s=list:detach peak_rss_kb=list:rss)
 		rounds_table "ML_V$t" '  %-34s %3s %22s %8s %9s %8s\n' cells fields \
-			untraced=untraced "multi=memleak -c (uprobe_multi)" \
-			"perfn=memleak -c --per-function-links" "bpftrace=bpftrace, same probes and maps"
+			untraced=untraced "multi=memleak -c ($ML_LINKS)" \
+			"nosess=memleak -c (uprobe_multi links)" \
+			"perfn=memleak -c --per-function-links" "s100=memleak -c -s 100" \
+			"bpftrace=bpftrace, same probes and maps"
 		json+=("$(jq -c --arg t "$t" 'with_entries(.key += "_\($t)t")' <<<"$ROUNDS_JSON")")
 	done
 	# shellcheck disable=SC2068

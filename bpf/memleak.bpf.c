@@ -34,6 +34,7 @@ _Static_assert(ML_NR_FNS <= ML_FN_SLOTS, "ML_FN_SLOTS too small");
  * function, the size and argument seen at entry. */
 struct ml_task {
 	__u64 outer_sp;		/* 0: not inside an allocator */
+	__u64 outer_ra;		/* session links: the outermost call's return address */
 	__u32 pending;		/* bit per function: entry seen, return due */
 	__u32 record;		/* bit per function: sampled and within -z/-Z */
 	__u64 size[ML_FN_SLOTS];
@@ -83,15 +84,24 @@ static __always_inline bool ml__traced(void)
 	return !targ_tgid || (bpf_get_current_pid_tgid() >> 32) == targ_tgid;
 }
 
-static __always_inline int ml__entry(struct pt_regs *ctx, __u32 fn)
+/*
+ * `session`: a uprobe session link (v6.13+), where returning 1 from the
+ * entry skips the call's return probe. Calls that record nothing and free
+ * nothing (sampled out by -s, outside -z/-Z, nested) then cost one trap
+ * instead of two. An outermost call whose return is skipped cannot clear
+ * outer_sp when it returns, so a later call below outer_sp is nested only
+ * while that call's return address is still in its stack slot: once it
+ * returned, the caller's next call (needed to get deeper) overwrote it.
+ */
+static __always_inline int ml__entry(struct pt_regs *ctx, __u32 fn, bool session)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	__u64 sp = PT_REGS_SP(ctx), size, arg = 0;
+	__u64 sp = PT_REGS_SP(ctx), size, arg = 0, ra = 0;
 	struct ml_task *t, fresh = {};
-	bool is_full;
+	bool is_full, returns;
 
 	if (!ml__traced() || fn >= ML_NR_FNS)
-		return 0;
+		return session;
 	/* free and munmap need no return probe: an address no table holds
 	 * (glibc unmapping its own chunk inside free) is ignored */
 	if (fn == ML_FREE || fn == ML_MUNMAP) {
@@ -99,14 +109,24 @@ static __always_inline int ml__entry(struct pt_regs *ctx, __u32 fn)
 
 		if (addr)
 			ml__free(addr);
-		return 0;
+		return session;
 	}
 	t = map__lookup_or_init(&tasks, &tid, &fresh, &is_full);
 	if (!t)
-		return 0;
-	if (t->outer_sp && sp < t->outer_sp)
-		return 0; /* nested inside another allocator call */
+		return session;
+	if (session && bpf_probe_read_user(&ra, sizeof(ra), (void *)sp))
+		return 1;
+	if (t->outer_sp && sp < t->outer_sp) {
+		/* nested inside another allocator call */
+		if (!session || t->pending)
+			return session;
+		if (!bpf_probe_read_user(&arg, sizeof(arg), (void *)t->outer_sp) &&
+		    arg == t->outer_ra)
+			return 1;
+		arg = 0; /* that call returned long ago: this one is outermost */
+	}
 	t->outer_sp = sp;
+	t->outer_ra = ra;
 	t->pending = 1U << fn;
 	t->record = 0;
 
@@ -150,6 +170,13 @@ static __always_inline int ml__entry(struct pt_regs *ctx, __u32 fn)
 	if (size >= min_size && size <= max_size &&
 	    (sample_rate <= 1 || bpf_get_prandom_u32() % sample_rate == 0))
 		t->record = 1U << fn;
+	/* realloc, reallocarray and mremap free the old block: their return
+	 * always counts */
+	returns = t->record || fn == ML_REALLOC || fn == ML_REALLOCARRAY || fn == ML_MREMAP;
+	if (session && !returns) {
+		t->pending = 0;
+		return 1;
+	}
 	return 0;
 }
 
@@ -219,7 +246,7 @@ static __always_inline int ml__return(struct pt_regs *ctx, __u32 fn)
 SEC("uprobe")
 int BPF_KPROBE(memleak_entry)
 {
-	return ml__entry(ctx, bpf_get_attach_cookie(ctx));
+	return ml__entry(ctx, bpf_get_attach_cookie(ctx), false);
 }
 
 SEC("uretprobe")
@@ -228,13 +255,43 @@ int BPF_KRETPROBE(memleak_return)
 	return ml__return(ctx, bpf_get_attach_cookie(ctx));
 }
 
+/*
+ * A uprobe session link (v6.13+): this one program runs at entry and, when
+ * the entry returned 0, at the return. The two are told apart without the
+ * session kfuncs (libbpf 1.1 refuses the whole object when a kfunc's
+ * prototype differs from the kernel's, and theirs is not the same on every
+ * kernel since): an entry runs at the function's first instruction, always
+ * the same address in the one traced process, a return at a return
+ * address. A function's first run is an entry, which teaches its address.
+ */
+__u64 entry_ip[ML_FN_SLOTS];
+
+SEC("uprobe")
+int BPF_KPROBE(memleak_session)
+{
+	__u32 fn = bpf_get_attach_cookie(ctx);
+	__u64 ip = PT_REGS_IP(ctx), *e;
+
+	if (!ml__traced() || fn >= ML_NR_FNS)
+		return 1;
+	barrier_var(fn);
+	e = &entry_ip[fn & (ML_FN_SLOTS - 1)];
+	if (!*e)
+		*e = ip;
+	if (ip != *e) {
+		ml__return(ctx, fn);
+		return 0;
+	}
+	return ml__entry(ctx, fn, true);
+}
+
 /* One link per function: a program per function, since attach cookies
  * came in v5.15 (user space loads these or the two above, never both).
  * free and munmap have no return probe. */
 #define ML_ENTRY(name, fn)                                                                   \
 	SEC("uprobe") int ml_e_##name(struct pt_regs *ctx)                                   \
 	{                                                                                    \
-		return ml__entry(ctx, fn);                                                   \
+		return ml__entry(ctx, fn, false);                                            \
 	}
 #define ML_PROGS(name, fn)                                                                   \
 	ML_ENTRY(name, fn)                                                                   \

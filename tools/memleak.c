@@ -19,7 +19,7 @@
 #include "sym.h"
 
 enum { OPT_COMBINED = 0x2000, OPT_WA_MISSING_FREE, OPT_PERCPU, OPT_SORT, OPT_FOLDED,
-       OPT_PER_FUNCTION_LINKS };
+       OPT_PER_FUNCTION_LINKS, OPT_NO_SESSION };
 
 static struct env {
 	struct cli_common c;
@@ -36,6 +36,7 @@ static struct env {
 	bool sort_count;
 	bool folded;
 	bool per_function_links;
+	bool no_session;
 } env = { .c = { .interval = 5 }, .older_ms = 500, .sample_rate = 1, .top = 10 };
 
 const char argp_program_doc[] =
@@ -84,6 +85,7 @@ static const struct argp_option opts[] = {
 	{ "sort", OPT_SORT, "KEY", 0, "Rank stacks by size (default) or count", 0 },
 	{ "folded", OPT_FOLDED, NULL, 0, "Print folded stacks (frame;frame bytes)", 0 },
 	{ "per-function-links", OPT_PER_FUNCTION_LINKS, NULL, OPTION_HIDDEN, NULL, 0 },
+	{ "no-uprobe-session", OPT_NO_SESSION, NULL, OPTION_HIDDEN, NULL, 0 },
 	{},
 };
 
@@ -136,6 +138,9 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_PER_FUNCTION_LINKS:
 		env.per_function_links = true;
+		break;
+	case OPT_NO_SESSION:
+		env.no_session = true;
 		break;
 	case ARGP_KEY_END:
 		if (env.pid && env.command)
@@ -668,6 +673,7 @@ int main(int argc, char **argv)
 	o.max_size = env.max_size;
 	o.sample_rate = env.sample_rate;
 	o.per_function_links = env.per_function_links;
+	o.no_session = env.no_session;
 	o.all_probes = env.c.probes;
 	o.skip_kinds = env.c.skip_kinds;
 	err = memleak__open(&s.m, &o);

@@ -89,6 +89,7 @@ const struct probe_event kmemleak__events[KML_NR_EVENTS] = {
  * 1.1 predates them. The layout is the kernel's link_create attr. */
 #define ML_BPF_LINK_CREATE 28
 #define ML_BPF_TRACE_UPROBE_MULTI 48
+#define ML_BPF_TRACE_UPROBE_SESSION 57
 #define ML_BPF_F_UPROBE_MULTI_RETURN 1U
 
 struct ml_uprobe_multi_attr {
@@ -221,18 +222,35 @@ static int memleak__open_user(struct memleak *m, const struct memleak_opts *o)
 		bpf_map__set_map_flags(skel->maps.frames, 0);
 	}
 	m->multi = !o->per_function_links && memleak__kernel_has_uprobe_multi();
-	/* the two cookie-reading programs, or one program per function */
-	bpf_object__for_each_program(prog, skel->obj)
-		bpf_program__set_autoload(prog, (prog == skel->progs.memleak_entry ||
-						 prog == skel->progs.memleak_return) == m->multi);
-	if (m->multi) {
+	/* a session link (v6.13) skips the return probe of calls that record
+	 * nothing: one trap instead of two for those */
+	m->session = m->multi && !o->no_session &&
+		     probe__kernel_enum_has("bpf_attach_type", "BPF_TRACE_UPROBE_SESSION") == 1;
+	/* the session program, the two cookie-reading programs, or one
+	 * program per function */
+	bpf_object__for_each_program(prog, skel->obj) {
+		bool on;
+
+		if (prog == skel->progs.memleak_session)
+			on = m->session;
+		else if (prog == skel->progs.memleak_entry || prog == skel->progs.memleak_return)
+			on = m->multi && !m->session;
+		else
+			on = !m->multi;
+		bpf_program__set_autoload(prog, on);
+	}
+	if (m->session)
+		bpf_program__set_expected_attach_type(skel->progs.memleak_session,
+						      ML_BPF_TRACE_UPROBE_SESSION);
+	else if (m->multi) {
 		bpf_program__set_expected_attach_type(skel->progs.memleak_entry,
 						      ML_BPF_TRACE_UPROBE_MULTI);
 		bpf_program__set_expected_attach_type(skel->progs.memleak_return,
 						      ML_BPF_TRACE_UPROBE_MULTI);
 	}
 	log__info("uprobes: %s; stack buffer: %s",
-		  m->multi ? "two uprobe_multi links" : "one link per function",
+		  m->session ? "one uprobe session link" :
+		  m->multi   ? "two uprobe_multi links" : "one link per function",
 		  skel->rodata->have_task_storage ? "task storage" : "per CPU");
 	return 0;
 }
@@ -293,7 +311,7 @@ static int memleak__attach_multi(struct memleak *m, struct bpf_program *prog, bo
 	int fd;
 
 	attr.prog_fd = bpf_program__fd(prog);
-	attr.attach_type = ML_BPF_TRACE_UPROBE_MULTI;
+	attr.attach_type = m->session ? ML_BPF_TRACE_UPROBE_SESSION : ML_BPF_TRACE_UPROBE_MULTI;
 	attr.path = (__u64)(unsigned long)m->o.lib;
 	attr.offsets = (__u64)(unsigned long)offs;
 	attr.cookies = (__u64)(unsigned long)cookies;
@@ -327,6 +345,17 @@ static int memleak__attach_user(struct memleak *m)
 			roffs[nr] = off;
 			rcookies[nr++] = fn;
 		}
+	}
+	if (m->session) {
+		/* entries of every function; returns where the entry asks */
+		err = memleak__attach_multi(m, m->uskel->progs.memleak_session, false, offs,
+					    cookies, n);
+		if (err < 0) {
+			log__err("cannot attach uprobes to %s: %s", m->o.lib, strerror(-err));
+			return err;
+		}
+		m->multi_fds[0] = err;
+		return 0;
 	}
 	if (m->multi) {
 		err = memleak__attach_multi(m, m->uskel->progs.memleak_entry, false, offs, cookies,

@@ -42,6 +42,7 @@ struct memleak_opts {
 	unsigned int max_allocs, max_stacks;	/* 0: defaults */
 	bool per_function_links;	/* never one uprobe_multi link */
 	bool no_task_storage;		/* tests: the per-CPU stack buffer of < v5.11 */
+	bool no_session;		/* tests: no uprobe session link (v6.13+) */
 	bool all_probes;		/* kernel mode: evaluate every candidate */
 	const int *forced;
 	unsigned int skip_kinds;
@@ -55,6 +56,7 @@ struct memleak {
 	struct kmemleak_bpf *kskel;
 	struct probe_set probes;	/* kernel mode */
 	bool multi;			/* user mode: uprobe_multi links */
+	bool session;			/* user mode: one uprobe session link */
 	int multi_fds[2];		/* entry and return links; -1: none */
 	struct bpf_link *links[2 * ML_NR_FNS];
 	int n_links;

@@ -308,28 +308,35 @@ int probe__available(enum probe_kind kind, const char *target, const char *args,
 	return err;
 }
 
-/* A helper exists when the kernel's enum bpf_func_id names it: helpers are
- * only ever added, each with its BPF_FUNC_ enumerator. */
-static bool probe__helper_exists(const char *helper)
+int probe__kernel_enum_has(const char *enum_name, const char *value)
 {
 	const struct btf *btf = probe__vmlinux_btf();
 	const struct btf_type *t;
 	const struct btf_enum *v;
-	char name[96];
 	int id, i;
 
 	if (!btf)
-		return false;
-	id = btf__find_by_name_kind(btf, "bpf_func_id", BTF_KIND_ENUM);
+		return -ENOENT;
+	id = btf__find_by_name_kind(btf, enum_name, BTF_KIND_ENUM);
 	if (id < 0)
-		return true; /* cannot tell: let the load decide */
+		return -ENOENT;
 	t = btf__type_by_id(btf, id);
 	v = btf_enum(t);
-	snprintf(name, sizeof(name), "BPF_FUNC_%s", helper);
 	for (i = 0; i < btf_vlen(t); i++, v++)
-		if (!strcmp(btf__name_by_offset(btf, v->name_off), name))
-			return true;
-	return false;
+		if (!strcmp(btf__name_by_offset(btf, v->name_off), value))
+			return 1;
+	return 0;
+}
+
+/* A helper exists when the kernel's enum bpf_func_id names it: helpers are
+ * only ever added, each with its BPF_FUNC_ enumerator. */
+static bool probe__helper_exists(const char *helper)
+{
+	char name[96];
+
+	snprintf(name, sizeof(name), "BPF_FUNC_%s", helper);
+	/* no BTF or no such enum: cannot tell, let the load decide */
+	return probe__kernel_enum_has("bpf_func_id", name) != 0;
 }
 
 /* ---- probe sets ---- */

@@ -101,6 +101,10 @@ const struct probe_cand *probe__chosen(const struct probe_set *ps, int event);
 const struct btf *probe__vmlinux_btf(void);
 /* Is `target` hookable with `kind` here, with arguments of the types named
  * in `args` (may be NULL)? 0 or -errno with the reason in why. */
+/* Whether kernel BTF's enum `enum_name` has the enumerator `value`: 1 or 0;
+ * -ENOENT without BTF or without that enum. Enumerators of the BPF UAPI
+ * (attach types, helpers) are only ever added. */
+int probe__kernel_enum_has(const char *enum_name, const char *value);
 int probe__available(enum probe_kind kind, const char *target, const char *args, char *why,
 		     size_t size);
 

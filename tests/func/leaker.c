@@ -24,6 +24,10 @@
  *                      "ready", holds them until stdin closes, then exits
  *   leaker pairs N T   the benchmark's workload: T threads each do N
  *                      malloc(64)+free pairs; prints "ns_per_pair X"
+ *   leaker sampled N SIZE HOLD_MS
+ *                      -s RATE's ground truth: leak_sampled() keeps N
+ *                      malloc(SIZE) blocks and frees N others, prints
+ *                      "leaked", holds them HOLD_MS and exits
  */
 #include <pthread.h>
 #include <signal.h>
@@ -199,6 +203,16 @@ NOINLINE static void run_leaks(void)
 	pthread_join(t, NULL);
 }
 
+NOINLINE static void leak_sampled(long n, size_t size)
+{
+	for (long i = 0; i < n; i++) {
+		void *volatile p = malloc(size);
+
+		free(malloc(size));
+		(void)p;
+	}
+}
+
 static long pairs_n;
 
 static void *pairs(void *arg)
@@ -239,6 +253,15 @@ int main(int argc, char **argv)
 
 	if (argc == 4 && !strcmp(argv[1], "pairs"))
 		return run_pairs(atol(argv[2]), atoi(argv[3]));
+	if (argc == 5 && !strcmp(argv[1], "sampled")) {
+		leak_sampled(atol(argv[2]), atol(argv[3]));
+		fprintf(stderr, "leaked\n");
+		hold_ms = atol(argv[4]);
+		ts.tv_sec = hold_ms / 1000;
+		ts.tv_nsec = hold_ms % 1000 * 1000000;
+		nanosleep(&ts, NULL);
+		return 0;
+	}
 	if (argc == 3 && !strcmp(argv[1], "eventfd")) {
 		int n = atoi(argv[2]);
 		char c;

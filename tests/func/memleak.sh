@@ -165,6 +165,42 @@ fi
 "$ML" --json -T 100 --per-function-links -c "$LEAKER-nofp 1200" 1 >"$out.pf" 2>"$out.pf.err"
 check_sites "per-function uprobe links" "$out.pf"
 
+# the uprobe_multi links that kernels v6.6 to v6.12 get (where this kernel
+# has session links, they are the default)
+if "$ML" -v --probes -p $$ 2>&1 | grep -q "uprobe session"; then
+	"$ML" --json -T 100 --no-uprobe-session -c "$LEAKER-nofp 1200" 1 >"$out.um" 2>"$out.um.err"
+	check_sites "uprobe_multi links (no session)" "$out.um"
+fi
+
+# -s RATE records one allocation in RATE, at random: leak_sampled keeps
+# 8000 blocks of 64 bytes (and frees 8000), so -s 8 holds 1000 of them on
+# average (binomial, sd 30): accept 850-1150; each exactly 64 bytes. With a
+# session link the return probe of the others is skipped (see -v)
+"$ML" --json -T 100 -s 8 -c "$LEAKER sampled 8000 64 1200" 1 >"$out.s" 2>"$out.s.err"
+got=$(per_site "$out.s" | awk '$1 == "leak_sampled" { print $2, $3 }')
+read -r b n <<<"${got:-0 0}"
+if [ "$n" -ge 850 ] && [ "$n" -le 1150 ] && [ "$b" = $((n * 64)) ]; then
+	ok "-s 8: leak_sampled's 8000 blocks of 64 bytes: $n recorded (850-1150), $b bytes"
+else
+	notok "-s 8: leak_sampled: '$got' (want 850-1150 allocations of 64 bytes): $(head -c 300 "$out.s.err")"
+fi
+# sampled out, a 1 MiB malloc still hides glibc's mmap inside it: 64 kept
+# (and 64 freed) with -s 2 record 32 on average (sd 4): accept 16-48, each
+# exactly 1 MiB from leak_sampled, nothing from inside libc
+"$ML" --json -T 100 -s 2 -c "$LEAKER sampled 64 1048576 1200" 1 >"$out.s2" 2>"$out.s2.err"
+got=$(per_site "$out.s2" | awk '$1 == "leak_sampled" { print $2, $3 }')
+read -r b n <<<"${got:-0 0}"
+libc=$(grep '^{' "$out.s2" | tail -n 1 | jq '[.stacks[] | select(.frames[0].module // "" | test("^libc"))] | length')
+if [ "$n" -ge 16 ] && [ "$n" -le 48 ] && [ "$b" = $((n * 1048576)) ] && [ "$libc" = 0 ]; then
+	ok "-s 2: 64 blocks of 1 MiB: $n recorded (16-48), each 1048576 bytes from leak_sampled, none from libc's own mmap"
+else
+	notok "-s 2, 1 MiB blocks: leak_sampled '$got' (want 16-48 of 1048576 bytes), $libc stacks from inside libc"
+fi
+
+# --combined-only: the same per-site figures from the kernel's per-stack totals
+"$ML" --json -T 100 --combined-only -c "$LEAKER-nofp 1200" 1 >"$out.co" 2>"$out.co.err"
+check_sites "--combined-only" "$out.co"
+
 # kernel mode: N eventfds held open, each one kmalloc called by do_eventfd
 # (frame 1; slab refills on the way have deeper eventfd frames, not frame 1).
 # Frame 0 emits the kmalloc tracepoint: a kmalloc function, or before v6.1
