@@ -408,30 +408,37 @@ run_timed() {
 	fi
 }
 
-# REPS so that an untraced run takes about TARGET_S of CPU
-calibrate() {
-	local c0 c1 n=20
+# calibrate_reps VAR MAX RUN: sets VAR to the repetitions N of `RUN N` (a
+# function running the untraced workload) that take about TARGET_S of CPU,
+# within 10..MAX; BENCH_REPS overrides
+calibrate_reps() {
+	local -n cr_var=$1
+	local max=$2 run=$3 c0 c1 n=20
 	if [ -n "${BENCH_REPS:-}" ]; then
-		REPS=$BENCH_REPS
+		cr_var=$BENCH_REPS
 		return
 	fi
-	"$PCLOAD" -n 5 read "$BIGFILE" "$CHUNK" >/dev/null	# warm-up
+	"$run" 5 >/dev/null	# warm-up
 	children_cpu
 	c0=$CHILD_CPU_US
-	"$PCLOAD" -n $n read "$BIGFILE" "$CHUNK" >/dev/null
+	"$run" $n >/dev/null
 	children_cpu
 	c1=$CHILD_CPU_US
-	REPS=$(calc "$TARGET_S * 1e6 * $n / ($c1 - $c0 + 1000)" %.0f)
-	[ "$REPS" -lt 10 ] && REPS=10
-	[ "$REPS" -gt 5000 ] && REPS=5000
+	cr_var=$(calc "$TARGET_S * 1e6 * $n / ($c1 - $c0 + 1000)" %.0f)
+	[ "$cr_var" -lt 10 ] && cr_var=10
+	[ "$cr_var" -gt "$max" ] && cr_var=$max
+	return 0
 }
+
+# cachestat's workload, N warm reads of BIGFILE
+cs_reads() { "$PCLOAD" -n "$1" read "$BIGFILE" "$CHUNK"; }
 
 # cachestat's overhead rounds (bench_rounds) into CS_V, on a warm 64 MiB file
 bench_overhead() {
 	BIGFILE=$TMP/big.dat
 	"$PCLOAD" create "$BIGFILE" "$BIG_PAGES" || die "cannot create $BIGFILE"
 	"$PCLOAD" read "$BIGFILE" >/dev/null
-	calibrate
+	calibrate_reps REPS 5000 cs_reads
 	READS=$((REPS * (BIG_PAGES + 1)))	# + the read() that returns 0 at EOF
 	note "overhead: $ROUNDS rounds of pcload -n $REPS read 64MiB $CHUNK ($READS read() calls per run)"
 	bench_rounds CS_V run_timed system pid cachetop bpftrace
@@ -766,29 +773,15 @@ fs_run() {
 	R[seen_pct]=$(calc "$seen * 100 / $truth" %.2f)
 }
 
-fs_calibrate() {
-	local c0 c1 n=20
-	if [ -n "${BENCH_REPS:-}" ]; then
-		FS_REPS=$BENCH_REPS
-		return
-	fi
-	"$FS_SPAWN" 5 "$FS_PAGES" >/dev/null
-	children_cpu
-	c0=$CHILD_CPU_US
-	"$FS_SPAWN" $n "$FS_PAGES" >/dev/null
-	children_cpu
-	c1=$CHILD_CPU_US
-	FS_REPS=$(calc "$TARGET_S * 1e6 * $n / ($c1 - $c0 + 1000)" %.0f)
-	[ "$FS_REPS" -lt 10 ] && FS_REPS=10
-	[ "$FS_REPS" -gt 20000 ] && FS_REPS=20000
-}
+# faultstat's workload, N spawned processes touching FS_PAGES each
+fs_spawns() { "$FS_SPAWN" "$1" "$FS_PAGES"; }
 
 # bench_faultstat FRAGMENT: prints its table, writes its JSON entry to FRAGMENT
 bench_faultstat() {
 	local frag=$1 ucpu cells fields
 	local st=() pid hp want got perf_min perf_maj perf_json=null
 	[ -x "$FS" ] && [ -x "$FS_SPAWN" ] && [ -x "$FS_MEMHOG" ] || die "faultstat or its workloads missing: run make"
-	fs_calibrate
+	calibrate_reps FS_REPS 20000 fs_spawns
 	note "faultstat overhead: $ROUNDS rounds of faultstat_spawn $FS_REPS $FS_PAGES (fork, touch $FS_PAGES pages, exit)"
 	bench_rounds FS_V fs_run count detail bpftrace
 	ucpu=$(rounds_get FS_V untraced med:cpu)
