@@ -96,7 +96,7 @@ static __always_inline bool ml__traced(void)
 static __always_inline int ml__entry(struct pt_regs *ctx, __u32 fn, bool session)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	__u64 sp = PT_REGS_SP(ctx), size, arg = 0, ra = 0;
+	__u64 sp = PT_REGS_SP(ctx), size, arg = 0, ra = 0, slot;
 	struct ml_task *t, fresh = {};
 	bool is_full, returns;
 
@@ -120,10 +120,10 @@ static __always_inline int ml__entry(struct pt_regs *ctx, __u32 fn, bool session
 		/* nested inside another allocator call */
 		if (!session || t->pending)
 			return session;
-		if (!bpf_probe_read_user(&arg, sizeof(arg), (void *)t->outer_sp) &&
-		    arg == t->outer_ra)
+		if (!bpf_probe_read_user(&slot, sizeof(slot), (void *)t->outer_sp) &&
+		    slot == t->outer_ra)
 			return 1;
-		arg = 0; /* that call returned long ago: this one is outermost */
+		/* that call returned long ago: this one is outermost */
 	}
 	t->outer_sp = sp;
 	t->outer_ra = ra;

@@ -7,7 +7,6 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
-#include <bpf/btf.h>
 #include "log.h"
 #include "memleak.h"
 #include "sym.h"
@@ -165,11 +164,11 @@ int memleak__lib_offsets(const char *lib, struct memleak_opts *o)
 	return 0;
 }
 
-static bool memleak__kernel_has_uprobe_multi(void)
+/* uprobe_multi (v6.6) and uprobe session (v6.13) links: their attach types
+ * in kernel BTF */
+static bool memleak__kernel_has_attach_type(const char *name)
 {
-	const struct btf *btf = probe__vmlinux_btf();
-
-	return btf && btf__find_by_name_kind(btf, "bpf_uprobe_multi_link", BTF_KIND_STRUCT) > 0;
+	return probe__kernel_enum_has("bpf_attach_type", name) == 1;
 }
 
 unsigned long long memleak__entry_offset(const char *path, int fn, unsigned long long off)
@@ -214,18 +213,21 @@ static int memleak__open_user(struct memleak *m, const struct memleak_opts *o)
 				 o->combined_only ? (o->max_stacks ?: ML_DEFAULT_STACKS) : 1);
 	/* before v5.11 (no task storage) uprobe programs are not preemptible
 	 * and a per-CPU buffer holds the stack being read */
-	if (o->no_task_storage || libbpf_probe_bpf_map_type(BPF_MAP_TYPE_TASK_STORAGE, NULL) != 1) {
-		skel->rodata->have_task_storage = false;
+	m->task_storage = !o->no_task_storage &&
+			  libbpf_probe_bpf_map_type(BPF_MAP_TYPE_TASK_STORAGE, NULL) == 1;
+	skel->rodata->have_task_storage = m->task_storage;
+	if (!m->task_storage) {
 		bpf_map__set_type(skel->maps.frames, BPF_MAP_TYPE_PERCPU_ARRAY);
 		bpf_map__set_key_size(skel->maps.frames, sizeof(__u32));
 		bpf_map__set_max_entries(skel->maps.frames, 1);
 		bpf_map__set_map_flags(skel->maps.frames, 0);
 	}
-	m->multi = !o->per_function_links && memleak__kernel_has_uprobe_multi();
+	m->multi = !o->per_function_links &&
+		   memleak__kernel_has_attach_type("BPF_TRACE_UPROBE_MULTI");
 	/* a session link (v6.13) skips the return probe of calls that record
 	 * nothing: one trap instead of two for those */
 	m->session = m->multi && !o->no_session &&
-		     probe__kernel_enum_has("bpf_attach_type", "BPF_TRACE_UPROBE_SESSION") == 1;
+		     memleak__kernel_has_attach_type("BPF_TRACE_UPROBE_SESSION");
 	/* the session program, the two cookie-reading programs, or one
 	 * program per function */
 	bpf_object__for_each_program(prog, skel->obj) {
@@ -251,7 +253,7 @@ static int memleak__open_user(struct memleak *m, const struct memleak_opts *o)
 	log__info("uprobes: %s; stack buffer: %s",
 		  m->session ? "one uprobe session link" :
 		  m->multi   ? "two uprobe_multi links" : "one link per function",
-		  skel->rodata->have_task_storage ? "task storage" : "per CPU");
+		  m->task_storage ? "task storage" : "per CPU");
 	return 0;
 }
 

@@ -57,6 +57,8 @@ struct memleak {
 	struct probe_set probes;	/* kernel mode */
 	bool multi;			/* user mode: uprobe_multi links */
 	bool session;			/* user mode: one uprobe session link */
+	bool task_storage;		/* user mode: stacks read through task storage,
+					 * else a per-CPU buffer */
 	int multi_fds[2];		/* entry and return links; -1: none */
 	struct bpf_link *links[2 * ML_NR_FNS];
 	int n_links;

@@ -334,8 +334,10 @@ static bool probe__helper_exists(const char *helper)
 {
 	char name[96];
 
+	if (!probe__vmlinux_btf())
+		return false;
 	snprintf(name, sizeof(name), "BPF_FUNC_%s", helper);
-	/* no BTF or no such enum: cannot tell, let the load decide */
+	/* no such enum: cannot tell, let the load decide */
 	return probe__kernel_enum_has("bpf_func_id", name) != 0;
 }
 

@@ -248,12 +248,14 @@ static void loadtest__coverage(const struct lt_object *o)
 }
 
 /* memleak's user-mode object: uprobes on this process's own libc, with
- * each variant of links and stack buffer (what older kernels get) */
+ * each variant of links (session, uprobe_multi, per function, as far as
+ * this kernel has them) and stack buffer (what older kernels get) */
 static void loadtest__memleak_user(void)
 {
 	static const struct {
-		bool per_function, no_task_storage;
-	} variants[] = { { false, false }, { true, false }, { false, true }, { true, true } };
+		bool per_function, no_session, no_task_storage;
+	} variants[] = { { false, false, false }, { false, true, false }, { true, false, false },
+			 { false, false, true },  { false, true, true },	 { true, false, true } };
 	char lib[4096];
 	size_t v;
 
@@ -268,6 +270,7 @@ static void loadtest__memleak_user(void)
 		int err;
 
 		o.per_function_links = variants[v].per_function;
+		o.no_session = variants[v].no_session;
 		o.no_task_storage = variants[v].no_task_storage;
 		err = memleak__lib_offsets(lib, &o);
 		if (!err)
@@ -282,11 +285,9 @@ static void loadtest__memleak_user(void)
 			failures++;
 		} else {
 			printf("ok memleak user mode (%s, %s stack buffer): loaded and attached\n",
-			       m.multi ? "uprobe_multi links" : "per-function links",
-			       o.no_task_storage || libbpf_probe_bpf_map_type(
-							    BPF_MAP_TYPE_TASK_STORAGE, NULL) != 1
-				       ? "per-CPU"
-				       : "task-storage");
+			       m.session ? "uprobe session link" :
+			       m.multi   ? "uprobe_multi links" : "per-function links",
+			       m.task_storage ? "task-storage" : "per-CPU");
 		}
 		memleak__detach(&m);
 		memleak__close(&m);
