@@ -275,6 +275,27 @@ static pid_t spawn_stopped(char **argv, const char *path, int *go_fd)
 	return pid;
 }
 
+/* When memleak stops first, the command must not run on untraced and
+ * orphaned: SIGTERM, as timeout(1) sends, then SIGKILL if it is still
+ * there after COMMAND_GRACE_MS. SIGCHLD is ignored, so it leaves no zombie
+ * and is gone once it exits. */
+#define COMMAND_GRACE_MS 2000
+
+static void stop_command(pid_t pid)
+{
+	int ms;
+
+	if (kill(pid, SIGTERM))
+		return;
+	for (ms = 0; ms < COMMAND_GRACE_MS && proc__pid_alive(pid); ms += 20)
+		usleep(20000);
+	if (proc__pid_alive(pid)) {
+		log__info("pid %d still running %d ms after SIGTERM: SIGKILL", pid,
+			  COMMAND_GRACE_MS);
+		kill(pid, SIGKILL);
+	}
+}
+
 /* ---- reports ---- */
 
 struct stack_agg {
@@ -296,6 +317,7 @@ struct state {
 	struct id_size {
 		__u64 id, size;
 	} *held;		/* (stack id, size) of each allocation old enough */
+	bool pid_exited;	/* the traced process is gone: nothing can be freed */
 };
 
 static int cmp_id(const void *a, const void *b)
@@ -484,6 +506,10 @@ static int tick(void *ctx, const struct timespec *now)
 
 	clock_gettime(CLOCK_MONOTONIC, &mono);
 	now_ns = mono.tv_sec * 1000000000ULL + mono.tv_nsec;
+	/* once the process is gone nothing can be freed any more: the last
+	 * report holds everything outstanding, whatever its age */
+	if (s->pid_exited)
+		min_age = 0;
 	memleak__counters(&s->m, cnt);
 	if (s->syms && env.pid)
 		syms__refresh(s->syms);
@@ -608,8 +634,9 @@ static int tick(void *ctx, const struct timespec *now)
 	return 0;
 }
 
-static void print_uprobe_plan(const struct memleak_opts *o, bool multi)
+static void print_uprobe_plan(const struct memleak_opts *o, const struct memleak *m)
 {
+	const char *link = m->session ? " (uprobe session)" : m->multi ? " (uprobe_multi)" : "";
 	int fn;
 
 	printf("%-16s %-12s %s\n", "FUNCTION", "OFFSET", "PROBES");
@@ -621,7 +648,7 @@ static void print_uprobe_plan(const struct memleak_opts *o, bool multi)
 		printf("%-16s 0x%-10llx uprobe%s%s in %s\n", memleak__fn_names[fn],
 		       memleak__entry_offset(o->lib, fn, o->offsets[fn]),
 		       fn == ML_FREE || fn == ML_MUNMAP ? "" : " + uretprobe",
-		       multi ? " (uprobe_multi)" : "", o->lib);
+		       link, o->lib);
 	}
 }
 
@@ -679,7 +706,7 @@ int main(int argc, char **argv)
 	err = memleak__open(&s.m, &o);
 	if (env.c.probes) {
 		if (o.pid)
-			print_uprobe_plan(&o, s.m.multi);
+			print_uprobe_plan(&o, &s.m);
 		else if (s.m.probes.chosen)
 			probe__print(&s.m.probes, stdout);
 		memleak__close(&s.m);
@@ -704,6 +731,17 @@ int main(int argc, char **argv)
 		log__err("cannot set up: %s", strerror(-err));
 		goto cleanup;
 	}
+	if (!env.pid) {
+		int kr;
+
+		if (memleak__kallsyms_hidden(&kr)) {
+			if (kr == 2)
+				log__err("kernel addresses are hidden (kernel.kptr_restrict = 2): kernel frames show as 0xADDR [unknown]");
+			else
+				log__err("kernel addresses are hidden from this process (kernel.kptr_restrict = %d, no CAP_SYSLOG): kernel frames show as 0xADDR [unknown]",
+					 kr);
+		}
+	}
 	if (env.c.json)
 		json__init(&s.json, stdout);
 	else if (!env.folded) {
@@ -723,11 +761,15 @@ int main(int argc, char **argv)
 		go_fd = -1;
 	}
 
-	err = cli__run(&env.c, env.pid, NULL, tick, &s);
+	err = cli__loop(&env.c, env.pid, NULL, tick, &s, &s.pid_exited);
+	if (!err)
+		cli__report_exit(env.pid, s.pid_exited);
 
 cleanup:
 	if (go_fd >= 0) /* never attached: the command must not run untraced */
 		kill(child, SIGKILL);
+	else if (child > 0 && !s.pid_exited)
+		stop_command(child);
 	if (log_verbosity) {
 		struct timespec a, b;
 

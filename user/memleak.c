@@ -466,6 +466,29 @@ void memleak__close(struct memleak *m)
 	m->kskel = NULL;
 }
 
+int memleak__kallsyms_hidden(int *kptr_restrict)
+{
+	unsigned long long addr = 0;
+	int hidden = 0;
+	FILE *f;
+
+	*kptr_restrict = -1;
+	f = fopen("/proc/sys/kernel/kptr_restrict", "re");
+	if (f) {
+		if (fscanf(f, "%d", kptr_restrict) != 1)
+			*kptr_restrict = -1;
+		fclose(f);
+	}
+	f = fopen("/proc/kallsyms", "re");
+	if (!f)
+		return 1;
+	/* the kernel prints every address as 0 to a reader it hides them
+	 * from (kallsyms_show_value()) */
+	hidden = fscanf(f, "%llx", &addr) != 1 || !addr;
+	fclose(f);
+	return hidden;
+}
+
 struct bpf_object *memleak__kernel_obj(struct memleak *m)
 {
 	return m->kskel ? m->kskel->obj : NULL;

@@ -82,6 +82,10 @@ int memleak__attach(struct memleak *m);
  * uprobes at once); safe to call twice. */
 void memleak__detach(struct memleak *m);
 void memleak__close(struct memleak *m);
+/* 1 when /proc/kallsyms shows this process no addresses (kptr_restrict 2,
+ * or 1 without CAP_SYSLOG), so kernel frames cannot be named; also gives
+ * kptr_restrict's value (-1: unreadable). */
+int memleak__kallsyms_hidden(int *kptr_restrict);
 /* The kernel-mode BPF object (for load tests), or NULL. */
 struct bpf_object *memleak__kernel_obj(struct memleak *m);
 /* Counter totals over CPUs (enum ml_counter). */

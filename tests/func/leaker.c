@@ -24,11 +24,17 @@
  *                      "ready", holds them until stdin closes, then exits
  *   leaker pairs N T   the benchmark's workload: T threads each do N
  *                      malloc(64)+free pairs; prints "ns_per_pair X"
+ *   leaker KIND BYTES  bcc's memleak test (tests/python/test_tools_memleak.py):
+ *                      waits for a byte on stdin, then leaks BYTES through
+ *                      one call of KIND (malloc, calloc, realloc of a
+ *                      10-byte malloc, posix_memalign, valloc, memalign,
+ *                      pvalloc, aligned_alloc; alignment 512) and exits
  *   leaker sampled N SIZE HOLD_MS
  *                      -s RATE's ground truth: leak_sampled() keeps N
  *                      malloc(SIZE) blocks and frees N others, prints
  *                      "leaked", holds them HOLD_MS and exits
  */
+#include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -213,6 +219,35 @@ NOINLINE static void leak_sampled(long n, size_t size)
 	}
 }
 
+/* one allocation of `bytes` through `kind`; 1 when kind is unknown */
+NOINLINE static int leak_kind(const char *kind, size_t bytes)
+{
+	void *p = NULL;
+
+	if (!strcmp(kind, "malloc"))
+		p = malloc(bytes);
+	else if (!strcmp(kind, "calloc"))
+		p = calloc(bytes, 1);
+	else if (!strcmp(kind, "realloc"))
+		p = realloc(malloc(10), bytes);
+	else if (!strcmp(kind, "posix_memalign")) {
+		if (posix_memalign(&p, 512, bytes))
+			p = NULL;
+	} else if (!strcmp(kind, "valloc"))
+		p = valloc(bytes);
+	else if (!strcmp(kind, "memalign"))
+		p = memalign(512, bytes);
+	else if (!strcmp(kind, "pvalloc"))
+		p = pvalloc(bytes);
+	else if (!strcmp(kind, "aligned_alloc"))
+		p = aligned_alloc(512, bytes);
+	else
+		return 1;
+	hold(p);
+	printf("leaking via %s, %p\n", kind, p);
+	return 0;
+}
+
 static long pairs_n;
 
 static void *pairs(void *arg)
@@ -276,6 +311,13 @@ int main(int argc, char **argv)
 		while (read(0, &c, 1) > 0)
 			;
 		return 0;
+	}
+	if (argc == 3 && argv[1][0] != '-' && atol(argv[2]) > 0 && atol(argv[1]) == 0) {
+		char c;
+
+		if (read(0, &c, 1) < 0)
+			return 1;
+		return leak_kind(argv[1], atol(argv[2]));
 	}
 	if (a < argc && !strcmp(argv[a], "-s")) {
 		raise(SIGSTOP);

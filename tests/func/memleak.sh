@@ -108,6 +108,41 @@ for v in fp nofp; do
 	fi
 done
 
+# bcc's own test suite (tests/python/test_tools_memleak.py) as a drop-in:
+# bcc's flags, -c "leaker_app KIND 30000" -T 1 1 2 under timeout -s KILL
+# 10s; once the first report is out the test writes a line to the command's
+# stdin, the command leaks 30000 bytes through KIND and exits at once; the
+# first word of the last output line that says "byte" must be 30000. The
+# leak is younger than -o's 500 ms when the process exits: the last report
+# shows it anyway
+bcc_case() {
+	local kind=$1 f=$dir/bcc.$1 pid w got i
+	mkfifo "$f.in"
+	timeout -s KILL 10 "$ML" -c "$LEAKER-nofp $kind 30000" -T 1 1 2 <"$f.in" >"$f" 2>"$f.err" &
+	pid=$!
+	exec {w}>"$f.in"
+	for ((i = 0; i < 200; i++)); do
+		grep -q "with outstanding allocations" "$f" && break
+		sleep 0.05
+	done
+	echo >&$w
+	exec {w}>&-
+	wait $pid
+	got=$(grep byte "$f" | tail -n 1 | awk '{ print $1 }')
+	[ "$got" = 30000 ] && return 0
+	echo "$kind got '${got:-nothing}': $(tr '\n\t' '  ' <"$f" | head -c 200)"
+	return 1
+}
+bad=
+for kind in malloc calloc realloc posix_memalign valloc memalign pvalloc aligned_alloc; do
+	msg=$(bcc_case $kind) || bad+="$msg; "
+done
+if [ -z "$bad" ]; then
+	ok "bcc's test_tools_memleak.py, 8 of 8: 30000 bytes through malloc, calloc, realloc, posix_memalign, valloc, memalign, pvalloc, aligned_alloc (-c ... -T 1 1 2, leak right before exit)"
+else
+	notok "bcc's test_tools_memleak.py: $bad"
+fi
+
 # JSON schema of memleak(8)
 if grep '^{' "$out.fp" | jq -e 'select((.time | type) != "string" or (.stacks | type) != "array"
 	or (.lost_stacks | type) != "number" or (.dropped | type) != "number"
@@ -240,6 +275,59 @@ if wait_lines "$out.k" 20; then
 else
 	kill -9 $mpid 2>/dev/null
 	notok "kernel mode: no report within 20 s: $(head -c 300 "$out.k.err")"
+fi
+
+# --probes names the link kind the run uses (-v says which)
+plan=$("$ML" -v --probes -p $$ 2>&1)
+case $plan in
+*"one uprobe session link"*) want="(uprobe session)" ;;
+*"two uprobe_multi links"*) want="(uprobe_multi)" ;;
+*) want= ;;
+esac
+mline=$(grep -E '^malloc ' <<<"$plan")
+labels=$(grep -oE '\((uprobe_multi|uprobe session)\)' <<<"$plan" | sort -u)
+if [ "$labels" = "$want" ] && [ -n "$mline" ]; then
+	ok "--probes -p: '$(tr -s ' ' <<<"$mline")' matches -v's $(grep -oE 'one uprobe session link|two uprobe_multi links|one link per function' <<<"$plan")"
+else
+	notok "--probes -p: labels '$labels' for $(grep -oE 'uprobes: [^;]*' <<<"$plan")"
+fi
+
+# when memleak stops first (count reached, SIGTERM or SIGINT to memleak
+# alone), the command it started goes too
+for how in count TERM INT; do
+	if [ $how = count ]; then
+		"$ML" -c "$LEAKER-nofp 30000" 1 1 >/dev/null 2>"$dir/stop.err"
+	else
+		"$ML" -c "$LEAKER-nofp 30000" 10 >/dev/null 2>"$dir/stop.err" &
+		mpid=$!
+		for ((i = 0; i < 200; i++)); do
+			grep -q '^leaked, pid' "$dir/stop.err" && break
+			sleep 0.05
+		done
+		kill -$how $mpid
+		wait $mpid
+	fi
+	cpid=$(sed -n 's/^leaked, pid \([0-9]*\),.*/\1/p' "$dir/stop.err")
+	if [ -n "$cpid" ] && ! kill -0 "$cpid" 2>/dev/null; then
+		ok "-c, memleak stopped by ${how/count/its count}: the command (pid $cpid) is gone when memleak exits"
+	else
+		notok "-c, memleak stopped by ${how/count/its count}: command pid '${cpid}' still running"
+		[ -n "$cpid" ] && kill -9 "$cpid"
+	fi
+done
+
+# kernel mode where kallsyms hides addresses: one line on stderr says why
+kr=$(cat /proc/sys/kernel/kptr_restrict)
+trap 'echo "$kr" >/proc/sys/kernel/kptr_restrict; rm -rf "$dir"' EXIT
+echo 2 >/proc/sys/kernel/kptr_restrict
+"$ML" -o 0 1 1 >"$dir/kr.out" 2>"$dir/kr.err"
+rc=$?
+echo "$kr" >/proc/sys/kernel/kptr_restrict
+n=$(grep -c 'kernel addresses are hidden (kernel.kptr_restrict = 2)' "$dir/kr.err")
+if [ $rc = 0 ] && [ "$n" = 1 ] && grep -q '\[unknown\]' "$dir/kr.out"; then
+	ok "kernel mode, kptr_restrict=2: [unknown] frames, and once on stderr: $(head -n 1 "$dir/kr.err")"
+else
+	notok "kernel mode, kptr_restrict=2: rc $rc, $n explaining lines: $(head -c 300 "$dir/kr.err")"
 fi
 
 # bad input: one line naming the cause, exit 1 (runtime) or 2 (usage)
