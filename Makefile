@@ -30,7 +30,7 @@ USER_SRCS := $(wildcard user/*.c)
 USER_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(USER_SRCS))
 UNIT_SRCS := $(wildcard tests/unit/*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
-HELPER_SRCS := $(wildcard tests/func/*.c bench/*.c)
+HELPER_SRCS := $(filter-out tests/func/nolibc.c,$(wildcard tests/func/*.c bench/*.c))
 HELPER_BINS := $(patsubst %.c,$(BUILD)/%,$(HELPER_SRCS))
 SKELS := $(patsubst %,$(BUILD)/%.skel.h,$(BPF_OBJS))
 
@@ -101,6 +101,17 @@ $(BUILD)/tests/func/leaker-nofp: tests/func/leaker.c
 	$(call msg,CC,$@)
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -fomit-frame-pointer -pthread $< -o $@
+
+# ... static, and a program without libc: what -c must probe, or refuse
+all: $(BUILD)/tests/func/leaker-static $(BUILD)/tests/func/nolibc
+$(BUILD)/tests/func/leaker-static: tests/func/leaker.c
+	$(call msg,CC,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -static -pthread $< -o $@
+$(BUILD)/tests/func/nolibc: tests/func/nolibc.c
+	$(call msg,CC,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -static -nostdlib $< -o $@
 
 $(BUILD)/bpf:
 	@mkdir -p $@

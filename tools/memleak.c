@@ -162,11 +162,25 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 
 /* ---- the allocator library ---- */
 
+/* A static binary is its own allocator library, if it has one */
+static bool static_has_malloc(const char *path)
+{
+	unsigned long long off;
+
+	if (syms__func_offset(path, "malloc", &off)) {
+		log__err("%s is static and has no malloc: nothing to trace (name its allocator with -O)",
+			 path);
+		return false;
+	}
+	log__info("%s is static: probing its own allocator", path);
+	return true;
+}
+
 /* The library to probe: -O as a path, -O as a name the process maps, or
- * the libc it maps. For -c the process does not exist yet: memleak's own
- * libc (the one the dynamic linker also gives the command, unless its
- * RUNPATH or LD_LIBRARY_PATH says otherwise; then use -O). */
-static int resolve_lib(pid_t pid, char *out, size_t size)
+ * the libc it maps; for -c, whose process does not exist yet, the library
+ * of that name or the libc that its dynamic linker says it will load, or
+ * the binary itself when it is static. */
+static int resolve_lib(pid_t pid, const char *cmd, char *out, size_t size)
 {
 	int err;
 
@@ -178,7 +192,28 @@ static int resolve_lib(pid_t pid, char *out, size_t size)
 		snprintf(out, size, "%s", env.obj);
 		return 0;
 	}
+	if (cmd) {
+		err = memleak__command_lib(cmd, env.obj, out, size);
+		if (err == 1 && !static_has_malloc(out))
+			return -ENOENT;
+		else if (err == -ENOENT && env.obj)
+			log__err("%s loads no library named %s", cmd, env.obj);
+		else if (err == -ENOENT)
+			log__err("%s loads no libc (name its allocator with -O)", cmd);
+		else if (err)
+			log__err("cannot tell what %s loads: %s", cmd,
+				 err == -ENOEXEC ? "not an ELF file, or its dynamic linker failed" :
+						   strerror(-err));
+		return err < 0 ? err : 0;
+	}
 	err = memleak__maps_find(pid, env.obj, out, size);
+	if (err == -ENOENT && !env.obj) {
+		char exe[64];
+
+		snprintf(exe, sizeof(exe), "/proc/%d/exe", pid);
+		if (memleak__command_lib(exe, NULL, out, size) == 1)
+			return static_has_malloc(exe) ? 0 : -ENOENT;
+	}
 	if (err == -ENOENT) {
 		if (env.obj)
 			log__err("pid %d maps no library named %s", pid, env.obj);
@@ -678,7 +713,7 @@ int main(int argc, char **argv)
 		}
 	}
 	if (env.pid || env.command) {
-		if (resolve_lib(env.command ? getpid() : env.pid, lib, sizeof(lib)))
+		if (resolve_lib(env.pid, env.command ? path : NULL, lib, sizeof(lib)))
 			return EXIT_RUNTIME;
 		o.lib = lib;
 		if (memleak__lib_offsets(lib, &o))

@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: BSD-2-Clause
 #include <errno.h>
 #include <fcntl.h>
+#include <gelf.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include "log.h"
@@ -141,6 +144,124 @@ int memleak__maps_find(pid_t pid, const char *want, char *out, size_t size)
 	}
 	fclose(f);
 	return err;
+}
+
+/* The ELF program interpreter of `path` (PT_INTERP) in out; 0, -ENOENT
+ * when it has none (static), -ENOEXEC when it is no ELF file. */
+static int memleak__interp(const char *path, char *out, size_t size)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC), err = -ENOENT;
+	size_t i, n;
+	Elf *elf;
+
+	if (fd < 0)
+		return -errno;
+	elf_version(EV_CURRENT);
+	elf = elf_begin(fd, ELF_C_READ, NULL);
+	if (!elf || elf_kind(elf) != ELF_K_ELF || elf_getphdrnum(elf, &n)) {
+		err = -ENOEXEC;
+		n = 0;
+	}
+	for (i = 0; i < n; i++) {
+		GElf_Phdr ph;
+
+		if (!gelf_getphdr(elf, i, &ph) || ph.p_type != PT_INTERP)
+			continue;
+		if (!ph.p_filesz || ph.p_filesz >= size ||
+		    pread(fd, out, ph.p_filesz, ph.p_offset) != (ssize_t)ph.p_filesz) {
+			err = -ENOEXEC;
+			break;
+		}
+		out[ph.p_filesz - 1] = '\0';
+		err = 0;
+		break;
+	}
+	elf_end(elf);
+	close(fd);
+	return err;
+}
+
+/* The libraries `interp --list path` says path loads (glibc's and musl's
+ * dynamic linkers answer as ldd does, honouring LD_LIBRARY_PATH and
+ * RUNPATH, and run nothing of path): the first whose path is libc (want
+ * NULL) or contains want. */
+static int memleak__interp_list(const char *interp, const char *path, const char *want,
+				char *out, size_t size)
+{
+	char line[4096];
+	int fds[2], st, err = -ENOENT;
+	pid_t pid;
+	FILE *f;
+
+	if (pipe2(fds, O_CLOEXEC))
+		return -errno;
+	pid = fork();
+	if (pid < 0) {
+		err = -errno;
+		close(fds[0]);
+		close(fds[1]);
+		return err;
+	}
+	if (!pid) {
+		int null = open("/dev/null", O_WRONLY);
+
+		dup2(fds[1], 1);
+		if (null >= 0)
+			dup2(null, 2);
+		execl(interp, interp, "--list", path, (char *)NULL);
+		_exit(127);
+	}
+	close(fds[1]);
+	f = fdopen(fds[0], "re");
+	while (f && fgets(line, sizeof(line), f)) {
+		char *arrow = strstr(line, "=> "), *p = arrow ? arrow + 3 : line + strspn(line, " \t");
+
+		p[strcspn(p, " \t\n(")] = '\0';
+		if (!err || *p != '/' || (want ? !strstr(p, want) : !is_libc(p)))
+			continue;
+		snprintf(out, size, "%s", p);
+		err = 0;
+	}
+	if (f)
+		fclose(f);
+	else
+		close(fds[0]);
+	if (waitpid(pid, &st, 0) == pid && (!WIFEXITED(st) || WEXITSTATUS(st)) && err)
+		err = -ENOEXEC;
+	return err;
+}
+
+int memleak__command_lib(const char *path, const char *want, char *out, size_t size)
+{
+	char interp[PATH_MAX], buf[PATH_MAX + 2];
+	int depth, err, fd;
+	ssize_t n;
+
+	/* a script: what its interpreter loads */
+	snprintf(interp, sizeof(interp), "%s", path);
+	for (depth = 0; depth < 4; depth++) {
+		fd = open(interp, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			return -errno;
+		n = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+		if (n < 2 || buf[0] != '#' || buf[1] != '!')
+			break;
+		buf[n] = '\0';
+		n = strspn(buf + 2, " \t") + 2;
+		buf[n + strcspn(buf + n, " \t\n")] = '\0';
+		snprintf(interp, sizeof(interp), "%s", buf + n);
+	}
+	snprintf(buf, sizeof(buf), "%s", interp);
+	err = memleak__interp(buf, interp, sizeof(interp));
+	if (err == -ENOENT) {
+		/* static: its allocator is its own */
+		snprintf(out, size, "%s", buf);
+		return 1;
+	}
+	if (err)
+		return err;
+	return memleak__interp_list(interp, buf, want, out, size);
 }
 
 int memleak__lib_offsets(const char *lib, struct memleak_opts *o)

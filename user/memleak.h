@@ -70,6 +70,12 @@ struct memleak {
 /* The file pid maps whose name is `want` (NULL: its libc), or whose path
  * contains it. Returns 0 or -ENOENT (-errno when the maps are unreadable). */
 int memleak__maps_find(pid_t pid, const char *want, char *out, size_t size);
+/* The library that the command at `path` (an ELF file, or a script run by
+ * one) will load whose name is libc (want NULL) or contains want, as its
+ * dynamic linker answers; a static binary is its own allocator library.
+ * Returns 0, 1 (static: out is the binary), -ENOENT (it loads none such),
+ * -ENOEXEC (no ELF file, or its dynamic linker failed) or -errno. */
+int memleak__command_lib(const char *path, const char *want, char *out, size_t size);
 /* Fills o->offsets from the library's symbols; malloc and free must exist.
  * Errors are logged. */
 int memleak__lib_offsets(const char *lib, struct memleak_opts *o);

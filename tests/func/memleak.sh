@@ -173,6 +173,13 @@ else
 	notok "-c: $own frames in memleak itself, $dtv allocate_dtv stacks (want 0 and >= 1)"
 fi
 
+# -c on a static binary probes the binary's own allocator (not memleak's
+# libc, which it never loads); a program without libc is refused
+"$ML" --json -T 100 -c "$LEAKER-static 1200" 1 >"$out.st" 2>"$out.st.err"
+check_sites "-c static binary" "$out.st"
+expect_exit "-c, no libc (-nostdlib -static)" 1 "nolibc is static and has no malloc: nothing to trace" \
+	"$ML" -c "$BUILD/tests/func/nolibc" 1 1
+
 # text and folded output of one run each
 "$ML" -c "$LEAKER-fp 1200" 1 >"$out.txt" 2>/dev/null
 if grep -A1 -P '^\t148000 bytes in 37 allocations from stack$' "$out.txt" | grep -qP '^\t\tleak_malloc\+0x[0-9a-f]+ \[leaker-fp\] .*leaker\.c:[0-9]+$'; then
