@@ -5,6 +5,7 @@
 BUILD   ?= build
 CLANG   ?= clang
 CC      ?= cc
+CXX     ?= c++
 BPFTOOL ?= bpftool
 PKG_CONFIG ?= pkg-config
 
@@ -101,6 +102,18 @@ $(BUILD)/tests/func/leaker-nofp: tests/func/leaker.c
 	$(call msg,CC,$@)
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -fomit-frame-pointer -pthread $< -o $@
+
+# memleak's C++ test program (operator new in libstdc++), the same two ways
+CXX_LEAKER_BINS := $(BUILD)/tests/func/cxxleaker-fp $(BUILD)/tests/func/cxxleaker-nofp
+all: $(CXX_LEAKER_BINS)
+$(BUILD)/tests/func/cxxleaker-fp: tests/func/cxxleaker.cc
+	$(call msg,CXX,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CXX) -std=c++17 $(filter-out -std=gnu11,$(CFLAGS)) -fno-omit-frame-pointer $< -o $@
+$(BUILD)/tests/func/cxxleaker-nofp: tests/func/cxxleaker.cc
+	$(call msg,CXX,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CXX) -std=c++17 $(filter-out -std=gnu11,$(CFLAGS)) -fomit-frame-pointer $< -o $@
 
 # ... static, and a program without libc: what -c must probe, or refuse
 all: $(BUILD)/tests/func/leaker-static $(BUILD)/tests/func/nolibc

@@ -26,9 +26,9 @@ const volatile __u32 sample_rate = 1;	/* record 1 in sample_rate calls */
 /* task storage (v5.11+): set by user space where the kernel has it */
 const volatile bool have_task_storage = true;
 
-/* a power of two above ML_NR_FNS: indexes are masked for the verifier */
+/* a power of two above ML_NR_KINDS: indexes are masked for the verifier */
 #define ML_FN_SLOTS 16
-_Static_assert(ML_NR_FNS <= ML_FN_SLOTS, "ML_FN_SLOTS too small");
+_Static_assert(ML_NR_KINDS <= ML_FN_SLOTS, "ML_FN_SLOTS too small");
 
 /* In-flight calls per thread: the outermost call's stack pointer and, per
  * function, the size and argument seen at entry. */
@@ -100,11 +100,12 @@ static __always_inline int ml__entry(struct pt_regs *ctx, __u32 fn, bool session
 	struct ml_task *t, fresh = {};
 	bool is_full, returns;
 
-	if (!ml__traced() || fn >= ML_NR_FNS)
+	if (!ml__traced() || fn >= ML_NR_KINDS)
 		return session;
-	/* free and munmap need no return probe: an address no table holds
-	 * (glibc unmapping its own chunk inside free) is ignored */
-	if (fn == ML_FREE || fn == ML_MUNMAP) {
+	/* free, delete and munmap need no return probe: an address no table
+	 * holds (glibc unmapping its own chunk inside free, free inside
+	 * delete) is ignored */
+	if (fn == ML_FREE || fn == ML_DELETE || fn == ML_MUNMAP) {
 		__u64 addr = PT_REGS_PARM1(ctx);
 
 		if (addr)
@@ -134,6 +135,7 @@ static __always_inline int ml__entry(struct pt_regs *ctx, __u32 fn, bool session
 	case ML_MALLOC:
 	case ML_VALLOC:
 	case ML_PVALLOC:
+	case ML_NEW:
 		size = PT_REGS_PARM1(ctx);
 		break;
 	case ML_CALLOC:
@@ -187,7 +189,7 @@ static __always_inline int ml__return(struct pt_regs *ctx, __u32 fn)
 	struct ml_task *t;
 	bool rec;
 
-	if (!ml__traced() || fn >= ML_NR_FNS)
+	if (!ml__traced() || fn >= ML_NR_KINDS)
 		return 0;
 	t = bpf_map_lookup_elem(&tasks, &tid);
 	if (!t || !(t->pending & (1U << fn)))
@@ -246,13 +248,13 @@ static __always_inline int ml__return(struct pt_regs *ctx, __u32 fn)
 SEC("uprobe")
 int BPF_KPROBE(memleak_entry)
 {
-	return ml__entry(ctx, bpf_get_attach_cookie(ctx), false);
+	return ml__entry(ctx, ML_COOKIE_FN(bpf_get_attach_cookie(ctx)), false);
 }
 
 SEC("uretprobe")
 int BPF_KRETPROBE(memleak_return)
 {
-	return ml__return(ctx, bpf_get_attach_cookie(ctx));
+	return ml__return(ctx, ML_COOKIE_FN(bpf_get_attach_cookie(ctx)));
 }
 
 /*
@@ -264,18 +266,19 @@ int BPF_KRETPROBE(memleak_return)
  * the same address in the one traced process, a return at a return
  * address. A function's first run is an entry, which teaches its address.
  */
-__u64 entry_ip[ML_FN_SLOTS];
+__u64 entry_ip[ML_MAX_PROBES];
+_Static_assert(!(ML_MAX_PROBES & (ML_MAX_PROBES - 1)), "ML_MAX_PROBES: a power of two");
 
 SEC("uprobe")
 int BPF_KPROBE(memleak_session)
 {
-	__u32 fn = bpf_get_attach_cookie(ctx);
-	__u64 ip = PT_REGS_IP(ctx), *e;
+	__u64 cookie = bpf_get_attach_cookie(ctx), ip = PT_REGS_IP(ctx), *e;
+	__u32 fn = ML_COOKIE_FN(cookie), slot = ML_COOKIE_SLOT(cookie);
 
-	if (!ml__traced() || fn >= ML_NR_FNS)
+	if (!ml__traced() || fn >= ML_NR_KINDS || slot >= ML_MAX_PROBES)
 		return 1;
-	barrier_var(fn);
-	e = &entry_ip[fn & (ML_FN_SLOTS - 1)];
+	barrier_var(slot);
+	e = &entry_ip[slot & (ML_MAX_PROBES - 1)];
 	if (!*e)
 		*e = ip;
 	if (ip != *e) {
@@ -287,7 +290,8 @@ int BPF_KPROBE(memleak_session)
 
 /* One link per function: a program per function, since attach cookies
  * came in v5.15 (user space loads these or the two above, never both).
- * free and munmap have no return probe. */
+ * free, munmap and delete have no return probe; every form of operator new
+ * (or delete) is attached to the same program. */
 #define ML_ENTRY(name, fn)                                                                   \
 	SEC("uprobe") int ml_e_##name(struct pt_regs *ctx)                                   \
 	{                                                                                    \
@@ -313,5 +317,7 @@ ML_PROGS(mmap, ML_MMAP)
 ML_PROGS(mremap, ML_MREMAP)
 ML_ENTRY(free, ML_FREE)
 ML_ENTRY(munmap, ML_MUNMAP)
+ML_PROGS(new, ML_NEW)
+ML_ENTRY(delete, ML_DELETE)
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -6,7 +6,10 @@
 
 #include "common.h"
 
-/* Allocator functions; the uprobe's attach cookie says which one fired. */
+/* Allocator functions; the uprobe's attach cookie says which one fired
+ * (ML_COOKIE_FN). The libc functions come first (ML_NR_FNS of them), then
+ * the C++ runtime's: every form of operator new and new[] (size first),
+ * and of operator delete and delete[] (pointer first). */
 enum memleak_fn {
 	ML_MALLOC,
 	ML_CALLOC,
@@ -22,7 +25,18 @@ enum memleak_fn {
 	ML_FREE,
 	ML_MUNMAP,
 	ML_NR_FNS,
+	ML_NEW = ML_NR_FNS,
+	ML_DELETE,
+	ML_NR_KINDS,
 };
+
+/* A cookie is the function and, above it, the probe's index: a session
+ * link learns each probe's entry address apart, and the several forms of
+ * operator new are one function at several addresses. */
+#define ML_COOKIE(fn, slot) ((__u64)(fn) | (__u64)(slot) << 8)
+#define ML_COOKIE_FN(c) ((__u32)(c) & 0xff)
+#define ML_COOKIE_SLOT(c) ((__u32)(c) >> 8)
+#define ML_MAX_PROBES 64
 
 /* frames kept per stack; deeper stacks are cut */
 #define ML_MAX_FRAMES STACK_MAX_DEPTH

@@ -685,13 +685,19 @@ static void print_uprobe_plan(const struct memleak_opts *o, const struct memleak
 		       fn == ML_FREE || fn == ML_MUNMAP ? "" : " + uretprobe",
 		       link, o->lib);
 	}
+	for (fn = 0; o->cxx_lib && fn < ML_NR_CXX; fn++)
+		if (o->cxx_offsets[fn])
+			printf("%-16s 0x%-10llx uprobe%s%s in %s\n", memleak__cxx_fns[fn].name,
+			       o->cxx_offsets[fn],
+			       memleak__cxx_fns[fn].fn == ML_DELETE ? "" : " + uretprobe", link,
+			       o->cxx_lib);
 }
 
 int main(int argc, char **argv)
 {
 	struct memleak_opts o = {};
 	struct state s = {};
-	char lib[PATH_MAX], path[PATH_MAX];
+	char lib[PATH_MAX], path[PATH_MAX], cxx[PATH_MAX];
 	char **cargv = NULL;
 	int err, go_fd = -1;
 	pid_t child = 0;
@@ -718,6 +724,13 @@ int main(int argc, char **argv)
 		o.lib = lib;
 		if (memleak__lib_offsets(lib, &o))
 			return EXIT_RUNTIME;
+		/* operator new and delete where the C++ runtime is (else in
+		 * a static binary, the allocator library itself): their
+		 * caller is the allocation's first frame */
+		if ((env.command ? memleak__command_lib(path, "libstdc++", cxx, sizeof(cxx)) :
+				   memleak__maps_find(env.pid, "libstdc++", cxx, sizeof(cxx))) < 0)
+			snprintf(cxx, sizeof(cxx), "%s", lib);
+		memleak__cxx_offsets(cxx, &o);
 	}
 	if (env.command && !env.c.probes) {
 		child = spawn_stopped(cargv, path, &go_fd);

@@ -35,6 +35,34 @@ const char *const memleak__fn_names[ML_NR_FNS] = {
 	[ML_MUNMAP] = "munmap",
 };
 
+const struct memleak_cxx_fn memleak__cxx_fns[ML_NR_CXX] = {
+	{ "_Znwm", "operator new(unsigned long)", ML_NEW },
+	{ "_Znam", "operator new[](unsigned long)", ML_NEW },
+	{ "_ZnwmRKSt9nothrow_t", "operator new(unsigned long, nothrow_t)", ML_NEW },
+	{ "_ZnamRKSt9nothrow_t", "operator new[](unsigned long, nothrow_t)", ML_NEW },
+	{ "_ZnwmSt11align_val_t", "operator new(unsigned long, align_val_t)", ML_NEW },
+	{ "_ZnamSt11align_val_t", "operator new[](unsigned long, align_val_t)", ML_NEW },
+	{ "_ZnwmSt11align_val_tRKSt9nothrow_t", "operator new(unsigned long, align_val_t, nothrow_t)",
+	  ML_NEW },
+	{ "_ZnamSt11align_val_tRKSt9nothrow_t",
+	  "operator new[](unsigned long, align_val_t, nothrow_t)", ML_NEW },
+	{ "_ZdlPv", "operator delete(void*)", ML_DELETE },
+	{ "_ZdaPv", "operator delete[](void*)", ML_DELETE },
+	{ "_ZdlPvm", "operator delete(void*, unsigned long)", ML_DELETE },
+	{ "_ZdaPvm", "operator delete[](void*, unsigned long)", ML_DELETE },
+	{ "_ZdlPvRKSt9nothrow_t", "operator delete(void*, nothrow_t)", ML_DELETE },
+	{ "_ZdaPvRKSt9nothrow_t", "operator delete[](void*, nothrow_t)", ML_DELETE },
+	{ "_ZdlPvSt11align_val_t", "operator delete(void*, align_val_t)", ML_DELETE },
+	{ "_ZdaPvSt11align_val_t", "operator delete[](void*, align_val_t)", ML_DELETE },
+	{ "_ZdlPvmSt11align_val_t", "operator delete(void*, unsigned long, align_val_t)", ML_DELETE },
+	{ "_ZdaPvmSt11align_val_t", "operator delete[](void*, unsigned long, align_val_t)",
+	  ML_DELETE },
+	{ "_ZdlPvSt11align_val_tRKSt9nothrow_t", "operator delete(void*, align_val_t, nothrow_t)",
+	  ML_DELETE },
+	{ "_ZdaPvSt11align_val_tRKSt9nothrow_t",
+	  "operator delete[](void*, align_val_t, nothrow_t)", ML_DELETE },
+};
+
 #define CACHE_ARGS_NEW "long unsigned int,void,kmem_cache"
 #define CACHE_ARGS_OLD "long unsigned int,void,size_t"
 
@@ -285,6 +313,22 @@ int memleak__lib_offsets(const char *lib, struct memleak_opts *o)
 	return 0;
 }
 
+int memleak__cxx_offsets(const char *lib, struct memleak_opts *o)
+{
+	int i, n = 0;
+
+	for (i = 0; i < ML_NR_CXX; i++) {
+		if (syms__func_offset(lib, memleak__cxx_fns[i].sym, &o->cxx_offsets[i]))
+			o->cxx_offsets[i] = 0;
+		else
+			n++;
+	}
+	o->cxx_lib = n ? lib : NULL;
+	if (n)
+		log__info("%s: %d forms of operator new and delete traced", lib, n);
+	return n;
+}
+
 /* uprobe_multi (v6.6) and uprobe session (v6.13) links: their attach types
  * in kernel BTF */
 static bool memleak__kernel_has_attach_type(const char *name)
@@ -422,20 +466,22 @@ static int memleak__open_kernel(struct memleak *m, const struct memleak_opts *o)
 int memleak__open(struct memleak *m, const struct memleak_opts *o)
 {
 	memset(m, 0, sizeof(*m));
-	m->multi_fds[0] = m->multi_fds[1] = -1;
+	for (int i = 0; i < 4; i++)
+		m->multi_fds[i] = -1;
 	m->o = *o;
 	return o->pid ? memleak__open_user(m, o) : memleak__open_kernel(m, o);
 }
 
 static int memleak__attach_multi(struct memleak *m, struct bpf_program *prog, bool ret,
-				 const unsigned long long *offs, const __u64 *cookies, int n)
+				 const char *lib, const unsigned long long *offs,
+				 const __u64 *cookies, int n)
 {
 	struct ml_uprobe_multi_attr attr = {};
 	int fd;
 
 	attr.prog_fd = bpf_program__fd(prog);
 	attr.attach_type = m->session ? ML_BPF_TRACE_UPROBE_SESSION : ML_BPF_TRACE_UPROBE_MULTI;
-	attr.path = (__u64)(unsigned long)m->o.lib;
+	attr.path = (__u64)(unsigned long)lib;
 	attr.offsets = (__u64)(unsigned long)offs;
 	attr.cookies = (__u64)(unsigned long)cookies;
 	attr.cnt = n;
@@ -445,87 +491,119 @@ static int memleak__attach_multi(struct memleak *m, struct bpf_program *prog, bo
 	return fd < 0 ? -errno : fd;
 }
 
-static int memleak__attach_user(struct memleak *m)
+static const char *memleak__prog_suffix(int fn)
 {
-	unsigned long long offs[ML_NR_FNS], roffs[ML_NR_FNS];
-	__u64 cookies[ML_NR_FNS], rcookies[ML_NR_FNS];
-	int fn, i, n = 0, nr = 0, err;
+	return fn == ML_NEW ? "new" : fn == ML_DELETE ? "delete" : memleak__fn_names[fn];
+}
 
-	for (fn = 0; fn < ML_NR_FNS; fn++) {
-		unsigned long long off = m->o.offsets[fn];
-		bool dup = false;
+/* The probes in one library: entries (offs, cookies) and returns (roffs,
+ * rcookies); `slot` numbers the probes across libraries. */
+struct ml_probes {
+	const char *lib;
+	unsigned long long offs[ML_MAX_PROBES], roffs[ML_MAX_PROBES];
+	__u64 cookies[ML_MAX_PROBES], rcookies[ML_MAX_PROBES];
+	int n, nr;
+};
 
-		if (!off)
-			continue;
-		/* aliases (glibc: aligned_alloc is memalign) get one probe */
-		for (i = 0; i < fn; i++)
-			dup |= m->o.offsets[i] == off;
-		if (dup)
-			continue;
-		offs[n] = memleak__entry_offset(m->o.lib, fn, off);
-		cookies[n++] = fn;
-		if (fn != ML_FREE && fn != ML_MUNMAP) {
-			roffs[nr] = off;
-			rcookies[nr++] = fn;
-		}
+static void memleak__add_probe(struct ml_probes *p, int *slot, int fn, unsigned long long off)
+{
+	unsigned long long eoff = memleak__entry_offset(p->lib, fn, off);
+	int i;
+
+	/* aliases (glibc: aligned_alloc is memalign) get one probe */
+	for (i = 0; i < p->n; i++)
+		if (p->offs[i] == eoff)
+			return;
+	if (p->n == ML_MAX_PROBES || *slot == ML_MAX_PROBES)
+		return;
+	p->offs[p->n] = eoff;
+	p->cookies[p->n++] = ML_COOKIE(fn, *slot);
+	if (fn != ML_FREE && fn != ML_MUNMAP && fn != ML_DELETE) {
+		p->roffs[p->nr] = off;
+		p->rcookies[p->nr++] = ML_COOKIE(fn, *slot);
 	}
+	(*slot)++;
+}
+
+static int memleak__attach_lib(struct memleak *m, const struct ml_probes *p, int *fds)
+{
+	int i, err;
+
 	if (m->session) {
 		/* entries of every function; returns where the entry asks */
-		err = memleak__attach_multi(m, m->uskel->progs.memleak_session, false, offs,
-					    cookies, n);
-		if (err < 0) {
-			log__err("cannot attach uprobes to %s: %s", m->o.lib, strerror(-err));
-			return err;
-		}
-		m->multi_fds[0] = err;
+		err = memleak__attach_multi(m, m->uskel->progs.memleak_session, false, p->lib,
+					    p->offs, p->cookies, p->n);
+		if (err < 0)
+			goto fail;
+		fds[0] = err;
 		return 0;
 	}
 	if (m->multi) {
-		err = memleak__attach_multi(m, m->uskel->progs.memleak_entry, false, offs, cookies,
-					    n);
-		if (err >= 0) {
-			m->multi_fds[0] = err;
-			err = memleak__attach_multi(m, m->uskel->progs.memleak_return, true, roffs,
-						    rcookies, nr);
-			if (err >= 0)
-				m->multi_fds[1] = err;
-		}
-		if (err < 0) {
-			log__err("cannot attach uprobes to %s: %s", m->o.lib, strerror(-err));
-			memleak__detach(m);
-			return err;
-		}
+		err = memleak__attach_multi(m, m->uskel->progs.memleak_entry, false, p->lib,
+					    p->offs, p->cookies, p->n);
+		if (err < 0)
+			goto fail;
+		fds[0] = err;
+		if (!p->nr)
+			return 0;
+		err = memleak__attach_multi(m, m->uskel->progs.memleak_return, true, p->lib,
+					    p->roffs, p->rcookies, p->nr);
+		if (err < 0)
+			goto fail;
+		fds[1] = err;
 		return 0;
 	}
 	/* each function's own program: no cookie, which kernels before v5.15
 	 * cannot pass */
-	for (i = 0; i < n + nr; i++) {
-		bool ret = i >= n;
+	for (i = 0; i < p->n + p->nr; i++) {
+		bool ret = i >= p->n;
 		LIBBPF_OPTS(bpf_uprobe_opts, uo, .retprobe = ret);
-		int fn = ret ? rcookies[i - n] : cookies[i];
+		int fn = ML_COOKIE_FN(ret ? p->rcookies[i - p->n] : p->cookies[i]);
 		struct bpf_program *prog;
 		struct bpf_link *l;
 		char name[64];
 
-		snprintf(name, sizeof(name), "ml_%c_%s", ret ? 'r' : 'e', memleak__fn_names[fn]);
+		snprintf(name, sizeof(name), "ml_%c_%s", ret ? 'r' : 'e', memleak__prog_suffix(fn));
 		prog = bpf_object__find_program_by_name(m->uskel->obj, name);
 		if (!prog) {
 			log__err("BPF object has no program %s", name);
-			memleak__detach(m);
 			return -ENOENT;
 		}
-		l = bpf_program__attach_uprobe_opts(prog, m->o.pid, m->o.lib,
-						    ret ? roffs[i - n] : offs[i], &uo);
+		l = bpf_program__attach_uprobe_opts(prog, m->o.pid, p->lib,
+						    ret ? p->roffs[i - p->n] : p->offs[i], &uo);
 		if (!l) {
 			err = -errno;
-			log__err("cannot attach uprobe to %s in %s: %s", memleak__fn_names[fn],
-				 m->o.lib, strerror(-err));
-			memleak__detach(m);
+			log__err("cannot attach uprobe to %s in %s: %s", memleak__prog_suffix(fn),
+				 p->lib, strerror(-err));
 			return err;
 		}
 		m->links[m->n_links++] = l;
 	}
 	return 0;
+fail:
+	log__err("cannot attach uprobes to %s: %s", p->lib, strerror(-err));
+	return err;
+}
+
+static int memleak__attach_user(struct memleak *m)
+{
+	struct ml_probes p[2] = { { .lib = m->o.lib }, { .lib = m->o.cxx_lib } };
+	int fn, i, slot = 0, err = 0;
+
+	for (fn = 0; fn < ML_NR_FNS; fn++)
+		if (m->o.offsets[fn])
+			memleak__add_probe(&p[0], &slot, fn, m->o.offsets[fn]);
+	/* a static binary is both libraries: one set of probes */
+	for (i = 0; m->o.cxx_lib && i < ML_NR_CXX; i++)
+		if (m->o.cxx_offsets[i])
+			memleak__add_probe(&p[strcmp(m->o.cxx_lib, m->o.lib) ? 1 : 0], &slot,
+					   memleak__cxx_fns[i].fn, m->o.cxx_offsets[i]);
+	for (i = 0; i < 2 && !err; i++)
+		if (p[i].n)
+			err = memleak__attach_lib(m, &p[i], m->multi_fds + 2 * i);
+	if (err)
+		memleak__detach(m);
+	return err;
 }
 
 int memleak__attach(struct memleak *m)
@@ -566,7 +644,7 @@ void memleak__detach(struct memleak *m)
 {
 	int i;
 
-	for (i = 0; i < 2; i++) {
+	for (i = 0; i < 4; i++) {
 		if (m->multi_fds[i] >= 0)
 			close(m->multi_fds[i]);
 		m->multi_fds[i] = -1;

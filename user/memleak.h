@@ -30,11 +30,24 @@ enum kmemleak_event {
 extern const struct probe_event kmemleak__events[KML_NR_EVENTS];
 extern const char *const memleak__fn_names[ML_NR_FNS];
 
+/* The C++ runtime's allocation functions, by mangled name (LP64) */
+#define ML_NR_CXX 20
+struct memleak_cxx_fn {
+	const char *sym;
+	const char *name;	/* demangled */
+	int fn;			/* ML_NEW or ML_DELETE */
+};
+extern const struct memleak_cxx_fn memleak__cxx_fns[ML_NR_CXX];
+
 struct memleak_opts {
 	pid_t pid;			/* user mode: the traced process; 0: kernel mode */
 	const char *lib;		/* user mode: the allocator library */
 	/* user mode: file offset per function, 0 when the library lacks it */
 	unsigned long long offsets[ML_NR_FNS];
+	/* user mode: the C++ runtime (libstdc++, or a static binary), NULL:
+	 * none; file offset per memleak__cxx_fns entry, 0 when absent */
+	const char *cxx_lib;
+	unsigned long long cxx_offsets[ML_NR_CXX];
 	bool percpu;
 	bool combined_only;
 	unsigned long long min_size, max_size;
@@ -59,8 +72,8 @@ struct memleak {
 	bool session;			/* user mode: one uprobe session link */
 	bool task_storage;		/* user mode: stacks read through task storage,
 					 * else a per-CPU buffer */
-	int multi_fds[2];		/* entry and return links; -1: none */
-	struct bpf_link *links[2 * ML_NR_FNS];
+	int multi_fds[4];		/* entry and return links per library; -1: none */
+	struct bpf_link *links[2 * ML_MAX_PROBES];
 	int n_links;
 	int allocs_fd, stacks_fd, combined_fd, counters_fd;
 	unsigned int max_allocs, max_stacks;	/* table sizes */
@@ -79,6 +92,9 @@ int memleak__command_lib(const char *path, const char *want, char *out, size_t s
 /* Fills o->offsets from the library's symbols; malloc and free must exist.
  * Errors are logged. */
 int memleak__lib_offsets(const char *lib, struct memleak_opts *o);
+/* Fills o->cxx_offsets from the C++ runtime's symbols and sets o->cxx_lib
+ * when it has any. Returns how many it found. */
+int memleak__cxx_offsets(const char *lib, struct memleak_opts *o);
 /* Opens the object for the mode of `o` (and, in kernel mode, picks hooks).
  * Errors are logged. */
 int memleak__open(struct memleak *m, const struct memleak_opts *o);

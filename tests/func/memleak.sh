@@ -180,6 +180,24 @@ check_sites "-c static binary" "$out.st"
 expect_exit "-c, no libc (-nostdlib -static)" 1 "nolibc is static and has no malloc: nothing to trace" \
 	"$ML" -c "$BUILD/tests/func/nolibc" 1 1
 
+# C++: operator new hooked in libstdc++ (which has no frame pointers), so
+# its caller is the first frame, with or without frame pointers, and the
+# malloc inside it is not counted again; sized and array deletes free
+for v in fp nofp; do
+	"$ML" --json -T 100 -c "$BUILD/tests/func/cxxleaker-$v 1200" 1 >"$out.cxx" 2>"$out.cxx.err"
+	sites=$(per_site "$out.cxx" | sort)
+	want=$(printf '%s\n' "make() 80000 50" "make_aligned() 12288 3")
+	top=$(grep '^{' "$out.cxx" | tail -n 1 | jq -r '[.stacks[] | select(.frames[0].sym == "make()") | [.frames[0:2][].sym] | join(" <- ")] | unique | join(",")')
+	wtop="make()"
+	[ $v = fp ] && wtop="make() <- main"
+	if [ "$(grep -E '^make' <<<"$sites")" = "$want" ] && ! grep -qE '^(churn|operator)' <<<"$sites" &&
+		[ "$top" = "$wtop" ]; then
+		ok "C++ $v: new Widget[100] x 50 from make() (80000 bytes), 3 aligned new from make_aligned(), churn's deletes freed; stack $top"
+	else
+		notok "C++ $v: sites '$(tr '\n' ';' <<<"$sites")', make's stack '$top' (want '$wtop'): $(head -c 200 "$out.cxx.err")"
+	fi
+done
+
 # text and folded output of one run each
 "$ML" -c "$LEAKER-fp 1200" 1 >"$out.txt" 2>/dev/null
 if grep -A1 -P '^\t148000 bytes in 37 allocations from stack$' "$out.txt" | grep -qP '^\t\tleak_malloc\+0x[0-9a-f]+ \[leaker-fp\] .*leaker\.c:[0-9]+$'; then
