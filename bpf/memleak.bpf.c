@@ -26,6 +26,103 @@ const volatile __u32 sample_rate = 1;	/* record 1 in sample_rate calls */
 /* task storage (v5.11+): set by user space where the kernel has it */
 const volatile bool have_task_storage = true;
 
+const volatile __u64 page_size = 4096;
+
+/*
+ * Mappings by their end (page-rounded) -> start, so that a munmap of a
+ * mapping's tail finds the mapping (its start is the allocs key); stale
+ * entries are told by the record no longer ending there, and an LRU map
+ * lets them go.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64);
+	__type(value, __u64);
+} mmap_ends SEC(".maps");
+
+static __always_inline __u64 ml__page_up(__u64 n)
+{
+	return (n + page_size - 1) & ~(page_size - 1);
+}
+
+static __always_inline void ml__mapped(__u64 addr, __u64 size)
+{
+	__u64 end = addr + ml__page_up(size);
+
+	bpf_map_update_elem(&mmap_ends, &end, &addr, BPF_ANY);
+}
+
+/* The mapping recorded at `base` that ends at `end`, or NULL */
+static __always_inline struct ml_alloc *ml__mapping(__u64 base, __u64 end)
+{
+	struct ml_alloc *a = bpf_map_lookup_elem(&allocs, &base);
+	__u64 *e = bpf_map_lookup_elem(&mmap_ends, &end);
+
+	if (!a || !e || *e != base || base + ml__page_up(a->size) != end)
+		return NULL;
+	return a;
+}
+
+/*
+ * munmap(addr, len) of recorded mappings: whole ones (several adjacent
+ * ones too), the head of one (the rest is recorded at its new start) or
+ * its tail (the record shrinks). A hole punched in the middle of a mapping
+ * is not seen: the mapping keeps its size. Any other address is freed as
+ * before (nothing holds it, or an allocator unmapping its own chunk).
+ */
+#define ML_MUNMAP_SPAN 4
+
+static __always_inline void ml__munmap(__u64 addr, __u64 len)
+{
+	struct ml_alloc *a, moved;
+	__u64 end, size, *base;
+	int i;
+
+	len = ml__page_up(len);
+	for (i = 0; i < ML_MUNMAP_SPAN && len; i++) {
+		a = bpf_map_lookup_elem(&allocs, &addr);
+		if (a) {
+			size = ml__page_up(a->size);
+			end = addr + size;
+			if (!ml__mapping(addr, end)) {
+				ml__free(addr);
+				return;
+			}
+			bpf_map_delete_elem(&mmap_ends, &end);
+			if (len >= size) {
+				ml__free(addr);
+				addr = end;
+				len -= size;
+				continue;
+			}
+			/* the head: the rest is a mapping of its own */
+			moved = *a;
+			moved.size = a->size - len;
+			ml__combined_shrink(moved.stack_id, len);
+			bpf_map_delete_elem(&allocs, &addr);
+			addr += len;
+			if (!bpf_map_update_elem(&allocs, &addr, &moved, BPF_ANY))
+				ml__mapped(addr, moved.size);
+			return;
+		}
+		/* the tail */
+		end = addr + len;
+		base = bpf_map_lookup_elem(&mmap_ends, &end);
+		if (!base || *base >= addr)
+			return;
+		size = *base;
+		a = ml__mapping(size, end);
+		if (!a)
+			return;
+		ml__combined_shrink(a->stack_id, a->size - (addr - size));
+		a->size = addr - size;
+		bpf_map_delete_elem(&mmap_ends, &end);
+		ml__mapped(size, a->size);
+		return;
+	}
+}
+
 /* a power of two above ML_NR_KINDS: indexes are masked for the verifier */
 #define ML_FN_SLOTS 16
 _Static_assert(ML_NR_KINDS <= ML_FN_SLOTS, "ML_FN_SLOTS too small");
@@ -108,7 +205,9 @@ static __always_inline int ml__entry(struct pt_regs *ctx, __u32 fn, bool session
 	if (fn == ML_FREE || fn == ML_DELETE || fn == ML_MUNMAP) {
 		__u64 addr = PT_REGS_PARM1(ctx);
 
-		if (addr)
+		if (fn == ML_MUNMAP)
+			ml__munmap(addr, PT_REGS_PARM2(ctx));
+		else if (addr)
 			ml__free(addr);
 		return session;
 	}
@@ -228,12 +327,20 @@ static __always_inline int ml__return(struct pt_regs *ctx, __u32 fn)
 	case ML_MMAP:
 		if (ret == (__u64)-1)
 			return 0;
-		break;
+		if (rec) {
+			ml__record(ret, size, ml__stack(ctx));
+			ml__mapped(ret, size);
+		}
+		return 0;
 	case ML_MREMAP:
 		if (ret == (__u64)-1)
 			return 0;
 		ml__free(arg);
-		break;
+		if (rec) {
+			ml__record(ret, size, ml__stack(ctx));
+			ml__mapped(ret, size);
+		}
+		return 0;
 	default:
 		if (!ret)
 			return 0;

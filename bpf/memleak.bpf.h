@@ -61,6 +61,20 @@ static __always_inline void ml__combined_add(__u64 stack_id, __u64 size, int sig
 	}
 }
 
+/* --combined-only: `bytes` of a stack's allocation gone, the allocation
+ * itself still there (a partial munmap) */
+static __always_inline void ml__combined_shrink(__u64 stack_id, __u64 bytes)
+{
+	struct ml_combined *c;
+	__u64 key = stack_id;
+
+	if (!combined_only || !stack_id)
+		return;
+	c = bpf_map_lookup_elem(&combined, &key);
+	if (c)
+		__sync_fetch_and_add(&c->bytes, -bytes);
+}
+
 static __always_inline void ml__free(__u64 addr)
 {
 	struct ml_alloc *a;

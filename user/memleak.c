@@ -368,6 +368,7 @@ static int memleak__open_user(struct memleak *m, const struct memleak_opts *o)
 	}
 	m->uskel = skel;
 	skel->rodata->targ_tgid = o->pid;
+	skel->rodata->page_size = getpagesize();
 	skel->rodata->min_size = o->min_size;
 	skel->rodata->max_size = o->max_size ?: ~0ULL;
 	skel->rodata->sample_rate = o->sample_rate ?: 1;

@@ -15,6 +15,8 @@
  *   leak_reallocarray  3 x reallocarray(NULL, 10, 300)  9000
  *   leak_realloc_fail  2 x 1500 (a failing realloc keeps them)  3000
  *   leak_thread        9 x 1234, in a second thread  11106
+ *   leak_munmap_part   2 x mmap(65536), one without its second half, one
+ *                      without its first 16 KiB  32768 + 49152 = 81920
  * Freed, never to be reported: free_all (50 x 3333), free_big (2 x 1 MiB),
  * free_elsewhere (20 x 7777 freed by another thread), free(NULL) x 10, and a
  * malloc that fails. ARGS are printed (stderr), so a test can check -c's argv.
@@ -118,6 +120,17 @@ NOINLINE static void leak_mmap(void)
 	}
 }
 
+NOINLINE static void leak_munmap_part(void)
+{
+	char *p = mmap(NULL, 65536, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	char *q = mmap(NULL, 65536, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	munmap(p + 32768, 32768);
+	munmap(q, 16384);
+	hold(p);
+	hold(q + 16384);
+}
+
 NOINLINE static void leak_reallocarray(void)
 {
 	for (int i = 0; i < 3; i++)
@@ -200,6 +213,7 @@ NOINLINE static void run_leaks(void)
 	leak_memalign();
 	leak_aligned();
 	leak_mmap();
+	leak_munmap_part();
 	leak_reallocarray();
 	leak_realloc_fail();
 	free_all();

@@ -26,6 +26,7 @@ leak_realloc 25000 5
 leak_memalign 14336 7
 leak_aligned 16384 2
 leak_mmap 262144 4
+leak_munmap_part 81920 2
 leak_reallocarray 9000 3
 leak_realloc_fail 3000 2
 leak_thread 11106 9"
