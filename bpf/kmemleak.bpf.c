@@ -29,13 +29,16 @@ STACK_SCRATCH_MAP(scratch);
 
 static __always_inline void ml__alloc(void *ctx, __u64 addr, __u64 size)
 {
-	bool full;
+	struct stack_frames *buf;
 
 	if (!addr || size < min_size || size > max_size)
 		return;
 	if (sample_rate > 1 && bpf_get_prandom_u32() % sample_rate)
 		return;
-	ml__record(addr, size, stack__save_scratch(ctx, &stacks, &scratch, 0, &full));
+	buf = stack__scratch_get(&scratch);
+	ml__record(addr, size, buf ? stack__read(ctx, buf, 0) : 0, buf);
+	if (buf)
+		stack__scratch_put(&scratch);
 }
 
 static __always_inline void ml__kfree(__u64 addr)

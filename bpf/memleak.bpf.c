@@ -162,18 +162,18 @@ struct {
 	__type(value, struct stack_frames);
 } frames SEC(".maps");
 
-static __always_inline __u64 ml__stack(void *ctx)
+/* Records an allocation with the current user stack */
+static __always_inline void ml__record_here(void *ctx, __u64 addr, __u64 size)
 {
 	struct stack_frames *f;
 	__u32 zero = 0;
-	bool full;
 
 	if (have_task_storage)
 		f = bpf_task_storage_get(&frames, bpf_get_current_task_btf(), NULL,
 					 BPF_LOCAL_STORAGE_GET_F_CREATE);
 	else
 		f = bpf_map_lookup_elem(&frames, &zero);
-	return f ? stack__save(ctx, &stacks, f, BPF_F_USER_STACK, &full) : 0;
+	ml__record(addr, size, f ? stack__read(ctx, f, BPF_F_USER_STACK) : 0, f);
 }
 
 static __always_inline bool ml__traced(void)
@@ -322,13 +322,13 @@ static __always_inline int ml__return(struct pt_regs *ctx, __u32 fn)
 			return 0; /* an error number: nothing allocated */
 		if (!rec || bpf_probe_read_user(&addr, sizeof(addr), (void *)arg))
 			return 0;
-		ml__record(addr, size, ml__stack(ctx));
+		ml__record_here(ctx, addr, size);
 		return 0;
 	case ML_MMAP:
 		if (ret == (__u64)-1)
 			return 0;
 		if (rec) {
-			ml__record(ret, size, ml__stack(ctx));
+			ml__record_here(ctx, ret, size);
 			ml__mapped(ret, size);
 		}
 		return 0;
@@ -337,7 +337,7 @@ static __always_inline int ml__return(struct pt_regs *ctx, __u32 fn)
 			return 0;
 		ml__free(arg);
 		if (rec) {
-			ml__record(ret, size, ml__stack(ctx));
+			ml__record_here(ctx, ret, size);
 			ml__mapped(ret, size);
 		}
 		return 0;
@@ -346,7 +346,7 @@ static __always_inline int ml__return(struct pt_regs *ctx, __u32 fn)
 			return 0;
 	}
 	if (rec)
-		ml__record(ret, size, ml__stack(ctx));
+		ml__record_here(ctx, ret, size);
 	return 0;
 }
 

@@ -88,14 +88,25 @@ static __always_inline void ml__free(__u64 addr)
 	bpf_map_delete_elem(&allocs, &addr);
 }
 
-/* An address seen allocated again without a free in between (a free we
+/*
+ * An address seen allocated again without a free in between (a free we
  * could not see, e.g. from before attach) replaces the old record; its
  * bytes leave the totals, as bcc's --wa-missing-free does. stack_id: from
- * stack__save() into `stacks`, 0 when the stack was lost. */
-static __always_inline void ml__record(__u64 addr, __u64 size, __u64 stack_id)
+ * stack__read() into buf; 0 (or no buf): the stack was lost.
+ *
+ * User space deletes the stacks that no record holds
+ * (memleak__gc_stacks): the stack is stored again after the record is in
+ * the tables (allocs, and combined), so one deleted before that is back,
+ * and one deleted after it is held by a record that user space reads next,
+ * and restores.
+ */
+static __always_inline void ml__record(__u64 addr, __u64 size, __u64 stack_id,
+				       struct stack_frames *buf)
 {
 	struct ml_alloc a = {};
 
+	if (!buf || (stack_id && !stack__store(&stacks, stack_id, buf)))
+		stack_id = 0;
 	a.size = size;
 	a.ts_ns = bpf_ktime_get_ns();
 	a.stack_id = stack_id;
@@ -107,8 +118,10 @@ static __always_inline void ml__record(__u64 addr, __u64 size, __u64 stack_id)
 		counter__inc(counters, ML_DROPPED);
 		return;
 	}
-	if (a.stack_id)
-		ml__combined_add(a.stack_id, size, 1);
+	if (!a.stack_id)
+		return;
+	ml__combined_add(a.stack_id, size, 1);
+	stack__store(&stacks, stack_id, buf);
 }
 
 #endif

@@ -60,19 +60,17 @@ struct stack_scratch {
 	} name SEC(".maps")
 
 /*
- * Saves the current stack (flags as bpf_get_stack: 0 for the kernel's,
- * BPF_F_USER_STACK) in `map` through `buf`, and returns its id. 0: no stack
- * (none to read: a perf event raised with user registers has no kernel
- * stack) or, with *full set, the map was full.
+ * Reads the current stack (flags as bpf_get_stack: 0 for the kernel's,
+ * BPF_F_USER_STACK) into `buf` and returns its id, a hash of its frames;
+ * 0: no stack (none to read: a perf event raised with user registers has
+ * no kernel stack).
  */
-static __always_inline __u64 stack__save(void *ctx, void *map, struct stack_frames *buf,
-					 __u64 flags, bool *full)
+static __always_inline __u64 stack__read(void *ctx, struct stack_frames *buf, __u64 flags)
 {
 	long len = bpf_get_stack(ctx, buf->ip, sizeof(buf->ip), flags);
 	__u64 h = 0x9e3779b97f4a7c15ULL, n;
 	int i;
 
-	*full = false;
 	if (len <= 0)
 		return 0;
 	n = len / sizeof(__u64);
@@ -88,16 +86,54 @@ static __always_inline __u64 stack__save(void *ctx, void *map, struct stack_fram
 	h ^= n;
 	h *= 0xc4ceb9fe1a85ec53ULL;
 	h ^= h >> 29;
-	if (!h)
-		h = 1;
+	return h ?: 1;
+}
+
+/* Puts stack `id` (read into buf) in `map` unless it is there; false: the
+ * map is full */
+static __always_inline bool stack__store(void *map, __u64 id, struct stack_frames *buf)
+{
 	/* a lookup first: BPF_NOEXIST on a present key takes the bucket lock */
-	if (!bpf_map_lookup_elem(map, &h) &&
-	    bpf_map_update_elem(map, &h, buf, BPF_NOEXIST) &&
-	    !bpf_map_lookup_elem(map, &h)) {
-		*full = true;
-		return 0;
-	}
-	return h;
+	return bpf_map_lookup_elem(map, &id) || !bpf_map_update_elem(map, &id, buf, BPF_NOEXIST) ||
+	       bpf_map_lookup_elem(map, &id);
+}
+
+/* stack__read() and stack__store(): the stack's id, 0 when there is none
+ * or (*full set) the map was full */
+static __always_inline __u64 stack__save(void *ctx, void *map, struct stack_frames *buf,
+					 __u64 flags, bool *full)
+{
+	__u64 id = stack__read(ctx, buf, flags);
+
+	*full = id && !stack__store(map, id, buf);
+	return *full ? 0 : id;
+}
+
+/* The buffer of this interrupt level in a STACK_SCRATCH_MAP, NULL when
+ * none is left; give it back with stack__scratch_put() */
+static __always_inline struct stack_frames *stack__scratch_get(void *scratch_map)
+{
+	struct stack_scratch *s;
+	__u32 zero = 0, d;
+
+	s = bpf_map_lookup_elem(scratch_map, &zero);
+	if (!s)
+		return NULL;
+	d = s->depth++;
+	if (d < STACK_SCRATCH_LEVELS)
+		return &s->level[d & (STACK_SCRATCH_LEVELS - 1)];
+	s->depth--;
+	return NULL;
+}
+
+static __always_inline void stack__scratch_put(void *scratch_map)
+{
+	struct stack_scratch *s;
+	__u32 zero = 0;
+
+	s = bpf_map_lookup_elem(scratch_map, &zero);
+	if (s)
+		s->depth--;
 }
 
 /* stack__save() through a STACK_SCRATCH_MAP: for programs that cannot be
@@ -105,18 +141,14 @@ static __always_inline __u64 stack__save(void *ctx, void *map, struct stack_fram
 static __always_inline __u64 stack__save_scratch(void *ctx, void *map, void *scratch_map,
 						 __u64 flags, bool *full)
 {
-	struct stack_scratch *s;
-	__u32 zero = 0, d;
+	struct stack_frames *buf = stack__scratch_get(scratch_map);
 	__u64 id = 0;
 
 	*full = false;
-	s = bpf_map_lookup_elem(scratch_map, &zero);
-	if (!s)
+	if (!buf)
 		return 0;
-	d = s->depth++;
-	if (d < STACK_SCRATCH_LEVELS)
-		id = stack__save(ctx, map, &s->level[d & (STACK_SCRATCH_LEVELS - 1)], flags, full);
-	s->depth--;
+	id = stack__save(ctx, map, buf, flags, full);
+	stack__scratch_put(scratch_map);
 	return id;
 }
 

@@ -352,6 +352,7 @@ struct state {
 	struct id_size {
 		__u64 id, size;
 	} *held;		/* (stack id, size) of each allocation old enough */
+	__u64 *ids;		/* the stack ids that records hold, for the GC */
 	bool pid_exited;	/* the traced process is gone: nothing can be freed */
 };
 
@@ -529,6 +530,16 @@ static void print_stack_json(struct state *s, const struct stack_agg *a)
 	json__end(j);
 }
 
+/* Stacks that no allocation holds leave the stack map: with churn it
+ * would fill, and later leaks would have no stack */
+static void gc_stacks(struct state *s, size_t n)
+{
+	int d = memleak__gc_stacks(&s->m, s->ids, n);
+
+	if (d > 0 && log_verbosity > 1)
+		log__info("%d stacks that no allocation holds deleted", d);
+}
+
 static int tick(void *ctx, const struct timespec *now)
 {
 	struct state *s = ctx;
@@ -560,12 +571,18 @@ static int tick(void *ctx, const struct timespec *now)
 				continue;
 			s->agg[nagg].id = key;
 			s->agg[nagg].bytes = c.bytes;
-			s->agg[nagg++].allocs = c.allocs;
+			s->agg[nagg].allocs = c.allocs;
+			s->ids[nagg++] = key;
 		}
+		gc_stacks(s, nagg);
 	} else {
-		size_t nheld = 0;
+		size_t nheld = 0, nids = 0;
 
 		n = read_allocs(s);
+		for (i = 0; i < n; i++)
+			if (s->vals[i].stack_id)
+				s->ids[nids++] = s->vals[i].stack_id;
+		gc_stacks(s, nids);
 		for (i = 0; i < n; i++) {
 			struct ml_alloc *a = &s->vals[i];
 
@@ -773,8 +790,9 @@ int main(int argc, char **argv)
 	s.held = calloc(s.cap, sizeof(*s.held));
 	s.keys = calloc(s.cap, sizeof(*s.keys));
 	s.vals = calloc(s.cap, sizeof(*s.vals));
+	s.ids = calloc(s.cap > s.n_stacks ? s.cap : s.n_stacks, sizeof(*s.ids));
 	s.syms = env.pid ? syms__new_pid(env.pid) : syms__new_kernel();
-	if (!s.agg || !s.held || !s.keys || !s.vals || !s.syms) {
+	if (!s.agg || !s.held || !s.keys || !s.vals || !s.ids || !s.syms) {
 		err = -errno ?: -ENOMEM;
 		log__err("cannot set up: %s", strerror(-err));
 		goto cleanup;
@@ -832,5 +850,6 @@ cleanup:
 	free(s.held);
 	free(s.keys);
 	free(s.vals);
+	free(s.ids);
 	return err ? EXIT_RUNTIME : EXIT_OK;
 }

@@ -662,6 +662,12 @@ void memleak__close(struct memleak *m)
 	probe__free(&m->probes);
 	memleak_bpf__destroy(m->uskel);
 	kmemleak_bpf__destroy(m->kskel);
+	free(m->gc_ids);
+	free(m->gc_frames);
+	free(m->gc_zero);
+	m->gc_ids = m->gc_zero = NULL;
+	m->gc_frames = NULL;
+	m->gc_n = m->gc_nzero = 0;
 	m->uskel = NULL;
 	m->kskel = NULL;
 }
@@ -692,6 +698,124 @@ int memleak__kallsyms_hidden(int *kptr_restrict)
 struct bpf_object *memleak__kernel_obj(struct memleak *m)
 {
 	return m->kskel ? m->kskel->obj : NULL;
+}
+
+static int memleak__cmp_u64(const void *a, const void *b)
+{
+	__u64 x = *(const __u64 *)a, y = *(const __u64 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static bool memleak__has(const __u64 *ids, size_t n, __u64 id)
+{
+	return n && bsearch(&id, ids, n, sizeof(*ids), memleak__cmp_u64);
+}
+
+/* --combined-only: totals at 0 now and at the previous pass go. Read and
+ * deleted in one step (v5.14), so an allocation counted in between is
+ * seen, and put back. */
+static void memleak__gc_combined(struct memleak *m)
+{
+	size_t n = 0, nz = 0, i;
+	__u64 key, *prev = NULL, k2, *keys, *zero;
+	struct ml_combined c;
+
+	keys = calloc(m->max_stacks, sizeof(*keys));
+	zero = calloc(m->max_stacks, sizeof(*zero));
+	if (!keys || !zero)
+		goto out;
+	while (n < m->max_stacks && !bpf_map_get_next_key(m->combined_fd, prev, &key)) {
+		k2 = key;
+		prev = &k2;
+		keys[n++] = key;
+	}
+	for (i = 0; i < n; i++) {
+		if (bpf_map_lookup_elem(m->combined_fd, &keys[i], &c) || c.allocs || c.bytes)
+			continue;
+		if (!memleak__has(m->gc_zero, m->gc_nzero, keys[i])) {
+			zero[nz++] = keys[i];
+			continue;
+		}
+		if (bpf_map_lookup_and_delete_elem(m->combined_fd, &keys[i], &c))
+			break; /* before v5.14: totals stay */
+		if (c.allocs || c.bytes)
+			bpf_map_update_elem(m->combined_fd, &keys[i], &c, BPF_NOEXIST);
+	}
+	qsort(zero, nz, sizeof(*zero), memleak__cmp_u64);
+	free(m->gc_zero);
+	m->gc_zero = zero;
+	m->gc_nzero = nz;
+	zero = NULL;
+out:
+	free(keys);
+	free(zero);
+}
+
+int memleak__gc_stacks(struct memleak *m, __u64 *held, size_t n)
+{
+	size_t fsz = sizeof(__u64) * ML_MAX_FRAMES, nk = 0, nd = 0, i, u = 0;
+	__u64 key, *prev = NULL, k2, *keys, *ids;
+	char *frames, *f = NULL;
+
+	qsort(held, n, sizeof(*held), memleak__cmp_u64);
+	for (i = 0; i < n; i++)
+		if (!u || held[u - 1] != held[i])
+			held[u++] = held[i];
+	n = u;
+
+	/* recorded while the last pass ran: back in */
+	for (i = 0; i < n; i++) {
+		__u64 *hit = m->gc_n ? bsearch(&held[i], m->gc_ids, m->gc_n, sizeof(__u64),
+					      memleak__cmp_u64) : NULL;
+
+		if (!hit)
+			continue;
+		if (!f)
+			f = malloc(fsz);
+		if (f && bpf_map_lookup_elem(m->stacks_fd, hit, f))
+			bpf_map_update_elem(m->stacks_fd, hit,
+					    (char *)m->gc_frames + (hit - m->gc_ids) * fsz,
+					    BPF_NOEXIST);
+	}
+	free(f);
+	free(m->gc_ids);
+	free(m->gc_frames);
+	m->gc_ids = NULL;
+	m->gc_frames = NULL;
+	m->gc_n = 0;
+	if (m->o.combined_only)
+		memleak__gc_combined(m);
+
+	keys = calloc(m->max_stacks, sizeof(*keys));
+	if (!keys)
+		return -ENOMEM;
+	while (nk < m->max_stacks && !bpf_map_get_next_key(m->stacks_fd, prev, &key)) {
+		k2 = key;
+		prev = &k2;
+		if (!memleak__has(held, n, key))
+			keys[nk++] = key;
+	}
+	ids = calloc(nk ?: 1, sizeof(*ids));
+	frames = calloc(nk ?: 1, fsz);
+	if (!ids || !frames) {
+		free(keys);
+		free(ids);
+		free(frames);
+		return -ENOMEM;
+	}
+	qsort(keys, nk, sizeof(*keys), memleak__cmp_u64);
+	for (i = 0; i < nk; i++) {
+		if (bpf_map_lookup_elem(m->stacks_fd, &keys[i], frames + nd * fsz) ||
+		    bpf_map_delete_elem(m->stacks_fd, &keys[i]))
+			continue;
+		ids[nd++] = keys[i];
+	}
+	free(keys);
+	m->gc_ids = ids;
+	m->gc_frames = frames;
+	m->gc_n = nd;
+	return nd;
 }
 
 int memleak__counters(struct memleak *m, unsigned long long out[ML_NR_COUNTERS])

@@ -77,6 +77,12 @@ struct memleak {
 	int n_links;
 	int allocs_fd, stacks_fd, combined_fd, counters_fd;
 	unsigned int max_allocs, max_stacks;	/* table sizes */
+	/* the stacks memleak__gc_stacks deleted last time, sorted by id */
+	__u64 *gc_ids;
+	void *gc_frames;
+	size_t gc_n;
+	__u64 *gc_zero;		/* --combined-only: entries at 0 last time */
+	size_t gc_nzero;
 	struct memleak_opts o;
 };
 
@@ -110,6 +116,15 @@ void memleak__close(struct memleak *m);
 int memleak__kallsyms_hidden(int *kptr_restrict);
 /* The kernel-mode BPF object (for load tests), or NULL. */
 struct bpf_object *memleak__kernel_obj(struct memleak *m);
+/*
+ * Deletes the stacks that no outstanding allocation holds, so that a long
+ * run with churn does not fill the stack map. `held`: the stack ids of
+ * every record in the table just read (or of --combined-only totals not
+ * at 0), sorted here. A stack deleted last time that a record now holds (recorded
+ * while this ran) is put back. --combined-only: also deletes totals at 0
+ * twice running. Returns the number of stacks deleted, or -errno.
+ */
+int memleak__gc_stacks(struct memleak *m, __u64 *held, size_t n);
 /* Counter totals over CPUs (enum ml_counter). */
 int memleak__counters(struct memleak *m, unsigned long long out[ML_NR_COUNTERS]);
 /* x86-64: where to put the entry uprobe of a function so that the kernel

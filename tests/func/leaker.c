@@ -31,6 +31,15 @@
  *                      one call of KIND (malloc, calloc, realloc of a
  *                      10-byte malloc, posix_memalign, valloc, memalign,
  *                      pvalloc, aligned_alloc; alignment 512) and exits
+ *   leaker churn ROUNDS N PAUSE_MS HOLD_MS
+ *                      a long run's ground truth: ROUNDS times, N
+ *                      malloc(64)+free pairs called with %rbp holding a
+ *                      different address each time, as code without frame
+ *                      pointers leaves it (so each pair has a stack of its
+ *                      own to the kernel's walk), then PAUSE_MS; then
+ *                      leak_late() keeps 25 x 2000 (50000) bytes, prints
+ *                      "leaked", holds them HOLD_MS and exits (x86-64; "no
+ *                      churn" and exit 2 elsewhere)
  *   leaker sampled N SIZE HOLD_MS
  *                      -s RATE's ground truth: leak_sampled() keeps N
  *                      malloc(SIZE) blocks and frees N others, prints
@@ -262,6 +271,43 @@ NOINLINE static int leak_kind(const char *kind, size_t bytes)
 	return 0;
 }
 
+#if defined(__x86_64__)
+/* fn(arg) with %rbp = frame, as code built without frame pointers may
+ * leave it when it calls the allocator: the kernel's frame-pointer walk
+ * reads frame[1] as a return address */
+void *call_with_rbp(void *(*fn)(size_t), size_t arg, void *frame);
+__asm__(".text\n"
+	".globl call_with_rbp\n"
+	".type call_with_rbp, @function\n"
+	"call_with_rbp:\n"
+	"\tpush %rbp\n"
+	"\tmov %rdx, %rbp\n"
+	"\tmov %rdi, %rax\n"
+	"\tmov %rsi, %rdi\n"
+	"\tcall *%rax\n"
+	"\tpop %rbp\n"
+	"\tret\n"
+	".size call_with_rbp, .-call_with_rbp\n");
+
+NOINLINE static void churn(long round, long n)
+{
+	static unsigned long frame[2];
+
+	for (long i = 0; i < n; i++) {
+		/* no next frame; a return address in no mapped file */
+		frame[0] = 0;
+		frame[1] = 0x10000 + (unsigned long)(round * n + i) * 16;
+		free(call_with_rbp(malloc, 64, frame));
+	}
+}
+#endif
+
+NOINLINE static void leak_late(void)
+{
+	for (int i = 0; i < 25; i++)
+		hold(malloc(2000));
+}
+
 static long pairs_n;
 
 static void *pairs(void *arg)
@@ -302,6 +348,28 @@ int main(int argc, char **argv)
 
 	if (argc == 4 && !strcmp(argv[1], "pairs"))
 		return run_pairs(atol(argv[2]), atoi(argv[3]));
+	if (argc == 6 && !strcmp(argv[1], "churn")) {
+#if defined(__x86_64__)
+		long pause = atol(argv[4]);
+
+		for (long r = 0; r < atol(argv[2]); r++) {
+			churn(r, atol(argv[3]));
+			ts.tv_sec = pause / 1000;
+			ts.tv_nsec = pause % 1000 * 1000000;
+			nanosleep(&ts, NULL);
+		}
+		leak_late();
+		fprintf(stderr, "leaked\n");
+		hold_ms = atol(argv[5]);
+		ts.tv_sec = hold_ms / 1000;
+		ts.tv_nsec = hold_ms % 1000 * 1000000;
+		nanosleep(&ts, NULL);
+		return 0;
+#else
+		fprintf(stderr, "no churn\n");
+		return 2;
+#endif
+	}
 	if (argc == 5 && !strcmp(argv[1], "sampled")) {
 		leak_sampled(atol(argv[2]), atol(argv[3]));
 		fprintf(stderr, "leaked\n");
