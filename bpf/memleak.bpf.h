@@ -121,7 +121,10 @@ static __always_inline void ml__record(__u64 addr, __u64 size, __u64 stack_id,
 	if (!a.stack_id)
 		return;
 	ml__combined_add(a.stack_id, size, 1);
-	stack__store(&stacks, stack_id, buf);
+	/* clang knows buf is set here, older verifiers (v6.1) do not */
+	barrier_var(buf);
+	if (buf)
+		stack__store(&stacks, stack_id, buf);
 }
 
 #endif
