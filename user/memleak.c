@@ -417,8 +417,8 @@ static int memleak__open_user(struct memleak *m, const struct memleak_opts *o)
 						      ML_BPF_TRACE_UPROBE_MULTI);
 	}
 	log__info("uprobes: %s; stack buffer: %s",
-		  m->session ? "one uprobe session link" :
-		  m->multi   ? "two uprobe_multi links" : "one link per function",
+		  m->session ? "one uprobe session link per library" :
+		  m->multi   ? "two uprobe_multi links per library" : "one link per function",
 		  m->task_storage ? "task storage" : "per CPU");
 	return 0;
 }
