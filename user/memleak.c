@@ -322,7 +322,12 @@ int memleak__cxx_offsets(const char *lib, struct memleak_opts *o)
 			o->cxx_offsets[i] = 0;
 		else
 			n++;
+		/* no plain operator new: no C++ runtime here */
+		if (!n)
+			break;
 	}
+	for (; i < ML_NR_CXX; i++)
+		o->cxx_offsets[i] = 0;
 	o->cxx_lib = n ? lib : NULL;
 	if (n)
 		log__info("%s: %d forms of operator new and delete traced", lib, n);

@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /* memleak's user side without root: symbolization of this very program
  * (built with -g), of a library loaded later with dlopen, C++ demangling,
- * and the file offsets uprobes are placed at. */
+ * the file offsets uprobes are placed at, and which library -c probes. */
 #include <dlfcn.h>
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <unistd.h>
 #include "check.h"
+#include "memleak.h"
 #include "sym.h"
 
 __attribute__((noinline)) int unit_fixture_function(int x)
@@ -113,11 +114,58 @@ static void test_func_offset(void)
 	      "an unreadable library is an error");
 }
 
+static void write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	if (f) {
+		fputs(text, f);
+		fclose(f);
+	}
+}
+
+/* -c: the library the command will load, as its dynamic linker says */
+static void test_command_lib(void)
+{
+	char out[4096], self[4096], dir[] = "/tmp/unit_memleak.XXXXXX", script[4200], text[4200];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+
+	self[n > 0 ? n : 0] = '\0';
+	CHECK(memleak__command_lib(self, NULL, out, sizeof(out)) == 0 && strstr(out, "/libc.so"),
+	      "a dynamic program: the libc its dynamic linker names");
+	CHECK(memleak__command_lib(self, "libnothere", out, sizeof(out)) == -ENOENT,
+	      "a library it does not load: -ENOENT");
+	if (!mkdtemp(dir)) {
+		printf("skip -c's library of a script: no temporary directory\n");
+		return;
+	}
+	snprintf(script, sizeof(script), "%s/script", dir);
+	write_file(script, "#!/bin/sh\necho hi\n");
+	CHECK(memleak__command_lib(script, NULL, out, sizeof(out)) == 0 && strstr(out, "/libc.so"),
+	      "a #! script: its interpreter's libc");
+	snprintf(text, sizeof(text), "%s/text", dir);
+	write_file(text, "just text\n");
+	CHECK(memleak__command_lib(text, NULL, out, sizeof(out)) == -ENOEXEC,
+	      "neither ELF nor #!: -ENOEXEC");
+	unlink(script);
+	unlink(text);
+	rmdir(dir);
+	/* Debian's ldconfig is static-pie */
+	if (access("/sbin/ldconfig", R_OK)) {
+		printf("skip -c's library of a static program: no /sbin/ldconfig\n");
+		return;
+	}
+	CHECK(memleak__command_lib("/sbin/ldconfig", NULL, out, sizeof(out)) == 1 &&
+		      !strcmp(out, "/sbin/ldconfig"),
+	      "a static program (ldconfig) is its own allocator library");
+}
+
 int main(void)
 {
 	test_self();
 	test_dlopen();
 	test_demangle();
 	test_func_offset();
+	test_command_lib();
 	return check_failures ? 1 : 0;
 }
