@@ -308,6 +308,13 @@ NOINLINE static void leak_late(void)
 		hold(malloc(2000));
 }
 
+static void sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, ms % 1000 * 1000000 };
+
+	nanosleep(&ts, NULL);
+}
+
 static long pairs_n;
 
 static void *pairs(void *arg)
@@ -343,7 +350,6 @@ static int run_pairs(long n, int nt)
 int main(int argc, char **argv)
 {
 	long hold_ms = 2000;
-	struct timespec ts;
 	int a = 1;
 
 	if (argc == 4 && !strcmp(argv[1], "pairs"))
@@ -354,16 +360,11 @@ int main(int argc, char **argv)
 
 		for (long r = 0; r < atol(argv[2]); r++) {
 			churn(r, atol(argv[3]));
-			ts.tv_sec = pause / 1000;
-			ts.tv_nsec = pause % 1000 * 1000000;
-			nanosleep(&ts, NULL);
+			sleep_ms(pause);
 		}
 		leak_late();
 		fprintf(stderr, "leaked\n");
-		hold_ms = atol(argv[5]);
-		ts.tv_sec = hold_ms / 1000;
-		ts.tv_nsec = hold_ms % 1000 * 1000000;
-		nanosleep(&ts, NULL);
+		sleep_ms(atol(argv[5]));
 		return 0;
 #else
 		fprintf(stderr, "no churn\n");
@@ -373,10 +374,7 @@ int main(int argc, char **argv)
 	if (argc == 5 && !strcmp(argv[1], "sampled")) {
 		leak_sampled(atol(argv[2]), atol(argv[3]));
 		fprintf(stderr, "leaked\n");
-		hold_ms = atol(argv[4]);
-		ts.tv_sec = hold_ms / 1000;
-		ts.tv_nsec = hold_ms % 1000 * 1000000;
-		nanosleep(&ts, NULL);
+		sleep_ms(atol(argv[4]));
 		return 0;
 	}
 	if (argc == 3 && !strcmp(argv[1], "eventfd")) {
@@ -413,8 +411,6 @@ int main(int argc, char **argv)
 	for (; a < argc; a++)
 		fprintf(stderr, " %s", argv[a]);
 	fprintf(stderr, "\n");
-	ts.tv_sec = hold_ms / 1000;
-	ts.tv_nsec = hold_ms % 1000 * 1000000;
-	nanosleep(&ts, NULL);
+	sleep_ms(hold_ms);
 	return 0;
 }

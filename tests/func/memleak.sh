@@ -119,7 +119,7 @@ done
 bcc_case() {
 	local kind=$1 f=$dir/bcc.$1 pid w got i
 	mkfifo "$f.in"
-	timeout -s KILL $BCC_TIMEOUT "$ML" -c "$LEAKER-nofp $kind 30000" -T 1 1 2 <"$f.in" >"$f" 2>"$f.err" &
+	timeout -s KILL $BCC_TIMEOUT "$ML" -c "$LEAKER-nofp $kind 30000" -T 1 $BCC_INTERVAL 2 <"$f.in" >"$f" 2>"$f.err" &
 	pid=$!
 	exec {w}>"$f.in"
 	for ((i = 0; i < BCC_TIMEOUT * 20; i++)); do
@@ -135,12 +135,14 @@ bcc_case() {
 	return 1
 }
 # the eight at once, each waiting for its own first report; under TCG
-# (the test guests) two, one after the other, with more time each
+# (the test guests) two, one after the other, with more time each and 3 s
+# between reports, since there the line written after the first report
+# can take more than bcc's 1 s to reach the command
 kinds="malloc calloc realloc posix_memalign valloc memalign pvalloc aligned_alloc"
-BCC_TIMEOUT=10
+BCC_TIMEOUT=10 BCC_INTERVAL=1
 if [ -n "${MEMSCOPE_GUEST:-}" ]; then
 	kinds="malloc aligned_alloc"
-	BCC_TIMEOUT=60
+	BCC_TIMEOUT=60 BCC_INTERVAL=3
 	for kind in $kinds; do
 		bcc_case $kind >"$dir/bcc.$kind.res"
 	done
