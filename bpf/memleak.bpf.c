@@ -132,6 +132,7 @@ _Static_assert(ML_NR_KINDS <= ML_FN_SLOTS, "ML_FN_SLOTS too small");
 struct ml_task {
 	__u64 outer_sp;		/* 0: not inside an allocator */
 	__u64 outer_ra;		/* session links: the outermost call's return address */
+	__u64 free_sp, free_ra;	/* the last free or delete: stack pointer, return address */
 	__u32 pending;		/* bit per function: entry seen, return due */
 	__u32 record;		/* bit per function: sampled and within -z/-Z */
 	__u64 size[ML_FN_SLOTS];
@@ -205,15 +206,33 @@ static __always_inline int ml__entry(struct pt_regs *ctx, __u32 fn, bool session
 	if (fn == ML_FREE || fn == ML_DELETE || fn == ML_MUNMAP) {
 		__u64 addr = PT_REGS_PARM1(ctx);
 
-		if (fn == ML_MUNMAP)
+		if (fn == ML_MUNMAP) {
 			ml__munmap(addr, PT_REGS_PARM2(ctx));
-		else if (addr)
+			return session;
+		}
+		if (addr)
 			ml__free(addr);
+		/* glibc's free sets up a thread's tcache, and may then mmap a
+		 * 64 MiB arena heap inside it (tcache_init): that mmap is
+		 * nested in free, which has no return probe. The call is known
+		 * to be running while its return address is in its slot. */
+		t = map__lookup_or_init(&tasks, &tid, &fresh, &is_full);
+		if (t && (!t->outer_sp || sp >= t->outer_sp) &&
+		    !bpf_probe_read_user(&ra, sizeof(ra), (void *)sp)) {
+			t->free_sp = sp;
+			t->free_ra = ra;
+		}
 		return session;
 	}
 	t = map__lookup_or_init(&tasks, &tid, &fresh, &is_full);
 	if (!t)
 		return session;
+	if (t->free_sp && sp < t->free_sp) {
+		if (!bpf_probe_read_user(&slot, sizeof(slot), (void *)t->free_sp) &&
+		    slot == t->free_ra)
+			return session;
+		t->free_sp = 0;
+	}
 	if (session && bpf_probe_read_user(&ra, sizeof(ra), (void *)sp))
 		return 1;
 	if (t->outer_sp && sp < t->outer_sp) {

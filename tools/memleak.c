@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -689,6 +690,32 @@ static int tick(void *ctx, const struct timespec *now)
 	return 0;
 }
 
+/* The symbolizer learns a process's files from its maps at each report;
+ * a command that exits before the first would have its frames unnamed:
+ * once it has exec'd and maps the allocator library (ld.so loaded it),
+ * read its maps (waiting up to 1 s) */
+static void symbolize_command(struct state *s, pid_t pid, const char *lib)
+{
+	const char *base = strrchr(lib, '/');
+	char path[PATH_MAX], exe[64];
+	struct stat self, st;
+	int ms;
+
+	base = base ? base + 1 : lib;
+	snprintf(exe, sizeof(exe), "/proc/%d/exe", pid);
+	if (stat("/proc/self/exe", &self))
+		return;
+	for (ms = 0; ms < 1000 && proc__pid_alive(pid); ms += 2) {
+		/* before exec it is a copy of memleak, which maps a libc too */
+		if (!stat(exe, &st) && (st.st_ino != self.st_ino || st.st_dev != self.st_dev) &&
+		    !memleak__maps_find(pid, base, path, sizeof(path))) {
+			syms__refresh(s->syms);
+			return;
+		}
+		usleep(2000);
+	}
+}
+
 static void print_uprobe_plan(const struct memleak_opts *o, const struct memleak *m)
 {
 	const char *link = m->session ? " (uprobe session)" : m->multi ? " (uprobe_multi)" : "";
@@ -828,6 +855,7 @@ int main(int argc, char **argv)
 		}
 		close(go_fd);
 		go_fd = -1;
+		symbolize_command(&s, child, lib);
 	}
 
 	err = cli__loop(&env.c, env.pid, NULL, tick, &s, &s.pid_exited);
