@@ -69,13 +69,19 @@ vm_stage() {
 	tally < <(grep -E '^  (ok|not ok|skip) ' <<<"$out" | sed 's/^  //')
 	tag=$saved_tag
 	grep -E '^(vm: kernel|memscope tests on)' <<<"$out" | sed 's/^/    /'
+	local cache=${MEMSCOPE_VM_CACHE:-/var/cache/memscope-vm}
+	[ "$series" = 6.1 ] || cache=$cache/k$series
+	[ -s "$cache/img/kpkg" ] && echo "    vm: package $(cat "$cache/img/kpkg") (pinned in tests/vm/setup.sh)"
 	if [ $rc -ne 0 ] && ! grep -q '^  not ok' <<<"$out"; then
 		tally <<<"not ok vm $series: guest stage failed (rc $rc): $(tail -n 5 "$LOG/vm-$series.err" | tr '\n' ' ')"
 	fi
 }
 
 echo "memscope tests on kernel $kernel"
+times=()
+t_all=$SECONDS
 for phase in $phases; do
+	t_phase=$SECONDS
 	case $phase in
 	unit)
 		echo "unit:"
@@ -104,6 +110,7 @@ for phase in $phases; do
 			# 6.1: everything, with the hooks it prefers (fentry), then
 			# cachestat's ground truth again on kprobes, and the tests
 			# that need the guest's small RAM (tests/vm/func)
+			t_stage=$SECONDS
 			vm_stage 6.1 'tests/run.sh bpf func; r=$?
 				MEMSCOPE_SKIP_HOOKS=fentry bash tests/func/cachestat.sh | retag || r=1
 				for t in tests/vm/func/*.sh; do bash "$t" | retag || r=1; done
@@ -113,15 +120,21 @@ for phase in $phases; do
 			# newer kernel has: load tests and cachestat's ground
 			# truth; memleak, whose uprobes there have no attach
 			# cookies, task storage or uprobe_multi links
+			times+=("vm 6.1 $((SECONDS - t_stage)) s")
+			t_stage=$SECONDS
 			vm_stage 5.10 'tests/run.sh bpf; r=$?
 				bash tests/func/cachestat.sh | retag || r=1
 				MEMSCOPE_SKIP_HOOKS=fentry bash tests/func/cachestat.sh | retag || r=1
 				bash tests/func/memleak.sh | retag || r=1
 				exit $r'
+			times+=("vm 5.10 $((SECONDS - t_stage)) s")
 		fi ;;
 	*) echo "run.sh: unknown phase '$phase' (unit, bpf, func, vm)" >&2; exit 2 ;;
 	esac
+	[ "$phase" = vm ] || times+=("$phase $((SECONDS - t_phase)) s")
 done
+printf -v t_line '%s, ' "${times[@]}"
+echo "time: ${t_line%, }; all $((SECONDS - t_all)) s"
 echo "kernel $kernel: $passed passed, $failed failed, $skipped skipped" >"$LOG/summary"
 echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]
