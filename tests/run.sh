@@ -46,10 +46,12 @@ tally() { # reads test output lines on stdin
 	done
 }
 
+file_times=()
 run() { # name command...: runs one test program, a crash counts as a failure
-	local name=$1 out rc
+	local name=$1 out rc t0=$SECONDS
 	shift
 	out=$("$@" 2>"$LOG/$name.err"); rc=$?
+	file_times+=("$name $((SECONDS - t0))")
 	tally <<<"$out"
 	if [ $rc -ne 0 ] && ! grep -q '^not ok' <<<"$out"; then
 		tally <<<"not ok $name: exited $rc without a failing test ($(tail -n 3 "$LOG/$name.err" | tr '\n' ' '))"
@@ -68,7 +70,7 @@ vm_stage() {
 	tag=
 	tally < <(grep -E '^  (ok|not ok|skip) ' <<<"$out" | sed 's/^  //')
 	tag=$saved_tag
-	grep -E '^(vm: kernel|memscope tests on)' <<<"$out" | sed 's/^/    /'
+	grep -E '^(vm: kernel|memscope tests on|time)' <<<"$out" | sed 's/^/    /'
 	local cache=${MEMSCOPE_VM_CACHE:-/var/cache/memscope-vm}
 	[ "$series" = 6.1 ] || cache=$cache/k$series
 	[ -s "$cache/img/kpkg" ] && echo "    vm: package $(cat "$cache/img/kpkg") (pinned in tests/vm/setup.sh)"
@@ -135,6 +137,10 @@ for phase in $phases; do
 done
 printf -v t_line '%s, ' "${times[@]}"
 echo "time: ${t_line%, }; all $((SECONDS - t_all)) s"
+if [ ${#file_times[@]} -gt 0 ]; then
+	printf -v t_line '%s s, ' "${file_times[@]}"
+	echo "time by file: ${t_line%, }"
+fi
 echo "kernel $kernel: $passed passed, $failed failed, $skipped skipped" >"$LOG/summary"
 echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]
