@@ -21,7 +21,7 @@ cachetop_LIBS := $(NCURSES_LIBS)
 faultstat_BPF := faultstat
 faultstat_LIBS = $(NCURSES_LIBS) $(DW_LIBS)
 memleak_BPF := memleak kmemleak
-DW_LIBS := $(shell $(PKG_CONFIG) --libs libdw 2>/dev/null || echo -ldw -lelf)
+DW_LIBS := $(shell $(PKG_CONFIG) --libs libdw 2>/dev/null || echo -ldw -lelf) -llzma -lz
 memleak_LIBS := $(DW_LIBS) -ldl
 unit_memleak_LIBS := $(DW_LIBS) -ldl
 
