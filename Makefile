@@ -102,6 +102,22 @@ $(BUILD)/tests/func/leaker-nofp: tests/func/leaker.c
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -fomit-frame-pointer -pthread $< -o $@
 
+# the symbolizer's fuzz test (tests/func/memleak_fuzz.sh): its driver, the
+# small library it mutates, and a program that loads that library
+FUZZ_BINS := $(BUILD)/tests/symcheck $(BUILD)/tests/fuzz/libmsfuzz.so $(BUILD)/tests/fuzz/maplib
+all: $(FUZZ_BINS)
+$(BUILD)/tests/symcheck: $(BUILD)/tests/fuzz/symcheck.o $(BUILD)/libmemscope.a
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) $(DW_LIBS) -ldl -o $@
+$(BUILD)/tests/fuzz/libmsfuzz.so: tests/fuzz/msfuzz.c
+	$(call msg,CC,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CC) -O1 -g -gz=zlib -fPIC -shared -fno-omit-frame-pointer $< -o $@
+$(BUILD)/tests/fuzz/maplib: tests/fuzz/maplib.c
+	$(call msg,CC,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $< -ldl -o $@
+
 $(BUILD)/bpf:
 	@mkdir -p $@
 

@@ -148,24 +148,38 @@ static int syms__mod_removed(Dwfl_Module *mod, void *userdata, const char *name,
 	return DWARF_CB_OK;
 }
 
-/* The process's handle on the file really mapped at start-end: the name a
- * maps line shows may since have been replaced, or be "... (deleted)". */
-static int syms__open_mapped(pid_t pid, unsigned long long start, unsigned long long end,
-			     dev_t dev, ino_t ino)
+/* Opens path if it is the regular file dev:ino (stat first: a device is
+ * never opened, a FIFO never waited on). */
+static int syms__open_inode(const char *path, dev_t dev, ino_t ino)
 {
-	char path[96];
 	struct stat st;
 	int fd;
 
-	snprintf(path, sizeof(path), "/proc/%d/map_files/%llx-%llx", pid, start, end);
-	/* stat first: a mapped device is not opened */
 	if (stat(path, &st) || !S_ISREG(st.st_mode) || st.st_dev != dev || st.st_ino != ino)
 		return -1;
-	fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 	if (fd >= 0 && (fstat(fd, &st) || st.st_dev != dev || st.st_ino != ino)) {
 		close(fd);
 		fd = -1;
 	}
+	return fd;
+}
+
+/* The file really mapped at start-end: the process's handle on it in
+ * map_files (CAP_SYS_ADMIN or CAP_CHECKPOINT_RESTORE), else its name in the
+ * process's root if that is still the same inode. Never the name alone: it
+ * may since have been replaced, or be "/dir/lib.so (deleted)", a name
+ * anyone who can write to /dir can plant a FIFO or a bomb under. */
+static int syms__open_mapped(pid_t pid, const char *name, unsigned long long start,
+			     unsigned long long end, dev_t dev, ino_t ino)
+{
+	char path[PATH_MAX];
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/map_files/%llx-%llx", pid, start, end);
+	fd = syms__open_inode(path, dev, ino);
+	if (fd < 0 && snprintf(path, sizeof(path), "/proc/%d/root%s", pid, name) < (int)sizeof(path))
+		fd = syms__open_inode(path, dev, ino);
 	return fd;
 }
 
@@ -193,7 +207,7 @@ static void syms__report(struct syms *s, const char *path, unsigned long long st
 	m->ino = ino;
 	m->alt_fd = -1;
 	/* opened now, so that frames still resolve after the process exits */
-	m->fd = syms__open_mapped(s->pid, start, first_end, dev, ino);
+	m->fd = syms__open_mapped(s->pid, path, start, first_end, dev, ino);
 	m->next = s->mods;
 	s->mods = m;
 	*ud = m;
@@ -345,7 +359,8 @@ static int syms__find_elf(Dwfl_Module *mod, void **userdata, const char *modname
 	if (!m)
 		return -1;
 	fd = m->fd >= 0 ? fcntl(m->fd, F_DUPFD_CLOEXEC, 0) :
-			  syms__open_mapped(m->s->pid, m->start, m->end, m->dev, m->ino);
+			  syms__open_mapped(m->s->pid, m->path, m->start, m->end,
+					    m->dev, m->ino);
 	if (fd < 0)
 		return -1;
 	err = symfile__check(fd, &f);

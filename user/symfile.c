@@ -62,6 +62,13 @@ static unsigned long long symfile__be64(const unsigned char *p)
 	return v;
 }
 
+/* sum + n, or limit + 1 once beyond limit (a header may say 2^64 - 1) */
+static unsigned long long symfile__add(unsigned long long sum, unsigned long long n,
+				       unsigned long long limit)
+{
+	return n > limit - sum ? limit + 1 : sum + n;
+}
+
 /* The sum of what the file's compressed sections unpack to, stopping once
  * it is beyond limit; records .gnu_debugaltlink. */
 static unsigned long long symfile__unpacked(struct symfile *f, unsigned long long limit)
@@ -87,7 +94,7 @@ static unsigned long long symfile__unpacked(struct symfile *f, unsigned long lon
 				f->dwarf = true;
 			/* libelf allocates ch_size and inflates into it */
 			if (gelf_getchdr(scn, &ch))
-				sum += ch.ch_size;
+				sum = symfile__add(sum, ch.ch_size, limit);
 			continue;
 		}
 		if (!name)
@@ -98,11 +105,13 @@ static unsigned long long symfile__unpacked(struct symfile *f, unsigned long lon
 			/* GNU style: "ZLIB", then the size, big-endian */
 			d = elf_rawdata(scn, NULL);
 			if (d && d->d_size >= 12 && !memcmp(d->d_buf, "ZLIB", 4))
-				sum += symfile__be64((const unsigned char *)d->d_buf + 4);
+				sum = symfile__add(sum, symfile__be64((const unsigned char *)d->d_buf + 4),
+						   limit);
 		} else if (!strcmp(name, ".gnu_debugdata")) {
 			d = elf_rawdata(scn, NULL);
 			if (d && d->d_size)
-				sum += symfile__xz_size(d->d_buf, d->d_size, limit - sum);
+				sum = symfile__add(sum, symfile__xz_size(d->d_buf, d->d_size, limit - sum),
+						   limit);
 		} else if (!strcmp(name, ".gnu_debugaltlink") && !f->alt_name) {
 			const char *p;
 			size_t n;
