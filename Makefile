@@ -24,6 +24,7 @@ memleak_BPF := memleak kmemleak
 DW_LIBS := $(shell $(PKG_CONFIG) --libs libdw 2>/dev/null || echo -ldw -lelf) -llzma -lz
 memleak_LIBS := $(DW_LIBS) -ldl
 unit_memleak_LIBS := $(DW_LIBS) -ldl
+unit_sym_LIBS := $(DW_LIBS) -ldl
 
 BPF_OBJS := $(sort $(foreach t,$(TOOLS),$($(t)_BPF)))
 USER_SRCS := $(wildcard user/*.c)

@@ -121,10 +121,18 @@ char *syms__demangle(const char *name)
 	return out;
 }
 
+/* Mapped files held open for after their process exits, over all
+ * symbolizers: faultstat keeps one per process it saw. Beyond the cap a
+ * file is opened when first needed, while its process lives. */
+#define SYMS_MAX_HELD 256
+static int syms_held;
+
 static void syms__mod_free(struct syms_mod *m)
 {
-	if (m->fd >= 0)
+	if (m->fd >= 0) {
 		close(m->fd);
+		syms_held--;
+	}
 	if (m->alt_fd >= 0)
 		close(m->alt_fd);
 	free(m->alt_name);
@@ -207,7 +215,10 @@ static void syms__report(struct syms *s, const char *path, unsigned long long st
 	m->ino = ino;
 	m->alt_fd = -1;
 	/* opened now, so that frames still resolve after the process exits */
-	m->fd = syms__open_mapped(s->pid, path, start, first_end, dev, ino);
+	m->fd = syms_held < SYMS_MAX_HELD ?
+			syms__open_mapped(s->pid, path, start, first_end, dev, ino) : -1;
+	if (m->fd >= 0)
+		syms_held++;
 	m->next = s->mods;
 	s->mods = m;
 	*ud = m;
@@ -358,9 +369,14 @@ static int syms__find_elf(Dwfl_Module *mod, void **userdata, const char *modname
 
 	if (!m)
 		return -1;
-	fd = m->fd >= 0 ? fcntl(m->fd, F_DUPFD_CLOEXEC, 0) :
-			  syms__open_mapped(m->s->pid, m->path, m->start, m->end,
-					    m->dev, m->ino);
+	/* libdwfl keeps the descriptor it is given */
+	fd = m->fd;
+	if (fd >= 0) {
+		m->fd = -1;
+		syms_held--;
+	} else {
+		fd = syms__open_mapped(m->s->pid, m->path, m->start, m->end, m->dev, m->ino);
+	}
 	if (fd < 0)
 		return -1;
 	err = symfile__check(fd, &f);
