@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <sys/sysmacros.h>
 #include <elfutils/libdwelf.h>
@@ -51,6 +52,7 @@ struct syms {
 	struct syms_mod *mods;
 	struct syms_range *maps;	/* file mappings, by address */
 	size_t n_maps;
+	unsigned long long missed_ns;	/* last maps re-read for an unknown address */
 	struct sym_entry *cache;
 	size_t cap, used;
 	struct ksym *ksyms;
@@ -608,6 +610,17 @@ static int syms__resolve_user(struct syms *s, unsigned long long addr, bool ret_
 	if (look >> 56)
 		return -ENOENT;
 	if (!mod || !syms__mapped(s, look)) {
+		/* a library loaded since; but a walk without frame pointers
+		 * gives many addresses in no file: maps re-read at most
+		 * every 100 ms for them */
+		struct timespec ts;
+		unsigned long long now;
+
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		now = ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+		if (s->missed_ns && now - s->missed_ns < 100000000ULL)
+			return -ENOENT;
+		s->missed_ns = now;
 		syms__refresh(s);
 		mod = dwfl_addrmodule(s->dwfl, look);
 		if (!mod || !syms__mapped(s, look))
