@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <gelf.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,6 +42,8 @@ struct syms_mod {
 	int alt_fd;			/* the dwz file its DWARF needs; -1: none */
 	char *alt_name;
 };
+
+#define SYMS_VDSO "vdso"		/* its module's name: frames show [vdso] */
 
 struct syms_range {
 	unsigned long long start, end;
@@ -217,7 +220,7 @@ static void syms__report(struct syms *s, const char *path, unsigned long long st
 	m->ino = ino;
 	m->alt_fd = -1;
 	/* opened now, so that frames still resolve after the process exits */
-	m->fd = syms_held < SYMS_MAX_HELD ?
+	m->fd = ino && syms_held < SYMS_MAX_HELD ?
 			syms__open_mapped(s->pid, path, start, first_end, dev, ino) : -1;
 	if (m->fd >= 0)
 		syms_held++;
@@ -245,13 +248,12 @@ static int syms__read_maps(struct syms *s)
 	dwfl_report_begin(s->dwfl);
 	while (fgets(line, sizeof(line), f)) {
 		char *name = strchr(line, '/');
+		bool vdso = !name && strstr(line, " [vdso]");
 		dev_t dev;
 
 		if (sscanf(line, "%llx-%llx %*s %*s %x:%x %llu", &start, &end, &maj, &min, &ino) != 5 ||
-		    !name || !ino)
+		    (!vdso && (!name || !ino)))
 			continue;
-		name[strcspn(name, "\n")] = '\0';
-		dev = makedev(maj, min);
 		if (s->n_maps == cap) {
 			struct syms_range *r = realloc(s->maps, (cap = cap ? cap * 2 : 64) * sizeof(*r));
 
@@ -260,6 +262,12 @@ static int syms__read_maps(struct syms *s)
 			s->maps = r;
 		}
 		s->maps[s->n_maps++] = (struct syms_range){ start, end };
+		if (vdso) {
+			syms__report(s, SYMS_VDSO, start, end, end, 0, 0);
+			continue;
+		}
+		name[strcspn(name, "\n")] = '\0';
+		dev = makedev(maj, min);
 		if (*cur && dev == cur_dev && ino == cur_ino && !strcmp(name, cur)) {
 			hi = end;
 			continue;
@@ -361,6 +369,34 @@ refuse:
 	return -SYMFILE_ENOALT;
 }
 
+/* The vdso is the kernel's, the same image in every process of one ABI:
+ * read from our own, never from the traced process's memory (it can make
+ * its copy writable). NULL when the sizes differ (a 32-bit process). */
+static Elf *syms__vdso_elf(unsigned long long size)
+{
+	static unsigned char *copy;
+	static unsigned long long copy_size;
+	unsigned long long start, end;
+	char line[512];
+	FILE *f;
+
+	if (!copy && (f = fopen("/proc/self/maps", "re"))) {
+		while (fgets(line, sizeof(line), f)) {
+			if (!strstr(line, " [vdso]") ||
+			    sscanf(line, "%llx-%llx", &start, &end) != 2)
+				continue;
+			copy = malloc(end - start);
+			if (copy) {
+				memcpy(copy, (void *)(uintptr_t)start, end - start);
+				copy_size = end - start;
+			}
+			break;
+		}
+		fclose(f);
+	}
+	return copy && size == copy_size ? elf_memory((char *)copy, copy_size) : NULL;
+}
+
 static int syms__find_elf(Dwfl_Module *mod, void **userdata, const char *modname,
 			  Dwarf_Addr base, char **file_name, Elf **elfp)
 {
@@ -371,6 +407,10 @@ static int syms__find_elf(Dwfl_Module *mod, void **userdata, const char *modname
 
 	if (!m)
 		return -1;
+	if (!m->ino) {
+		*elfp = syms__vdso_elf(m->end - m->start);
+		return -1;
+	}
 	/* libdwfl keeps the descriptor it is given */
 	fd = m->fd;
 	if (fd >= 0) {

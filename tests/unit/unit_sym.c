@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -27,6 +28,7 @@ static void test_garbage(void)
 	struct syms *s = syms__new_pid(getpid());
 	unsigned long long fn = (uintptr_t)&unit_sym_fixture;
 	int on_stack = 0;
+	unsigned long long vdso = getauxval(AT_SYSINFO_EHDR);
 	void *heap = malloc(64);
 	struct sym_info si;
 
@@ -46,6 +48,10 @@ static void test_garbage(void)
 	      "the top of the user address space is in no module");
 	CHECK(syms__resolve(s, fn + 3, true, &si) == 0 && si.name &&
 	      !strcmp(si.name, "unit_sym_fixture"), "a function still resolves");
+	if (vdso) {
+		CHECK(syms__resolve(s, vdso + 1, false, &si) == 0 && si.module &&
+		      !strcmp(si.module, "vdso"), "an address in the vdso is in module vdso");
+	}
 	free(heap);
 	syms__free(s);
 }
