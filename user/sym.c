@@ -796,6 +796,7 @@ int syms__func_offsets(const char *path, const char *const names[], int n,
 	mod = dwfl_report_offline(dwfl, path, path, fd);
 	dwfl_report_end(dwfl, NULL, NULL);
 	if (!mod) {
+		close(fd); /* libdwfl closes a caller's descriptor only with its module */
 		err = -SYMFILE_ENOTELF;
 		goto out;
 	}

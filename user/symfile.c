@@ -189,13 +189,19 @@ long long symfile__crc(int fd, const struct stat *st)
 	unsigned char buf[65536];
 	unsigned long crc = crc32(0, NULL, 0);
 	off_t off = 0;
-	ssize_t n;
 
 	if ((unsigned long long)st->st_size > SYMFILE_CRC_MAX)
 		return -1;
-	while ((n = pread(fd, buf, sizeof(buf), off)) > 0) {
+	/* to the size checked: a file that grows meanwhile does not hold us */
+	while (off < st->st_size) {
+		off_t want = st->st_size - off < (off_t)sizeof(buf) ? st->st_size - off :
+								      (off_t)sizeof(buf);
+		ssize_t n = pread(fd, buf, want, off);
+
+		if (n <= 0)
+			return -1;
 		crc = crc32(crc, buf, n);
 		off += n;
 	}
-	return n < 0 ? -1 : (long long)crc;
+	return crc;
 }
