@@ -105,7 +105,8 @@ $(BUILD)/tests/func/leaker-nofp: tests/func/leaker.c
 
 # the symbolizer's fuzz test (tests/func/memleak_fuzz.sh): its driver, the
 # small library it mutates, and a program that loads that library
-FUZZ_BINS := $(BUILD)/tests/symcheck $(BUILD)/tests/fuzz/libmsfuzz.so $(BUILD)/tests/fuzz/maplib
+FUZZ_BINS := $(BUILD)/tests/symcheck $(BUILD)/tests/fuzz/libmsfuzz.so $(BUILD)/tests/fuzz/maplib \
+	$(BUILD)/tests/fuzz/badframe
 all: $(FUZZ_BINS)
 $(BUILD)/tests/symcheck: $(BUILD)/tests/fuzz/symcheck.o $(BUILD)/libmemscope.a
 	$(call msg,LINK,$@)
@@ -118,6 +119,10 @@ $(BUILD)/tests/fuzz/maplib: tests/fuzz/maplib.c
 	$(call msg,CC,$@)
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $< -ldl -o $@
+$(BUILD)/tests/fuzz/badframe: tests/fuzz/badframe.c
+	$(call msg,CC,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -fomit-frame-pointer $< -o $@
 
 $(BUILD)/bpf:
 	@mkdir -p $@

@@ -3,11 +3,14 @@
 # What memleak opens when the traced program chooses the files (issue 19):
 # -O on a FIFO or a compressed file, and a library deleted while mapped with
 # a FIFO or a gzip bomb planted under the name /proc/PID/maps shows for it,
-# "/dir/lib.so (deleted)", which libdwfl's own callbacks opened.
+# "/dir/lib.so (deleted)", which libdwfl's own callbacks opened. And where
+# a stack ends (issue 12): garbage return addresses, in no mapping, were
+# labelled [ld-linux-x86-64.so.2] and split one call site into many stacks.
 set -u
 . "$(dirname "$0")/../lib/common.sh"
 ML=$BUILD/memleak
 MAPLIB=$BUILD/tests/fuzz/maplib
+BADFRAME=$BUILD/tests/fuzz/badframe
 LIB=$BUILD/tests/fuzz/libmsfuzz.so
 
 if [ "$(id -u)" != 0 ]; then
@@ -93,4 +96,43 @@ if [ -n "$HWM" ] && [ "$base_hwm" -gt 0 ] && [ "$HWM" -lt $((base_hwm + 65536)) 
 	ok "planted bomb: peak RSS $HWM KiB, within 64 MiB of the FIFO run's $base_hwm KiB"
 else
 	notok "planted bomb: peak RSS ${HWM:-?} KiB against ${base_hwm} KiB without it"
+fi
+
+# badframe: 16 mallocs of 100 bytes from one call site, each with a
+# different garbage return address after it (8 non-canonical, 8 canonical
+# in no mapping): one stack of one frame
+"$BADFRAME" 8 >"$dir/badframe.out" 2>&1 &
+pid=$!
+if [ "$(uname -m)" != x86_64 ]; then
+	kill -9 "$pid" 2>/dev/null
+	echo "memleak garbage frames: x86-64 only"
+elif ! wait_stopped "$pid"; then
+	notok "garbage frames: badframe did not stop: $(cat "$dir/badframe.out")"
+	kill -9 "$pid" 2>/dev/null
+else
+	out=$dir/out.badframe
+	"$ML" --json -o 0 -T 100 -p "$pid" 1 >"$out" 2>"$out.err" &
+	mpid=$!
+	if wait_lines "$out" 15; then
+		kill -CONT "$pid"
+		t=100
+		got=
+		while [ $t -gt 0 ]; do
+			got=$(tail -n 1 "$out" | jq -c '[.stacks[] | select(.frames[0].sym == "badframe_site") |
+				[.bytes, .allocs, [.frames[] | .module]]]' 2>/dev/null)
+			[ "$got" = '[[1600,16,["badframe"]]]' ] && break
+			sleep 0.1
+			t=$((t - 1))
+		done
+		if [ "$got" = '[[1600,16,["badframe"]]]' ]; then
+			ok "garbage frames: one call site is one stack of one frame, 1600 bytes in 16 allocations"
+		else
+			notok "garbage frames: want [[1600,16,[\"badframe\"]]] (bytes, allocs, modules), got ${got:-nothing}"
+		fi
+	else
+		notok "garbage frames: no report within 15 s: $(head -c 300 "$out.err")"
+	fi
+	kill -INT "$mpid" 2>/dev/null
+	kill -9 "$pid" 2>/dev/null
+	wait "$mpid" "$pid" 2>/dev/null
 fi
