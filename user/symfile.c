@@ -163,9 +163,17 @@ int symfile__check(int fd, struct symfile *f)
 
 int symfile__open(const char *path, struct symfile *f)
 {
-	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC), err;
+	struct stat st;
+	int fd, err;
 
 	memset(f, 0, sizeof(*f));
+	/* stat first: opening a device can act (a watchdog starts counting
+	 * down), and a debuglink can be a symlink to one */
+	if (stat(path, &st))
+		return -errno;
+	if (!S_ISREG(st.st_mode))
+		return -SYMFILE_ENOTREG;
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
 	err = symfile__check(fd, f);

@@ -40,8 +40,8 @@ struct symfile {
 	size_t alt_id_len;
 };
 
-/* Opens path O_NONBLOCK (a FIFO never blocks) and vets it. Returns the
- * descriptor or -errno. */
+/* Opens path, if stat says it is a regular file, O_NONBLOCK (a FIFO put
+ * there since never blocks) and vets it. Returns the descriptor or -errno. */
 int symfile__open(const char *path, struct symfile *f);
 /* Vets the open descriptor fd (kept open): regular, ELF (executable or
  * shared object, or a debug file of one), within the unpack bound. Returns

@@ -10,7 +10,8 @@ built with compressed DWARF) and of LIBC: ELF header, section and program
 header fields, truncation, offsets past the end, huge sizes, compressed
 sections (false headers and real zlib bombs), .zdebug sections,
 .gnu_debugdata (good, bombs, a huge dictionary, corrupt), .gnu_debuglink
-loops and links to a FIFO or a gzip bomb beside the file. OUTDIR/cases.tsv
+loops and links to a FIFO, a gzip bomb or a symlink to a device beside
+the file. OUTDIR/cases.tsv
 has one line per file: name, kind, offsets of frames inside it (the
 unmutated file's msfuzz_leak or malloc), and whether it must be refused
 (a bomb: memleak must say it did not read it)."""
@@ -280,14 +281,15 @@ class Gen:
 
     def link(self):
         """.gnu_debuglink to itself, to a sibling that links back, to a
-        FIFO or a gzip bomb beside it, or up the tree."""
+        FIFO, a gzip bomb or a device beside it, or up the tree."""
         drop_id = self.rng.random() < 0.5  # then matched by CRC
         e, i = self.unlinked(drop_id)
         n = len(self.cases)
         me = "%s%03d.so" % (self.tag, n)
-        what = self.rng.choice(["self", "loop", "fifo", "bomb", "up", "missing"])
+        what = self.rng.choice(["self", "loop", "fifo", "bomb", "device", "up", "missing"])
         target = {"self": me, "loop": "%s%03dpeer.so" % (self.tag, n), "fifo": "fifo.debug",
-                  "bomb": "bomb.debug", "up": "../x.debug", "missing": "none.debug"}[what]
+                  "bomb": "bomb.debug", "device": "dev.debug", "up": "../x.debug",
+                  "missing": "none.debug"}[what]
         e.replace(i, debuglink(target, 0), 0)
         if what == "loop":
             peer, j = self.unlinked(drop_id)
@@ -348,6 +350,9 @@ def main():
     fifo = os.path.join(out, "fifo.debug")
     if not os.path.exists(fifo):
         os.mkfifo(fifo)
+    dev = os.path.join(out, "dev.debug")
+    if not os.path.lexists(dev):
+        os.symlink("/dev/zero", dev)
     with open(os.path.join(out, "bomb.debug"), "wb") as f:
         f.write(zeros_stream(lambda: zlib.compressobj(9, zlib.DEFLATED, 31)))
     cases = []

@@ -122,9 +122,10 @@ def main():
                 said = info + errors
                 if not any(name in l and ("unpack" in l or "not read" in l) for l in said):
                     bad = "a bomb not refused by name: %r" % said[:3]
-            if not bad and "link fifo" in kind and way == "map":
-                if not any("fifo.debug not read: not a regular file" in l for l in info):
-                    bad = "the FIFO beside it was not named at -v: %r" % info[:3]
+            for link, target in (("link fifo", "fifo.debug"), ("link device", "dev.debug")):
+                if not bad and link in kind and way == "map" and \
+                   not any(target + " not read: not a regular file" in l for l in info):
+                    bad = "%s beside it was not named at -v: %r" % (target, info[:3])
             if bad:
                 failures.append("%s: %s" % (what, bad))
     for f in failures:

@@ -154,6 +154,9 @@ static void test_refused(void)
 	CHECK(syms__func_offset(fixture("empty.gz"), "malloc", &off) == -SYMFILE_ENOTELF,
 	      "a gzip file is not ELF: never unpacked");
 	CHECK(syms__func_offset(dir, "malloc", &off) == -SYMFILE_ENOTREG, "nor a directory");
+	CHECK(symlink("/dev/null", fixture("dev.so")) == 0 &&
+	      syms__func_offset(fixture("dev.so"), "malloc", &off) == -SYMFILE_ENOTREG,
+	      "nor a symlink to a device");
 
 	CHECK(compressed_copy(fixture("bomb"), ".debug_str", 1ULL << 30) == 0,
 	      ".debug_str said to unpack to 1 GiB");
@@ -178,6 +181,7 @@ static void test_refused(void)
 		close(fd);
 	unlink(fixture("fifo.so"));
 	unlink(fixture("empty.gz"));
+	unlink(fixture("dev.so"));
 	unlink(fixture("bomb"));
 	unlink(fixture("near"));
 	rmdir(dir);
