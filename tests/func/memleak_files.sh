@@ -136,3 +136,4 @@ else
 	kill -9 "$pid" 2>/dev/null
 	wait "$mpid" "$pid" 2>/dev/null
 fi
+exit 0 # the verdicts are the lines above, not the status of the last kill
