@@ -10,6 +10,7 @@
 #include "log.h"
 #include "memleak.h"
 #include "sym.h"
+#include "symfile.h"
 #include "memleak.skel.h"
 #include "kmemleak.skel.h"
 
@@ -145,21 +146,20 @@ int memleak__maps_find(pid_t pid, const char *want, char *out, size_t size)
 
 int memleak__lib_offsets(const char *lib, struct memleak_opts *o)
 {
-	int fn, err;
+	int fn, err = syms__func_offsets(lib, memleak__fn_names, ML_NR_FNS, o->offsets);
 
+	if (err) {
+		log__err("cannot read symbols of %s: %s", lib, symfile__strerror(err));
+		return err;
+	}
 	for (fn = 0; fn < ML_NR_FNS; fn++) {
-		err = syms__func_offset(lib, memleak__fn_names[fn], &o->offsets[fn]);
-		if (err == -ENOENT) {
-			o->offsets[fn] = 0;
-			if (fn == ML_MALLOC || fn == ML_FREE) {
-				log__err("%s has no function %s", lib, memleak__fn_names[fn]);
-				return err;
-			}
-			log__info("%s has no %s: not traced", lib, memleak__fn_names[fn]);
-		} else if (err) {
-			log__err("cannot read symbols of %s: %s", lib, strerror(-err));
-			return err;
+		if (o->offsets[fn])
+			continue;
+		if (fn == ML_MALLOC || fn == ML_FREE) {
+			log__err("%s has no function %s", lib, memleak__fn_names[fn]);
+			return -ENOENT;
 		}
+		log__info("%s has no %s: not traced", lib, memleak__fn_names[fn]);
 	}
 	return 0;
 }
