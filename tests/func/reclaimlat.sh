@@ -87,6 +87,8 @@ wait "$rl_sys"; rc_sys=$?
 wait "$rl_cg"; rc_cg=$?
 wait "$rl_ev"; rc_ev=$?
 wait "$rl_ev2"; rc_ev2=$?
+# all reaped: with pid_max at 32768 their pids are soon another process's
+pids=()
 echo "storm: memhog pid $hog rc $hog_rc ($(tr '\n' ' ' <"$dir/hog")) in $(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.1f", b - a }') s;" \
 	"vmstat pgsteal_anon+file $steal, pswpout $out${cgsteal:+, memory.stat pgsteal $cgsteal} (cgroup v$MEMCG_V)"
 
