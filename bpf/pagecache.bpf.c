@@ -16,10 +16,17 @@
 const volatile __u32 targ_tgid;		/* 0: every process */
 const volatile bool per_process;	/* fill `procs` (cachetop) */
 const volatile bool per_file;		/* fill `files` (cachetop -f) */
+/* Fault accesses are the file pages faults map, from the mm's file RSS
+ * counter (on_rss), not the fault and fault-around ranges: set by user space
+ * when the rss_stat hook is in use. */
+const volatile bool count_mapped;
+const volatile __u32 nr_cpus;
 
 /* Per-task memory between events: the read range already counted in the
  * current read syscall, the last folio this task inserted, its last fault
- * and fault-around window. */
+ * and fault-around window; with count_mapped, the file its current fault is
+ * on (cur_mapping, or not a file: cur_nonfile), found from the faulting
+ * address (pf_addr, while pf_pending) at the first file page it maps. */
 struct task_state {
 	__u64 rd_mapping;
 	__u64 rd_syscall;
@@ -31,7 +38,25 @@ struct task_state {
 	__u64 win_mapping;
 	__u64 win_first;
 	__u64 win_last;
+	__u64 cur_mapping;
+	__u64 pf_addr;
+	__u8 pf_pending;
+	__u8 pf_write;
+	__u8 cur_nonfile;
+	__u8 pad[5];
 };
+
+/* count_mapped: the mm's file RSS (pages) when last seen */
+struct mm_state {
+	__s64 file_rss;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64);
+	__type(value, struct mm_state);
+} mm_states SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
@@ -214,6 +239,9 @@ static __always_inline void on_read(struct address_space *mapping, __u64 first, 
  * reporting the window 2-3 times per fault. Count the union: a window's
  * pages once, a faulting page once unless its window already counted it.
  */
+static __always_inline void mm__baseline(void);
+static __always_inline bool fault__cow(struct task_state *st);
+
 static __always_inline void on_fault(struct address_space *mapping, __u64 index)
 {
 	struct task_state *st;
@@ -221,6 +249,21 @@ static __always_inline void on_fault(struct address_space *mapping, __u64 index)
 	if (!traced())
 		return;
 	st = task_state();
+	if (count_mapped) {
+		/* the pages are counted when mapped (on_rss); a write fault on
+		 * a private mapping maps a copy instead (anonymous memory):
+		 * the file page was accessed all the same */
+		mm__baseline();
+		if (!st)
+			return;
+		st->last_added = 0;
+		if (fault__cow(st))
+			count(PC_FAULT_PAGES, 1, mapping);
+		st->cur_mapping = (__u64)mapping;
+		st->cur_nonfile = 0;
+		st->pf_pending = 0;
+		return;
+	}
 	if (st) {
 		st->last_added = 0;
 		if (st->win_mapping == (__u64)mapping && index >= st->win_first &&
@@ -239,7 +282,19 @@ static __always_inline void on_map_pages(struct address_space *mapping, __u64 fi
 	struct task_state *st;
 	__u64 n, lo, hi;
 
-	if (!traced() || !clamp_to_file(mapping, first, &last))
+	if (!traced())
+		return;
+	if (count_mapped) {
+		st = task_state();
+		if (st) {
+			st->last_added = 0;
+			st->cur_mapping = (__u64)mapping;
+			st->cur_nonfile = 0;
+			st->pf_pending = 0;
+		}
+		return;
+	}
+	if (!clamp_to_file(mapping, first, &last))
 		return;
 	n = last - first + 1;
 	st = task_state();
@@ -262,6 +317,191 @@ static __always_inline void on_map_pages(struct address_space *mapping, __u64 fi
 		st->win_last = last;
 	}
 	count(PC_FAULT_PAGES, n, mapping);
+}
+
+/*
+ * ---- count_mapped: fault accesses from the file RSS counter ----
+ * Since v6.18 fault-around maps the whole of each large folio in its window
+ * (commit 357b92761d94 "mm/filemap: map entire large folio faultaround")
+ * and finish_fault() the whole folio of the faulting page (commit
+ * 19773df031bc "mm/fault: try to map the entire file folio in
+ * finish_fault()"), while the tracepoints report only the window and the
+ * page; a folio mapped with one PMD (filemap_map_pmd()) reports nothing at
+ * all. Every one of these paths adds the pages it mapped to the mm's file
+ * RSS counter with add_mm_counter(), which fires the rss_stat tracepoint:
+ * the increase of MM_FILEPAGES since the last event is the number of file
+ * pages just mapped, each page table entry once. Shared memory (tmpfs) has
+ * its own counter, MM_SHMEMPAGES, and is not counted, as before.
+ * The counter is a percpu_counter since v6.2 (commit f1a7941243c1 "mm:
+ * convert mm's rss stats into percpu_counter"); before, each task cached its
+ * updates and the tracepoint missed them: user space sets count_mapped only
+ * on the percpu layout.
+ */
+#define MM_FILEPAGES 0		/* first of the anonymous enum of mm counters, always */
+#define MAX_CPUS 1024
+#define X86_PF_WRITE (1UL << 1)
+#define VM_SHARED 0x8UL
+
+struct percpu_counter___rss {
+	__s64 count;
+	__s32 *counters;
+} __attribute__((preserve_access_index));
+
+struct mm_struct___rss {
+	struct percpu_counter___rss rss_stat[4];
+} __attribute__((preserve_access_index));
+
+/* A pointer's value as a number: the verifier allows no arithmetic on a map
+ * pointer, and these are only ever read through bpf_probe_read_kernel(). */
+static __always_inline __u64 ptr__bits(void *p)
+{
+	__u64 v = 0;
+
+	bpf_probe_read_kernel(&v, sizeof(v), &p);
+	return v;
+}
+
+/*
+ * A CPU's per-cpu offset (the kernel's __per_cpu_offset[cpu], a variable
+ * that kallsyms may not name): the address of that CPU's copy of a per-CPU
+ * map value less the value's per-cpu pointer, which the array map keeps in
+ * struct bpf_array.
+ */
+static __always_inline __u64 cpu__offset(__u32 cpu)
+{
+	__u64 base = 0, arr = ptr__bits(&totals);
+	__u32 zero = 0;
+	void *mine = bpf_map_lookup_percpu_elem(&totals, &zero, cpu);
+
+	if (!mine)
+		return 0;
+	bpf_probe_read_kernel(&base, sizeof(base),
+			      (void *)(arr + bpf_core_field_offset(struct bpf_array, pptrs)));
+	return ptr__bits(mine) - base;
+}
+
+/* percpu_counter_sum() of the mm's file pages */
+static __always_inline __s64 mm__file_rss(struct mm_struct *mm)
+{
+	struct mm_struct___rss *m = (void *)mm;
+	__s64 sum = BPF_CORE_READ(m, rss_stat[MM_FILEPAGES].count);
+	__u64 pcp = (__u64)BPF_CORE_READ(m, rss_stat[MM_FILEPAGES].counters);
+	__u32 cpu;
+
+	for (cpu = 0; cpu < MAX_CPUS && cpu < nr_cpus; cpu++) {
+		__u64 off = cpu__offset(cpu);
+		__s32 v = 0;
+
+		if (!off)
+			break;
+		bpf_probe_read_kernel(&v, sizeof(v), (void *)(pcp + off));
+		sum += v;
+	}
+	return sum;
+}
+
+/* The current mm's counter is known from before this task maps anything. */
+static __always_inline void mm__baseline(void)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct mm_struct *mm = BPF_CORE_READ(task, mm);
+	struct mm_state fresh;
+	__u64 key = (__u64)mm;
+
+	if (!mm || bpf_map_lookup_elem(&mm_states, &key))
+		return;
+	fresh.file_rss = mm__file_rss(mm);
+	bpf_map_update_elem(&mm_states, &key, &fresh, BPF_NOEXIST);
+}
+
+struct vma_info {
+	__u64 mapping;
+	__u8 found, file, shared;
+};
+
+static long vma__info(struct task_struct *task, struct vm_area_struct *vma, void *ctx)
+{
+	struct vma_info *vi = ctx;
+	struct file *f = BPF_CORE_READ(vma, vm_file);
+
+	vi->found = 1;
+	vi->file = f != NULL;
+	vi->mapping = f ? (__u64)BPF_CORE_READ(f, f_mapping) : 0;
+	vi->shared = !!(BPF_CORE_READ(vma, vm_flags) & VM_SHARED);
+	return 0;
+}
+
+/* The vma of the current fault's address; false when it cannot be known
+ * (no fault address, or the mm is busy). */
+static __always_inline bool fault__vma(struct task_state *st, struct vma_info *vi)
+{
+	__builtin_memset(vi, 0, sizeof(*vi));
+	if (!st->pf_pending)
+		return false;
+	st->pf_pending = 0;
+	bpf_find_vma(bpf_get_current_task_btf(), st->pf_addr, vma__info, vi, 0);
+	return vi->found;
+}
+
+/* A write fault on a private file mapping copies the file page. */
+static __always_inline bool fault__cow(struct task_state *st)
+{
+	struct vma_info vi;
+
+	return st->pf_write && fault__vma(st, &vi) && vi.file && !vi.shared;
+}
+
+/* exceptions:page_fault_user, x86: a fault begins; its file is looked up
+ * only if it maps file pages. */
+static __always_inline void on_fault_entry(unsigned long address, unsigned long error_code)
+{
+	struct task_state *st;
+
+	if (!count_mapped || !traced())
+		return;
+	mm__baseline();
+	st = task_state();
+	if (!st)
+		return;
+	st->pf_addr = address;
+	st->pf_write = !!(error_code & X86_PF_WRITE);
+	st->pf_pending = 1;
+}
+
+static __always_inline void on_rss(struct mm_struct *mm, int member)
+{
+	struct task_struct *task;
+	struct task_state *st;
+	struct mm_state *ms;
+	struct vma_info vi;
+	__u64 key = (__u64)mm;
+	__s64 now, delta;
+
+	if (!count_mapped || member != MM_FILEPAGES)
+		return;
+	/* every change is followed, also by other tasks (reclaim, exit), so
+	 * that an increase is the pages just mapped */
+	ms = bpf_map_lookup_elem(&mm_states, &key);
+	if (!ms)
+		return;
+	now = mm__file_rss(mm);
+	delta = now - __sync_lock_test_and_set(&ms->file_rss, now);
+	task = (struct task_struct *)bpf_get_current_task();
+	if (delta <= 0 || BPF_CORE_READ(task, mm) != mm || !traced())
+		return;
+	st = task_state();
+	if (!st) {
+		count(PC_FAULT_PAGES, delta, NULL);
+		return;
+	}
+	st->last_added = 0;
+	if (fault__vma(st, &vi)) {
+		st->cur_mapping = vi.mapping;
+		st->cur_nonfile = !vi.file;
+	}
+	/* file pages of mappings with no file (the vDSO's) are no page cache */
+	if (!st->cur_nonfile)
+		count(PC_FAULT_PAGES, delta, (struct address_space *)st->cur_mapping);
 }
 
 static __always_inline void on_add(void *folio, __u64 nr, struct address_space *mapping)
@@ -310,6 +550,13 @@ TRACEPOINT_PROGS(fault, mm_filemap_fault, on_fault(mapping, index),
 		 struct address_space *mapping, unsigned long index)
 TRACEPOINT_PROGS(map_pages, mm_filemap_map_pages, on_map_pages(mapping, first, last),
 		 struct address_space *mapping, unsigned long first, unsigned long last)
+
+/* ---- count_mapped: file pages mapped (v6.2+ layout), and the faulting
+ * address (x86) to tell which file they belong to ---- */
+
+TRACEPOINT_PROGS(rss, rss_stat, on_rss(mm, member), struct mm_struct *mm, int member)
+TP_BTF_PROG(fault_entry, page_fault_user, on_fault_entry(address, error_code),
+	    unsigned long address, struct pt_regs *regs, unsigned long error_code)
 
 /* ---- insertions: a tracepoint since v4.14; its argument became a folio in
  * v5.16. Before, a struct page, and page-cache THPs were shmem-only: one
