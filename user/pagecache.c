@@ -182,23 +182,32 @@ static bool pagecache__rss_is_percpu(void)
 	return t && !strcmp(btf__name_by_offset(btf, t->name_off), "percpu_counter");
 }
 
-static void pagecache__check_rss(struct pagecache *pc)
+/* Takes back the choice of an optional event's hook, saying why. */
+static void pagecache__unchoose(struct pagecache *pc, int e, const char *why)
 {
 	struct probe_set *ps = &pc->probes;
-	const struct probe_event *ev = &pagecache__events[PAGECACHE_MAPPED];
-	int c = ps->chosen[PAGECACHE_MAPPED], i;
+	const struct probe_event *ev = &pagecache__events[e];
+	int c = ps->chosen[e], i;
 
-	if (c < 0 || pagecache__rss_is_percpu())
+	if (c < 0)
 		return;
-	for (i = 0; i < ev->n_cands; i++) {
-		if (i != c && strncmp(probe__reason(ps, PAGECACHE_MAPPED, i), "available", 9))
-			continue;
-		snprintf(probe__reason(ps, PAGECACHE_MAPPED, i), PROBE_WHY_LEN,
-			 "mm counters are cached per task here (before v6.2): not every change fires");
-	}
+	for (i = 0; i < ev->n_cands; i++)
+		if (i == c || !strncmp(probe__reason(ps, e, i), "available", 9))
+			snprintf(probe__reason(ps, e, i), PROBE_WHY_LEN, "%s", why);
 	bpf_program__set_autoload(bpf_object__find_program_by_name(pc->skel->obj,
 								   ev->cands[c].prog), false);
-	ps->chosen[PAGECACHE_MAPPED] = -1;
+	ps->chosen[e] = -1;
+}
+
+static void pagecache__check_rss(struct pagecache *pc)
+{
+	if (!pagecache__rss_is_percpu())
+		pagecache__unchoose(pc, PAGECACHE_MAPPED,
+				    "mm counters are cached per task here (before v6.2): not every "
+				    "change fires");
+	if (!probe__chosen(&pc->probes, PAGECACHE_MAPPED))
+		pagecache__unchoose(pc, PAGECACHE_FAULT_ADDR,
+				    "not needed: fault-around ranges count here, not mapped pages");
 }
 
 int pagecache__open(struct pagecache *pc, const struct pagecache_opts *o)
