@@ -142,6 +142,63 @@ else
 	notok "batch: unexpected text: $(head -n 4 "$dir/batch.txt")"
 fi
 
+# mmap and intervals: a cold mmap scan spread over ~4 one-second intervals
+# (-w: readahead runs ahead of it across each boundary) and, at the same time,
+# a warm mmap scan of a file cached by read() (large folios where the
+# filesystem makes them: 128 MiB natively; 10 MiB in the TCG guests, whose
+# ext4 caches single pages). Each pid's and each file's rows, summed over the
+# intervals, must be its whole truth.
+MC=$dir/mcold.dat MW=$dir/mwarm.dat NC=2560 NW=32768
+[ -n "${MEMSCOPE_GUEST:-}" ] && NW=2560
+"$PCLOAD" create "$MC" "$NC"
+"$PCLOAD" create "$MW" "$NW"
+"$PCLOAD" read "$MW" >/dev/null
+pin "$MW" || echo "warning: could not pin $MW"
+[ "$("$PCLOAD" resident "$MC")" = 0 ] || echo "warning: $MC not evicted"
+start -w 300 mmap "$MC"; mcp=${pids[-1]}
+start mmap "$MW"; mwp=${pids[-1]}
+: >"$dir/procs.json"
+: >"$dir/files.json"
+"$CT" --json 1 >"$dir/procs.json" 2>"$dir/procs.err" &
+ct=$!
+"$CT" -f --json 1 >"$dir/files.json" 2>"$dir/files.err" &
+cf=$!
+if wait_lines "$dir/procs.json" 15 && wait_lines "$dir/files.json" 15; then
+	kill -CONT "${pids[@]}"
+	wait "${pids[@]}"
+	pids=()
+	sleep 1.5 # one more report after both exited
+	kill -INT $ct $cf
+	wait $ct $cf
+	unpin
+	n=$(jq -s "[.[] | select(any(.rows[]; .pid == $mcp))] | length" "$dir/procs.json")
+	H=$(psum "$mcp" hits) M=$(psum "$mcp" misses)
+	if within "$M" "$NC" $TOL && below "$H" "$((H + M))" $TOL && [ "$n" -ge 2 ]; then
+		ok "per process, mmap over $n intervals: the cold scan (pid $mcp) has $M misses of $NC, $H hits"
+	else
+		notok "per process, mmap over $n intervals: the cold scan (pid $mcp) has $M misses (want $NC ±$TOL%), $H hits (want ratio < $TOL%; want >= 2 intervals)"
+	fi
+	H=$(psum "$mwp" hits) M=$(psum "$mwp" misses)
+	if within "$H" "$NW" $TOL && below "$M" "$NW" 1; then
+		ok "per process, mmap: the warm scan of a file cached by read() (pid $mwp) has $H hits of $NW, $M misses"
+	else
+		notok "per process, mmap: the warm scan (pid $mwp) has $H hits (want $NW ±$TOL%), $M misses"
+	fi
+	for f in "$MC:misses:$NC" "$MW:hits:$NW"; do
+		IFS=: read -r file field want <<<"$f"
+		v=$(fsum "$file" "$field")
+		if within "$v" "$want" $TOL; then
+			ok "per file, mmap: $(basename "$file") has $v $field of $want"
+		else
+			notok "per file, mmap: $(basename "$file"): $v $field (want $want ±$TOL%): $(jq -c '.rows[]' "$dir/files.json" | grep "$(basename "$file")" | head -5)"
+		fi
+	done
+else
+	kill -9 "${pids[@]}" $ct $cf 2>/dev/null
+	pids=()
+	notok "cachetop, mmap: no report within 15 s: $(cat "$dir"/*.err)"
+fi
+
 # the full-screen view, in tmux: sort keys, reverse, files view, quit
 if ! command -v tmux >/dev/null; then
 	notok "interactive: tmux missing"
