@@ -240,9 +240,9 @@ static __always_inline void on_read(struct address_space *mapping, __u64 first, 
  * pages once, a faulting page once unless its window already counted it.
  */
 static __always_inline void mm__baseline(void);
-static __always_inline bool fault__cow(struct task_state *st);
 
-static __always_inline void on_fault(struct address_space *mapping, __u64 index)
+/* cow: a write fault on a private mapping (see count_mapped below) */
+static __always_inline void on_fault(struct address_space *mapping, __u64 index, bool cow)
 {
 	struct task_state *st;
 
@@ -257,7 +257,7 @@ static __always_inline void on_fault(struct address_space *mapping, __u64 index)
 		if (!st)
 			return;
 		st->last_added = 0;
-		if (fault__cow(st))
+		if (cow)
 			count(PC_FAULT_PAGES, 1, mapping);
 		st->cur_mapping = (__u64)mapping;
 		st->cur_nonfile = 0;
@@ -443,12 +443,27 @@ static __always_inline bool fault__vma(struct task_state *st, struct vma_info *v
 	return vi->found;
 }
 
-/* A write fault on a private file mapping copies the file page. */
-static __always_inline bool fault__cow(struct task_state *st)
+/* A write fault on a private file mapping copies the file page: from the
+ * faulting address where the hook sees no vm_fault (the tracepoints; their
+ * kernels have bpf_find_vma, which the fentry and kprobe programs must not
+ * call: v5.10 cannot load a program with a callback). */
+static __always_inline bool fault__cow_by_addr(void)
 {
+	struct task_state *st;
 	struct vma_info vi;
 
-	return st->pf_write && fault__vma(st, &vi) && vi.file && !vi.shared;
+	if (!count_mapped || !traced())
+		return false;
+	st = task_state();
+	return st && st->pf_write && fault__vma(st, &vi) && vi.file && !vi.shared;
+}
+
+#define FAULT_FLAG_WRITE 0x1UL	/* enum fault_flag, bit 0 since it was a #define */
+
+static __always_inline bool vmf__cow(struct vm_fault *vmf)
+{
+	return count_mapped && (BPF_CORE_READ(vmf, flags) & FAULT_FLAG_WRITE) &&
+	       !(BPF_CORE_READ(vmf, vma, vm_flags) & VM_SHARED);
 }
 
 /* exceptions:page_fault_user, x86: a fault begins; its file is looked up
@@ -546,7 +561,7 @@ static __always_inline void on_dirty(void *folio, __u64 nr, struct address_space
 
 TRACEPOINT_PROGS(get_pages, mm_filemap_get_pages, on_read(mapping, index, last),
 		 struct address_space *mapping, unsigned long index, unsigned long last)
-TRACEPOINT_PROGS(fault, mm_filemap_fault, on_fault(mapping, index),
+TRACEPOINT_PROGS(fault, mm_filemap_fault, on_fault(mapping, index, fault__cow_by_addr()),
 		 struct address_space *mapping, unsigned long index)
 TRACEPOINT_PROGS(map_pages, mm_filemap_map_pages, on_map_pages(mapping, first, last),
 		 struct address_space *mapping, unsigned long first, unsigned long last)
@@ -627,7 +642,8 @@ static __always_inline struct address_space *vmf_mapping(struct vm_fault *vmf)
 	return BPF_CORE_READ(vmf, vma, vm_file, f_mapping);
 }
 
-FUNCTION_PROGS(fault, filemap_fault, on_fault(vmf_mapping(vmf), BPF_CORE_READ(vmf, pgoff)),
+FUNCTION_PROGS(fault, filemap_fault,
+	       on_fault(vmf_mapping(vmf), BPF_CORE_READ(vmf, pgoff), vmf__cow(vmf)),
 	       struct vm_fault *vmf)
 /* At entry, before the kernel knows which pages are cached: the window is
  * counted even when fault-around maps nothing (the tracepoint skips those). */
