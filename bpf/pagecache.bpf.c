@@ -24,7 +24,8 @@ const volatile __u32 nr_cpus;
 
 /* Per-task memory between events: the read range already counted in the
  * current read syscall, the last folio this task inserted, its last fault
- * and fault-around window; with count_mapped, the file its current fault is
+ * and fault-around window and the fault pages not yet counted (pending, of
+ * pend_mapping); with count_mapped, the file its current fault is
  * on (cur_mapping, or not a file: cur_nonfile), found from the faulting
  * address (pf_addr, while pf_pending) at the first file page it maps. */
 struct task_state {
@@ -38,6 +39,8 @@ struct task_state {
 	__u64 win_mapping;
 	__u64 win_first;
 	__u64 win_last;
+	__u64 pend_mapping;
+	__u64 pending;
 	__u64 cur_mapping;
 	__u64 pf_addr;
 	__u8 pf_pending;
@@ -197,6 +200,31 @@ static __always_inline bool clamp_to_file(struct address_space *mapping, __u64 f
 }
 
 /*
+ * Fault ranges are counted one window late: the fentry and kprobe hooks see
+ * a fault-around window at entry, before the fault's readahead (or, with
+ * none, the faults on each of its pages) inserts what it maps, and an
+ * interval that ended there would report as hits pages that the next one
+ * reports as misses. A window's pages count when the task moves on to
+ * another window, fault or read, or exits.
+ */
+static __always_inline void fault__flush(struct task_state *st)
+{
+	if (!st->pending)
+		return;
+	count(PC_FAULT_PAGES, st->pending, (struct address_space *)st->pend_mapping);
+	st->pending = 0;
+}
+
+static __always_inline void fault__defer(struct task_state *st, __u64 n,
+					 struct address_space *mapping)
+{
+	if (st->pend_mapping != (__u64)mapping)
+		fault__flush(st);
+	st->pend_mapping = (__u64)mapping;
+	st->pending += n;
+}
+
+/*
  * A read asked for pages [first, last] of `mapping`. The kernel reports the
  * range of the whole request each time filemap_get_pages() returns a batch,
  * so one read() re-reports [later index, same last]; and it does not clamp
@@ -215,6 +243,7 @@ static __always_inline void on_read(struct address_space *mapping, __u64 first, 
 		return;
 	}
 	st->last_added = 0;
+	fault__flush(st);
 	sc = task__read_syscalls((struct task_struct *)bpf_get_current_task());
 	if (st->rd_mapping == (__u64)mapping && st->rd_syscall == sc && first >= st->rd_first &&
 	    first <= st->rd_last + 1) {
@@ -264,17 +293,19 @@ static __always_inline void on_fault(struct address_space *mapping, __u64 index,
 		st->pf_pending = 0;
 		return;
 	}
-	if (st) {
-		st->last_added = 0;
-		if (st->win_mapping == (__u64)mapping && index >= st->win_first &&
-		    index <= st->win_last)
-			return;
-		if (st->flt_mapping == (__u64)mapping && st->flt_index == index)
-			return;
-		st->flt_mapping = (__u64)mapping;
-		st->flt_index = index;
+	if (!st) {
+		count(PC_FAULT_PAGES, 1, mapping);
+		return;
 	}
-	count(PC_FAULT_PAGES, 1, mapping);
+	st->last_added = 0;
+	if (st->win_mapping == (__u64)mapping && index >= st->win_first && index <= st->win_last)
+		return;
+	if (st->flt_mapping == (__u64)mapping && st->flt_index == index)
+		return;
+	st->flt_mapping = (__u64)mapping;
+	st->flt_index = index;
+	fault__flush(st);
+	fault__defer(st, 1, mapping);
 }
 
 static __always_inline void on_map_pages(struct address_space *mapping, __u64 first, __u64 last)
@@ -298,25 +329,42 @@ static __always_inline void on_map_pages(struct address_space *mapping, __u64 fi
 		return;
 	n = last - first + 1;
 	st = task_state();
-	if (st) {
-		st->last_added = 0;
-		if (st->win_mapping == (__u64)mapping) {
-			lo = first > st->win_first ? first : st->win_first;
-			hi = last < st->win_last ? last : st->win_last;
-			if (lo <= hi)
-				n -= hi - lo + 1;
-		}
-		/* the faulting page was counted alone: now it is in a window */
-		if (st->flt_mapping == (__u64)mapping && st->flt_index >= first &&
-		    st->flt_index <= last && n) {
-			n--;
-			st->flt_mapping = 0;
-		}
-		st->win_mapping = (__u64)mapping;
-		st->win_first = first;
-		st->win_last = last;
+	if (!st) {
+		count(PC_FAULT_PAGES, n, mapping);
+		return;
 	}
-	count(PC_FAULT_PAGES, n, mapping);
+	st->last_added = 0;
+	if (st->win_mapping != (__u64)mapping || st->win_first != first || st->win_last != last)
+		fault__flush(st);
+	if (st->win_mapping == (__u64)mapping) {
+		lo = first > st->win_first ? first : st->win_first;
+		hi = last < st->win_last ? last : st->win_last;
+		if (lo <= hi)
+			n -= hi - lo + 1;
+	}
+	/* the faulting page was counted alone: now it is in a window */
+	if (st->flt_mapping == (__u64)mapping && st->flt_index >= first && st->flt_index <= last &&
+	    n) {
+		n--;
+		st->flt_mapping = 0;
+	}
+	st->win_mapping = (__u64)mapping;
+	st->win_first = first;
+	st->win_last = last;
+	fault__defer(st, n, mapping);
+}
+
+/* A task exits: what its last fault mapped counts now. */
+static __always_inline void on_exit(void)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct task_state *st = bpf_map_lookup_elem(&task_states, &tid);
+
+	if (!st)
+		return;
+	if (traced())
+		fault__flush(st);
+	bpf_map_delete_elem(&task_states, &tid);
 }
 
 /*
@@ -565,6 +613,10 @@ TRACEPOINT_PROGS(fault, mm_filemap_fault, on_fault(mapping, index, fault__cow_by
 		 struct address_space *mapping, unsigned long index)
 TRACEPOINT_PROGS(map_pages, mm_filemap_map_pages, on_map_pages(mapping, first, last),
 		 struct address_space *mapping, unsigned long first, unsigned long last)
+
+/* ---- a task exits (the argument list grew in v6.16; only the first is used) ---- */
+
+TRACEPOINT_PROGS(exit, sched_process_exit, on_exit(), struct task_struct *p)
 
 /* ---- count_mapped: file pages mapped (v6.2+ layout), and the faulting
  * address (x86) to tell which file they belong to ---- */

@@ -83,6 +83,11 @@ static const struct probe_cand mapped_cands[] = {
 	{ "rss_raw", PROBE_RAW_TP, "rss_stat", NULL, NULL },
 };
 
+static const struct probe_cand exit_cands[] = {
+	{ "exit_btf", PROBE_TP_BTF, "sched_process_exit", NULL, NULL },
+	{ "exit_raw", PROBE_RAW_TP, "sched_process_exit", NULL, NULL },
+};
+
 static const struct probe_cand fault_entry_cands[] = {
 	{ "fault_entry_btf", PROBE_TP_BTF, "page_fault_user", NULL, NULL, "find_vma" },
 };
@@ -95,6 +100,7 @@ const struct probe_event pagecache__events[PAGECACHE_NR_EVENTS] = {
 	[PAGECACHE_DIRTY] = EVENT("page dirtied", dirty_cands, false),
 	[PAGECACHE_MAPPED] = EVENT("file pages mapped", mapped_cands, true),
 	[PAGECACHE_FAULT_ADDR] = EVENT("fault address", fault_entry_cands, true),
+	[PAGECACHE_EXIT] = EVENT("task exit", exit_cands, true),
 };
 
 void pagecache__delta(const struct pc_stats *after, const struct pc_stats *before,

@@ -44,6 +44,7 @@ enum pagecache_event {
 	PAGECACHE_DIRTY,
 	PAGECACHE_MAPPED,	/* optional: file pages mapped by faults (v6.2+) */
 	PAGECACHE_FAULT_ADDR,	/* optional: which file a fault maps (x86) */
+	PAGECACHE_EXIT,		/* optional: a task's last fault pages count at its exit */
 	PAGECACHE_NR_EVENTS,
 };
 extern const struct probe_event pagecache__events[PAGECACHE_NR_EVENTS];

@@ -48,7 +48,8 @@ measure() {
 		return 1
 	fi
 	H=$(jsum "$out" hits) M=$(jsum "$out" misses) D=$(jsum "$out" dirties)
-	echo "$name: hits=$H misses=$M dirties=$D in $(wc -l <"$out") reports (truth: $N pages, workload: $WL_OUT)"
+	echo "$name: hits=$H misses=$M dirties=$D (truth: $N pages, workload: $WL_OUT);" \
+		"per report accesses/misses/hits: $(jq -r '"\(.accesses)/\(.misses)/\(.hits)"' "$out" | tr '\n' ' ')"
 }
 
 # measure_long NAME WORKLOAD...: the same with one interval (cachestat -p PID
@@ -161,21 +162,21 @@ READS="read pread readv sendfile splice"
 MMAPS="normal random sequential hugepage"
 if [ -n "${MEMSCOPE_GUEST:-}" ]; then
 	# Under TCG a page-cache event costs ~50x what it does natively and
-	# cachestat takes seconds to start: 10 MiB, the cells whose hooks differ
-	# (each read path, fault-around with and without MADV_RANDOM), once on
-	# the preferred hooks; the kprobe pass repeats read and mmap only. The
-	# guest's ext4 caches in single pages (no large folios before 6.16), so
-	# larger files would test nothing more there. MADV_SEQUENTIAL and
-	# MADV_HUGEPAGE change nothing on a file there.
+	# each cell takes 5-15 s: 10 MiB, once on the preferred hooks, the
+	# cells whose kernel paths differ (read() for pread and readv too, which
+	# take the same filemap read path; sendfile and splice; fault-around
+	# with and without MADV_RANDOM); the kprobe pass repeats read and mmap
+	# only. The guests' ext4 caches in single pages (no large folios before
+	# 6.16), so larger files would test nothing more there, and
+	# MADV_SEQUENTIAL and MADV_HUGEPAGE change nothing on a file.
 	if [ -n "${MEMSCOPE_SKIP_HOOKS:-}" ]; then
 		cells=("cold 1s read F" "warm-read 1s read F" "cold 1s mmap F" "warm-read 1s mmap F")
 	else
 		cells=()
-		for m in $READS; do cells+=("cold 1s $m F" "warm-read 1s $m F"); done
+		for m in read sendfile splice; do cells+=("cold 1s $m F" "warm-read 1s $m F"); done
 		cells+=("cold 1s mmap F" "warm-read 1s mmap F" "warm-mmap 1s mmap F"
 			"cold 1s mmap F random" "warm-read 1s mmap F random"
-			"cold long mmap F" "warm-read long read F"
-			"cold 1s -w 400 read F" "cold 1s -w 400 mmap F")
+			"cold long mmap F" "cold 1s -w 400 read F" "cold 1s -w 400 mmap F")
 	fi
 	matrix 2560 "${cells[@]}"
 else
@@ -243,9 +244,9 @@ else
 	notok "system-wide$L: no report within 15 s: $(head -c 300 "$out.err")"
 fi
 
-# --probes names one hook for each required event (the two optional ones,
-# file pages mapped and the fault address, only where they are used)
-n=$(awk '/^[a-z]/ { ev = $1 " " $2 } / CHOSEN/ && ev !~ /^(file pages|fault address)/ { n++ } END { print n + 0 }' <<<"$probes")
+# --probes names one hook for each required event (the optional ones, file
+# pages mapped, the fault address and task exit, only where they are used)
+n=$(awk '/^[a-z]/ { ev = $1 " " $2 } / CHOSEN/ && ev !~ /^(file pages|fault address|task exit)/ { n++ } END { print n + 0 }' <<<"$probes")
 if [ "$n" = 5 ]; then
 	ok "--probes$L: one hook chosen for each of the 5 required events"
 else
