@@ -175,7 +175,7 @@ if [ -n "${MEMSCOPE_GUEST:-}" ]; then
 		cells=()
 		for m in read sendfile splice; do cells+=("cold 1s $m F" "warm-read 1s $m F"); done
 		cells+=("cold 1s mmap F" "warm-read 1s mmap F" "warm-mmap 1s mmap F"
-			"cold 1s mmap F random" "warm-read 1s mmap F random"
+			"cold 1s mmap F random" "warm-read 1s mmap F random" "warm-read 1s mmap F cow"
 			"cold long mmap F" "cold 1s -w 400 read F" "cold 1s -w 400 mmap F")
 	fi
 	matrix 2560 "${cells[@]}"
@@ -187,6 +187,8 @@ else
 	for a in $MMAPS; do
 		cells+=("cold 1s mmap F $a" "warm-read 1s mmap F $a" "warm-mmap 1s mmap F $a")
 	done
+	# writes into a private mapping: each fault copies its file page
+	cells+=("cold 1s mmap F cow" "warm-read 1s mmap F cow")
 	cells+=("cold long read F" "warm-read long read F" "cold long mmap F" "warm-read long mmap F"
 		"cold 1s -w 300 read F" "cold 1s -w 300 mmap F" "warm-read 1s -w 300 mmap F")
 	matrix 2560 "${cells[@]}"

@@ -12,9 +12,10 @@
  *   pcload [-s] readv FILE [CHUNK]   the same with readv() of 4 buffers of CHUNK/4
  *   pcload [-s] sendfile FILE    sendfile() the whole file to /dev/null
  *   pcload [-s] splice FILE      splice() the whole file through a pipe to /dev/null
- *   pcload [-s] mmap FILE [normal|random|sequential|hugepage]  touch one byte of
- *                                every page of a mapping, after that madvise();
- *                                hugepage also aligns the mapping to 2 MiB
+ *   pcload [-s] mmap FILE [normal|random|sequential|hugepage|cow]  touch one byte
+ *                                of every page of a mapping, after that madvise();
+ *                                hugepage also aligns the mapping to 2 MiB; cow
+ *                                writes the byte into a private mapping instead
  *   pcload [-s] write FILE NPAGES  write NPAGES new pages with write()
  *   pcload [-s] rewrite FILE NPAGES  write over the first NPAGES pages in place
  * -s: stop (SIGSTOP) before the work, so a tracer can attach to the pid first.
@@ -109,7 +110,7 @@ static long write_pages(const char *file, long n, int flags)
 /* Maps the whole file read-only, at a 2 MiB-aligned address with `align`
  * (so that the kernel can map a 2 MiB folio with one PMD); *pages gets its
  * size, NULL when empty. */
-static char *map_file_at(const char *file, long *pages, int align)
+static char *map_file_at(const char *file, long *pages, int align, int cow)
 {
 	int fd = open_or_die(file, O_RDONLY);
 	char *p, *hint = NULL;
@@ -127,7 +128,8 @@ static char *map_file_at(const char *file, long *pages, int align)
 			die("mmap", "(reserve)");
 		hint = (char *)(((unsigned long)r + PMD_SIZE - 1) & ~(PMD_SIZE - 1));
 	}
-	p = mmap(hint, *pages * PAGE, PROT_READ, MAP_SHARED | (hint ? MAP_FIXED : 0), fd, 0);
+	p = mmap(hint, *pages * PAGE, PROT_READ | (cow ? PROT_WRITE : 0),
+		 (cow ? MAP_PRIVATE : MAP_SHARED) | (hint ? MAP_FIXED : 0), fd, 0);
 	if (p == MAP_FAILED)
 		die("mmap", file);
 	close(fd);
@@ -136,7 +138,7 @@ static char *map_file_at(const char *file, long *pages, int align)
 
 static char *map_file(const char *file, long *pages)
 {
-	return map_file_at(file, pages, 0);
+	return map_file_at(file, pages, 0, 0);
 }
 
 static long resident(const char *file)
@@ -241,7 +243,7 @@ static long do_splice(const char *file)
 static long do_mmap(const char *file, const char *advice)
 {
 	volatile char sum = 0;
-	int adv = MADV_NORMAL, align = 0;
+	int adv = MADV_NORMAL, align = 0, cow = 0;
 	long n, i;
 	char *p;
 
@@ -251,17 +253,22 @@ static long do_mmap(const char *file, const char *advice)
 		adv = MADV_SEQUENTIAL;
 	else if (!strcmp(advice, "hugepage"))
 		adv = MADV_HUGEPAGE, align = 1;
+	else if (!strcmp(advice, "cow"))
+		cow = 1;
 	else if (strcmp(advice, "normal")) {
 		fprintf(stderr, "pcload: unknown mmap advice %s\n", advice);
 		exit(2);
 	}
-	p = map_file_at(file, &n, align);
+	p = map_file_at(file, &n, align, cow);
 	if (!p)
 		return 0;
 	if (adv != MADV_NORMAL && madvise(p, n * PAGE, adv))
 		die("madvise", file);
 	for (i = 0; i < n; i++) {
-		sum += p[i * PAGE];
+		if (cow)
+			p[i * PAGE] = 1;
+		else
+			sum += p[i * PAGE];
 		pace(PAGE);
 	}
 	munmap(p, n * PAGE);
