@@ -27,6 +27,29 @@ pids=()
 trap 'unpin; kill -9 "${pids[@]}" 2>/dev/null; tmux kill-session -t memscope-ct 2>/dev/null; rm -rf "$dir"' EXIT
 W=$dir/warm.dat C=$dir/cold.dat NEW=$dir/new.dat RW=$dir/rewrite.dat
 
+# stop_after_report PID...: waits (up to 20 s) until each of these cachetops
+# (their output in $dir/{procs.json,files.json,batch.txt}, by pid order) has
+# printed two more reports, so that one whole interval lies after the
+# workloads exited, then stops them with Ctrl-C
+stop_after_report() {
+	local p f t n0 n files=("$dir/procs.json" "$dir/files.json" "$dir/batch.txt") i=0
+	for p in "$@"; do
+		f=${files[$i]}
+		i=$((i + 1))
+		n0=$(grep -c 'Buffers MB\|^{' "$f")
+		t=200
+		while [ $t -gt 0 ]; do
+			n=$(grep -c 'Buffers MB\|^{' "$f")
+			[ "$n" -ge $((n0 + 2)) ] && break
+			sleep 0.1
+			t=$((t - 1))
+		done
+		[ $t -gt 0 ] || echo "warning: $f: no two more reports within 20 s"
+	done
+	kill -INT "$@"
+	wait "$@"
+}
+
 "$PCLOAD" create "$W" "$N"
 "$PCLOAD" create "$C" "$N"
 "$PCLOAD" create "$RW" "$N"
@@ -42,11 +65,13 @@ start read "$W"; wp=${pids[-1]}
 start read "$C"; cp=${pids[-1]}
 start write "$NEW" "$N"; np=${pids[-1]}
 start rewrite "$RW" "$N"; rp=${pids[-1]}
-"$CT" --json 1 4 >"$dir/procs.json" 2>"$dir/procs.err" &
+# no report count: under load (or TCG) the workloads can outlast any fixed
+# number of intervals; the tools are stopped one report after they exit
+"$CT" --json 1 >"$dir/procs.json" 2>"$dir/procs.err" &
 ct=$!
-"$CT" -f --json 1 4 >"$dir/files.json" 2>"$dir/files.err" &
+"$CT" -f --json 1 >"$dir/files.json" 2>"$dir/files.err" &
 cf=$!
-"$CT" -b 1 4 >"$dir/batch.txt" 2>"$dir/batch.err" &
+"$CT" -b 1 >"$dir/batch.txt" 2>"$dir/batch.err" &
 cb=$!
 if ! wait_lines "$dir/procs.json" 15 || ! wait_lines "$dir/files.json" 15 ||
 	! wait_lines "$dir/batch.txt" 15; then
@@ -56,7 +81,7 @@ fi
 kill -CONT "${pids[@]}"
 wait "${pids[@]}"
 pids=()
-wait $ct $cf $cb
+stop_after_report $ct $cf $cb
 unpin
 
 # sum a field over a pid's rows in every interval
@@ -167,9 +192,7 @@ if wait_lines "$dir/procs.json" 15 && wait_lines "$dir/files.json" 15; then
 	kill -CONT "${pids[@]}"
 	wait "${pids[@]}"
 	pids=()
-	sleep 1.5 # one more report after both exited
-	kill -INT $ct $cf
-	wait $ct $cf
+	stop_after_report $ct $cf
 	unpin
 	n=$(jq -s "[.[] | select(any(.rows[]; .pid == $mcp))] | length" "$dir/procs.json")
 	H=$(psum "$mcp" hits) M=$(psum "$mcp" misses)
