@@ -18,6 +18,8 @@
  *                                writes the byte into a private mapping instead
  *   pcload [-s] write FILE NPAGES  write NPAGES new pages with write()
  *   pcload [-s] rewrite FILE NPAGES  write over the first NPAGES pages in place
+ *   pcload [-s] partial FILE NPAGES  write 100 bytes at the start of each of the
+ *                                first NPAGES pages (a partial write of each page)
  * -s: stop (SIGSTOP) before the work, so a tracer can attach to the pid first.
  * -w MS: spread the work over time, sleeping MS ms after every 1 MiB, so that
  *        it spans several report intervals.
@@ -103,6 +105,20 @@ static long write_pages(const char *file, long n, int flags)
 			die("write", file);
 		done += chunk;
 	}
+	close(fd);
+	return n;
+}
+
+static long write_partial(const char *file, long n)
+{
+	static char buf[100];
+	int fd = open_or_die(file, O_WRONLY);
+	long i;
+
+	memset(buf, 'p', sizeof(buf));
+	for (i = 0; i < n; i++)
+		if (pwrite(fd, buf, sizeof(buf), i * PAGE) != sizeof(buf))
+			die("pwrite", file);
 	close(fd);
 	return n;
 }
@@ -355,6 +371,8 @@ int main(int argc, char **argv)
 					     O_WRONLY | O_CREAT | O_TRUNC);
 		else if (!strcmp(cmd, "rewrite"))
 			pages += write_pages(file, atol(argv[optind + 2]), O_WRONLY);
+		else if (!strcmp(cmd, "partial"))
+			pages += write_partial(file, atol(argv[optind + 2]));
 		else {
 			fprintf(stderr, "pcload: unknown command %s\n", cmd);
 			return 2;
