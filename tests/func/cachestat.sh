@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-2-Clause
-# cachestat against workloads whose answer is known: a file of N pages the
-# test writes and evicts (POSIX_FADV_DONTNEED), read cold and warm through
-# read(), sendfile() and mmap, and N new pages written. The figures checked
-# are cachestat's own JSON output for the workload's pid (-p).
+# cachestat against workloads whose answer is known: an accuracy matrix of
+# files of N pages the test writes and evicts (POSIX_FADV_DONTNEED), read
+# cold and warm through each read call and mmap (see matrix below), N new
+# pages written, and N pages partly written. The figures checked are
+# cachestat's own output (text, or JSON) for the workload's pid (-p).
 set -u
 . "$(dirname "$0")/../lib/common.sh"
 N=2560 # pages: 10 MiB
