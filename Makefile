@@ -22,9 +22,10 @@ cachetop_LIBS := $(NCURSES_LIBS)
 faultstat_BPF := faultstat
 faultstat_LIBS = $(NCURSES_LIBS) $(DW_LIBS)
 memleak_BPF := memleak kmemleak
-DW_LIBS := $(shell $(PKG_CONFIG) --libs libdw 2>/dev/null || echo -ldw -lelf)
+DW_LIBS := $(shell $(PKG_CONFIG) --libs libdw 2>/dev/null || echo -ldw -lelf) -llzma -lz
 memleak_LIBS := $(DW_LIBS) -ldl
 unit_memleak_LIBS := $(DW_LIBS) -ldl
+unit_sym_LIBS := $(DW_LIBS) -ldl
 
 BPF_OBJS := $(sort $(foreach t,$(TOOLS),$($(t)_BPF)))
 USER_SRCS := $(wildcard user/*.c)
@@ -125,6 +126,27 @@ $(BUILD)/tests/func/nolibc: tests/func/nolibc.c
 	$(call msg,CC,$@)
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -static -nostdlib $< -o $@
+
+# the symbolizer's fuzz test (tests/func/memleak_fuzz.sh): its driver, the
+# small library it mutates, and a program that loads that library
+FUZZ_BINS := $(BUILD)/tests/symcheck $(BUILD)/tests/fuzz/libmsfuzz.so $(BUILD)/tests/fuzz/maplib \
+	$(BUILD)/tests/fuzz/badframe
+all: $(FUZZ_BINS)
+$(BUILD)/tests/symcheck: $(BUILD)/tests/fuzz/symcheck.o $(BUILD)/libmemscope.a
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) $(DW_LIBS) -ldl -o $@
+$(BUILD)/tests/fuzz/libmsfuzz.so: tests/fuzz/msfuzz.c
+	$(call msg,CC,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CC) -O1 -g -gz=zlib -fPIC -shared -fno-omit-frame-pointer $< -o $@
+$(BUILD)/tests/fuzz/maplib: tests/fuzz/maplib.c
+	$(call msg,CC,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $< -ldl -o $@
+$(BUILD)/tests/fuzz/badframe: tests/fuzz/badframe.c
+	$(call msg,CC,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -fomit-frame-pointer $< -o $@
 
 $(BUILD)/bpf:
 	@mkdir -p $@

@@ -518,7 +518,25 @@ acc_case() {
 	ACC_JSON+=("$(jq -n -c --arg name "$name" --arg field "$field" --argjson tool "$ACC_TOOL" \
 		--argjson truth "$truth" --argjson err "$ACC_ERR" \
 		'{($name): {field: $field, tool: $tool, truth: $truth, error_pct: $err}}')")
-	ACC_ROWS+=("$(printf '  %-12s %-8s %10s %10s %9s%%' "$name" "$field" "$ACC_TOOL" "$truth" "$ACC_ERR")")
+	ACC_ROWS+=("$(printf '  %-22s %-8s %10s %10s %9s%%' "$name" "$field" "$ACC_TOOL" "$truth" "$ACC_ERR")")
+}
+
+# acc_matrix NAME STATE PAGES FIELD WORKLOAD...: one cell of cachestat's
+# accuracy matrix (tests/func/cachestat.sh) on a fresh file of PAGES pages:
+# STATE cold (evicted), warm-read or warm-mmap (cached by one read() or mmap
+# pass, then pinned: this machine pages out idle page cache)
+acc_matrix() {
+	local name=$1 state=$2 pages=$3 field=$4 f=$TMP/acc-m.dat
+	shift 4
+	[ "$(stat -c %s "$f" 2>/dev/null)" = $((pages * 4096)) ] ||
+		"$PCLOAD" create "$f" "$pages" || die "cannot create $f"
+	"$PCLOAD" evict "$f"
+	case $state in
+	warm-read) "$PCLOAD" read "$f" >/dev/null; pin "$f" || note "warning: could not pin $f" ;;
+	warm-mmap) "$PCLOAD" mmap "$f" >/dev/null; pin "$f" || note "warning: could not pin $f" ;;
+	esac
+	acc_case "$name" "$field" "$pages" "${@//F/$f}"
+	unpin
 }
 
 bench_accuracy() {
@@ -533,6 +551,17 @@ bench_accuracy() {
 	unpin
 	acc_case write dirties "$ACC_PAGES" write "$w" "$ACC_PAGES"
 	rm -f "$f" "$w"
+	# the matrix's large-file and interval cells: 10 MiB spread over ~4
+	# intervals, 128 and 512 MiB (large folios, 2 MiB PMD mappings)
+	acc_matrix cold_read_paced_10m cold 2560 misses -w 300 read F
+	acc_matrix cold_mmap_paced_10m cold 2560 misses -w 300 mmap F
+	acc_matrix warm_mmap_bymmap_128m warm-mmap 32768 hits mmap F
+	acc_matrix cold_mmap_huge_128m cold 32768 misses mmap F hugepage
+	acc_matrix warm_mmap_huge_128m warm-read 32768 hits mmap F hugepage
+	acc_matrix cold_read_512m cold 131072 misses read F
+	acc_matrix warm_mmap_byread_512m warm-read 131072 hits mmap F
+	acc_matrix warm_splice_512m warm-read 131072 hits splice F
+	rm -f "$TMP/acc-m.dat"
 }
 
 # ---------------------------------------------------------------- cachestat
@@ -586,8 +615,8 @@ bench_cachestat() {
 	printf '                        bpftrace until its BEGIN output, median of 3:   %s ms (%s-%s)\n' \
 		"$(median ${ST_BT[@]})" "$(minof ${ST_BT[@]})" "$(maxof ${ST_BT[@]})"
 	echo
-	echo "  accuracy vs ground truth ($ACC_PAGES-page file, cachestat --json -p PID 1):"
-	printf '  %-12s %-8s %10s %10s %10s\n' CASE FIELD TOOL TRUTH ERROR
+	echo "  accuracy vs ground truth (cachestat --json -p PID 1; a ${ACC_PAGES}-page file unless named):"
+	printf '  %-22s %-8s %10s %10s %10s\n' CASE FIELD TOOL TRUTH ERROR
 	printf '%s\n' "${ACC_ROWS[@]}"
 
 	# shellcheck disable=SC2068,SC2086

@@ -120,6 +120,8 @@ static __always_inline void record(__u32 class, __u64 now, __u64 lat, __u64 page
 			s->max_ns = lat;
 		if (pages != RL_NO_PAGES)
 			s->pages += pages;
+		if (lat >= targ_min_ns)
+			s->at_least_min++;
 		s->hist[hist__slot(lat / (targ_ms ? 1000000 : 1000))]++;
 	}
 	if (targ_procs)

@@ -28,6 +28,7 @@ struct rl_stats {
 	__u64 total_ns;
 	__u64 max_ns;
 	__u64 pages;
+	__u64 at_least_min;		/* stalls of at least targ_min_ns */
 	__u64 hist[RL_HIST_SLOTS];	/* log2 of microseconds, or of ms with -m */
 };
 

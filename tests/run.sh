@@ -46,36 +46,56 @@ tally() { # reads test output lines on stdin
 	done
 }
 
+file_times=()
 run() { # name command...: runs one test program, a crash counts as a failure
-	local name=$1 out rc
+	local name=$1 out rc t0=$SECONDS
 	shift
 	out=$("$@" 2>"$LOG/$name.err"); rc=$?
+	file_times+=("$name $((SECONDS - t0))")
 	tally <<<"$out"
 	if [ $rc -ne 0 ] && ! grep -q '^not ok' <<<"$out"; then
 		tally <<<"not ok $name: exited $rc without a failing test ($(tail -n 3 "$LOG/$name.err" | tr '\n' ' '))"
 	fi
 }
 
-# vm_stage SERIES SCRIPT: runs SCRIPT (sh) in the guest booted on kernel
-# SERIES; the guest's lines come already tagged and counted by its own
-# run.sh: re-tally them here (without re-tagging) and drop its closing line.
-vm_stage() {
-	local series=$1 script=$2 out rc saved_tag=$tag
-	out=$(tag= "$ROOT/tests/vm/run.sh" --kernel "$series" --cwd "$ROOT" -- env BUILD="$BUILD" \
-		sh -c 'retag() { sed "s/^\(ok\|not ok\|skip\) /  \1 [$(uname -r)] /"; }
-		'"$script" 2>"$LOG/vm-$series.err")
-	rc=$?
+# vm_start SERIES SCRIPT: boots the guest on kernel SERIES in the background
+# and runs SCRIPT (sh) there; vm_report SERIES waits for it and tallies its
+# lines, which come already tagged and counted by the guest's own run.sh
+# (re-tallied here without re-tagging; its closing line dropped).
+vm_pids=()
+vm_start() {
+	local series=$1 script=$2
+	(
+		t0=$SECONDS
+		tag= "$ROOT/tests/vm/run.sh" --kernel "$series" --cwd "$ROOT" -- env BUILD="$BUILD" \
+			sh -c 'retag() { sed "s/^\(ok\|not ok\|skip\) /  \1 [$(uname -r)] /"; }
+			'"$script" >"$LOG/vm-$series.out" 2>"$LOG/vm-$series.err"
+		echo "$? $((SECONDS - t0))" >"$LOG/vm-$series.rc"
+	) &
+	vm_pids[${series/./}]=$!
+}
+vm_report() {
+	local series=$1 rc secs saved_tag=$tag out=$LOG/vm-$1.out
+	wait "${vm_pids[${series/./}]}"
+	read -r rc secs <"$LOG/vm-$series.rc" || rc=125 secs=0
+	times+=("vm $series $secs s")
 	tag=
-	tally < <(grep -E '^  (ok|not ok|skip) ' <<<"$out" | sed 's/^  //')
+	tally < <(grep -E '^  (ok|not ok|skip) ' "$out" | sed 's/^  //')
 	tag=$saved_tag
-	grep -E '^(vm: kernel|memscope tests on)' <<<"$out" | sed 's/^/    /'
-	if [ $rc -ne 0 ] && ! grep -q '^  not ok' <<<"$out"; then
+	grep -E '^(vm: kernel|memscope tests on|time)' "$out" | sed 's/^/    /'
+	local cache=${MEMSCOPE_VM_CACHE:-/var/cache/memscope-vm}
+	[ "$series" = 6.1 ] || cache=$cache/k$series
+	[ -s "$cache/img/kpkg" ] && echo "    vm: package $(cat "$cache/img/kpkg") (pinned in tests/vm/setup.sh)"
+	if [ "$rc" -ne 0 ] && ! grep -q '^  not ok' "$out"; then
 		tally <<<"not ok vm $series: guest stage failed (rc $rc): $(tail -n 5 "$LOG/vm-$series.err" | tr '\n' ' ')"
 	fi
 }
 
 echo "memscope tests on kernel $kernel"
+times=()
+t_all=$SECONDS
 for phase in $phases; do
+	t_phase=$SECONDS
 	case $phase in
 	unit)
 		echo "unit:"
@@ -104,24 +124,38 @@ for phase in $phases; do
 			# 6.1: everything, with the hooks it prefers (fentry), then
 			# cachestat's ground truth again on kprobes, and the tests
 			# that need the guest's small RAM (tests/vm/func)
-			vm_stage 6.1 'tests/run.sh bpf func; r=$?
+			vm_start 6.1 'tests/run.sh bpf func; r=$?
 				MEMSCOPE_SKIP_HOOKS=fentry bash tests/func/cachestat.sh | retag || r=1
 				for t in tests/vm/func/*.sh; do bash "$t" | retag || r=1; done
 				exit $r'
+			# The two guests run side by side unless MEMSCOPE_VM_SERIAL=1:
+			# much of a guest's time is spent waiting (report intervals,
+			# workloads' sleeps), which the other guest fills.
+			[ "${MEMSCOPE_VM_SERIAL:-0}" = 1 ] && vm_report 6.1
 			# 5.10: the page-era hooks (generic_file_buffered_read,
 			# the page-based insert and dirty tracepoints) that no
 			# newer kernel has: load tests and cachestat's ground
 			# truth; memleak, whose uprobes there have no attach
 			# cookies, task storage or uprobe_multi links
-			vm_stage 5.10 'tests/run.sh bpf; r=$?
+			vm_start 5.10 'tests/run.sh bpf; r=$?
 				bash tests/func/cachestat.sh | retag || r=1
 				MEMSCOPE_SKIP_HOOKS=fentry bash tests/func/cachestat.sh | retag || r=1
 				bash tests/func/memleak.sh | retag || r=1
 				exit $r'
+			[ "${MEMSCOPE_VM_SERIAL:-0}" = 1 ] || vm_report 6.1
+			vm_report 5.10
+			times+=("vm $((SECONDS - t_phase)) s")
 		fi ;;
 	*) echo "run.sh: unknown phase '$phase' (unit, bpf, func, vm)" >&2; exit 2 ;;
 	esac
+	[ "$phase" = vm ] || times+=("$phase $((SECONDS - t_phase)) s")
 done
+printf -v t_line '%s, ' "${times[@]}"
+echo "time: ${t_line%, }; all $((SECONDS - t_all)) s"
+if [ ${#file_times[@]} -gt 0 ]; then
+	printf -v t_line '%s s, ' "${file_times[@]}"
+	echo "time by file: ${t_line%, }"
+fi
 echo "kernel $kernel: $passed passed, $failed failed, $skipped skipped" >"$LOG/summary"
 echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]

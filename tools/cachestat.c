@@ -58,6 +58,7 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 struct state {
 	struct pagecache pc;
 	struct pc_stats prev;
+	unsigned long long owed;	/* misses not yet covered by accesses */
 	struct json json;
 };
 
@@ -77,7 +78,7 @@ static int tick(void *ctx, const struct timespec *now)
 	}
 	pagecache__delta(&cur, &s->prev, &d);
 	s->prev = cur;
-	pagecache__derive(&d, &k);
+	pagecache__derive(&d, &s->owed, &k);
 	if (proc__meminfo(NULL, &mi))
 		log__info("cannot read /proc/meminfo");
 

@@ -466,9 +466,19 @@ int main(int argc, char **argv)
 	err = cli__run(&env.c, env.pid, &lo, env.events ? tick_events : tick_summary, &s);
 	if (env.events) {
 		long long lost = events__dropped(&s.rl.ev);
+		struct rl_stats st[RL_NR_CLASSES], all = {};
+		int c;
 
 		if (lost > 0)
 			log__err("%lld events dropped in all: the ring buffer was full", lost);
+		/* event mode never drains the statistics: they hold the whole run */
+		if (!reclaimlat__drain(&s.rl, st)) {
+			for (c = 0; c < RL_NR_CLASSES; c++)
+				reclaimlat__merge(&all, &st[c]);
+			fprintf(stderr, "reclaimlat: %llu stalls traced, %llu of at least %lu ms\n",
+				(unsigned long long)all.count, (unsigned long long)all.at_least_min,
+				env.min_ms);
+		}
 	}
 
 cleanup:

@@ -13,6 +13,7 @@
 #include "log.h"
 #include "memleak.h"
 #include "sym.h"
+#include "symfile.h"
 #include "memleak.skel.h"
 #include "kmemleak.skel.h"
 
@@ -294,40 +295,35 @@ int memleak__command_lib(const char *path, const char *want, char *out, size_t s
 
 int memleak__lib_offsets(const char *lib, struct memleak_opts *o)
 {
-	int fn, err;
+	int fn, err = syms__func_offsets(lib, memleak__fn_names, ML_NR_FNS, o->offsets);
 
+	if (err) {
+		log__err("cannot read symbols of %s: %s", lib, symfile__strerror(err));
+		return err;
+	}
 	for (fn = 0; fn < ML_NR_FNS; fn++) {
-		err = syms__func_offset(lib, memleak__fn_names[fn], &o->offsets[fn]);
-		if (err == -ENOENT) {
-			o->offsets[fn] = 0;
-			if (fn == ML_MALLOC || fn == ML_FREE) {
-				log__err("%s has no function %s", lib, memleak__fn_names[fn]);
-				return err;
-			}
-			log__info("%s has no %s: not traced", lib, memleak__fn_names[fn]);
-		} else if (err) {
-			log__err("cannot read symbols of %s: %s", lib, strerror(-err));
-			return err;
+		if (o->offsets[fn])
+			continue;
+		if (fn == ML_MALLOC || fn == ML_FREE) {
+			log__err("%s has no function %s", lib, memleak__fn_names[fn]);
+			return -ENOENT;
 		}
+		log__info("%s has no %s: not traced", lib, memleak__fn_names[fn]);
 	}
 	return 0;
 }
 
 int memleak__cxx_offsets(const char *lib, struct memleak_opts *o)
 {
+	const char *names[ML_NR_CXX];
 	int i, n = 0;
 
-	for (i = 0; i < ML_NR_CXX; i++) {
-		if (syms__func_offset(lib, memleak__cxx_fns[i].sym, &o->cxx_offsets[i]))
-			o->cxx_offsets[i] = 0;
-		else
-			n++;
-		/* no plain operator new: no C++ runtime here */
-		if (!n)
-			break;
-	}
-	for (; i < ML_NR_CXX; i++)
-		o->cxx_offsets[i] = 0;
+	for (i = 0; i < ML_NR_CXX; i++)
+		names[i] = memleak__cxx_fns[i].sym;
+	if (syms__func_offsets(lib, names, ML_NR_CXX, o->cxx_offsets))
+		memset(o->cxx_offsets, 0, sizeof(o->cxx_offsets));
+	for (i = 0; i < ML_NR_CXX; i++)
+		n += !!o->cxx_offsets[i];
 	o->cxx_lib = n ? lib : NULL;
 	if (n)
 		log__info("%s: %d forms of operator new and delete traced", lib, n);

@@ -3,7 +3,9 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include "cli.h"
 #include "events.h"
 #include "log.h"
@@ -23,6 +25,9 @@
 	"repeated lookups and unmapping accessed file pages also make"
 #define ACC_MAP_PAGES_ENTRY                                                                   \
 	"as the tracepoint, but also counts windows where fault-around found nothing cached"
+#define ACC_NO_FAULT_ADDR                                                                     \
+	"totals exact; per file, pages a fault maps count to the file of the task's last "   \
+	"page-cache event"
 
 static const struct probe_cand read_cands[] = {
 	{ "get_pages_btf", PROBE_TP_BTF, "mm_filemap_get_pages", NULL, NULL },
@@ -71,12 +76,31 @@ static const struct probe_cand dirty_cands[] = {
 	{ "dirty_page_raw", PROBE_RAW_TP, "writeback_dirty_page", NULL, "page" },
 };
 
+/* Where these are in use (v6.2+), fault accesses are the file pages that
+ * faults map, not the fault and fault-around ranges (bpf/pagecache.bpf.c). */
+static const struct probe_cand mapped_cands[] = {
+	{ "rss_btf", PROBE_TP_BTF, "rss_stat", NULL, NULL },
+	{ "rss_raw", PROBE_RAW_TP, "rss_stat", NULL, NULL },
+};
+
+static const struct probe_cand exit_cands[] = {
+	{ "exit_btf", PROBE_TP_BTF, "sched_process_exit", NULL, NULL },
+	{ "exit_raw", PROBE_RAW_TP, "sched_process_exit", NULL, NULL },
+};
+
+static const struct probe_cand fault_entry_cands[] = {
+	{ "fault_entry_btf", PROBE_TP_BTF, "page_fault_user", NULL, NULL, "find_vma" },
+};
+
 const struct probe_event pagecache__events[PAGECACHE_NR_EVENTS] = {
 	[PAGECACHE_READ] = EVENT("read access", read_cands, false),
 	[PAGECACHE_FAULT] = EVENT("fault access", fault_cands, false),
 	[PAGECACHE_FAULT_AROUND] = EVENT("fault-around access", fault_around_cands, false),
 	[PAGECACHE_ADD] = EVENT("page-cache insert", add_cands, false),
 	[PAGECACHE_DIRTY] = EVENT("page dirtied", dirty_cands, false),
+	[PAGECACHE_MAPPED] = EVENT("file pages mapped", mapped_cands, true),
+	[PAGECACHE_FAULT_ADDR] = EVENT("fault address", fault_entry_cands, true),
+	[PAGECACHE_EXIT] = EVENT("task exit", exit_cands, true),
 };
 
 void pagecache__delta(const struct pc_stats *after, const struct pc_stats *before,
@@ -88,13 +112,20 @@ void pagecache__delta(const struct pc_stats *after, const struct pc_stats *befor
 		out->v[i] = after->v[i] - before->v[i];
 }
 
-void pagecache__derive(const struct pc_stats *d, struct pagecache_counts *out)
+void pagecache__derive(const struct pc_stats *d, unsigned long long *owed,
+		       struct pagecache_counts *out)
 {
-	unsigned long long added = d->v[PC_ADDED], by_write = d->v[PC_ADDED_BY_WRITE];
+	unsigned long long added = d->v[PC_ADDED], by_write = d->v[PC_ADDED_BY_WRITE], due;
 
 	out->accesses = d->v[PC_READ_PAGES] + d->v[PC_FAULT_PAGES];
 	out->misses = added > by_write ? added - by_write : 0;
-	out->hits = out->accesses > out->misses ? out->accesses - out->misses : 0;
+	/* readahead inserts pages (misses) before they are read: what an
+	 * interval's accesses do not cover is taken from the next interval's
+	 * hits, so that any split into intervals sums to one long interval */
+	due = out->misses + (owed ? *owed : 0);
+	out->hits = out->accesses > due ? out->accesses - due : 0;
+	if (owed)
+		*owed = due > out->accesses ? due - out->accesses : 0;
 	out->dirties = d->v[PC_DIRTIED];
 	out->hit_ratio = out->hits + out->misses
 				 ? 100.0 * (double)out->hits / (double)(out->hits + out->misses)
@@ -108,6 +139,81 @@ double pagecache__write_hit(const struct pc_stats *d)
 	if (!dirtied)
 		return NAN;
 	return created >= dirtied ? 0.0 : 100.0 * (double)(dirtied - created) / (double)dirtied;
+}
+
+/*
+ * The rss_stat tracepoint sees every change of an mm's counters only since
+ * they became percpu_counters in v6.2 (commit f1a7941243c1 "mm: convert
+ * mm's rss stats into percpu_counter"); before, a task cached its own
+ * updates and the tracepoint fired only when they were flushed. There the
+ * rss_stat hook is not used and the fault and fault-around ranges count.
+ */
+/* The type of member `name` of struct or union `t`, looking into anonymous
+ * members (mm_struct keeps most fields in one); NULL if none. */
+static const struct btf_type *pagecache__member(const struct btf *btf, const struct btf_type *t,
+						const char *name, int depth)
+{
+	const struct btf_member *m = btf_members(t);
+	int i;
+
+	for (i = 0; i < btf_vlen(t); i++, m++) {
+		const struct btf_type *mt = btf__type_by_id(btf, m->type);
+
+		if (!mt)
+			continue;
+		if (!m->name_off && depth < 4 && (btf_is_struct(mt) || btf_is_union(mt))) {
+			mt = pagecache__member(btf, mt, name, depth + 1);
+			if (mt)
+				return mt;
+		} else if (!strcmp(btf__name_by_offset(btf, m->name_off), name)) {
+			return mt;
+		}
+	}
+	return NULL;
+}
+
+static bool pagecache__rss_is_percpu(void)
+{
+	const struct btf *btf = probe__vmlinux_btf();
+	const struct btf_type *t;
+	int id;
+
+	id = btf ? btf__find_by_name_kind(btf, "mm_struct", BTF_KIND_STRUCT) : -1;
+	if (id < 0)
+		return false;
+	t = pagecache__member(btf, btf__type_by_id(btf, id), "rss_stat", 0);
+	if (!t || !btf_is_array(t))
+		return false;
+	t = btf__type_by_id(btf, btf_array(t)->type);
+	return t && !strcmp(btf__name_by_offset(btf, t->name_off), "percpu_counter");
+}
+
+/* Takes back the choice of an optional event's hook, saying why. */
+static void pagecache__unchoose(struct pagecache *pc, int e, const char *why)
+{
+	struct probe_set *ps = &pc->probes;
+	const struct probe_event *ev = &pagecache__events[e];
+	int c = ps->chosen[e], i;
+
+	if (c < 0)
+		return;
+	for (i = 0; i < ev->n_cands; i++)
+		if (i == c || !strncmp(probe__reason(ps, e, i), "available", 9))
+			snprintf(probe__reason(ps, e, i), PROBE_WHY_LEN, "%s", why);
+	bpf_program__set_autoload(bpf_object__find_program_by_name(pc->skel->obj,
+								   ev->cands[c].prog), false);
+	ps->chosen[e] = -1;
+}
+
+static void pagecache__check_rss(struct pagecache *pc)
+{
+	if (!pagecache__rss_is_percpu())
+		pagecache__unchoose(pc, PAGECACHE_MAPPED,
+				    "mm counters are cached per task here (before v6.2): not every "
+				    "change fires");
+	if (!probe__chosen(&pc->probes, PAGECACHE_MAPPED))
+		pagecache__unchoose(pc, PAGECACHE_FAULT_ADDR,
+				    "not needed: fault-around ranges count here, not mapped pages");
 }
 
 int pagecache__open(struct pagecache *pc, const struct pagecache_opts *o)
@@ -134,7 +240,13 @@ int pagecache__open(struct pagecache *pc, const struct pagecache_opts *o)
 				 o->per_process ? (o->max_procs ?: PC_DEFAULT_MAX_PROCS) : 1);
 	bpf_map__set_max_entries(pc->skel->maps.files,
 				 o->per_file ? (o->max_files ?: PC_DEFAULT_MAX_FILES) : 1);
-	return probe__resolve(&pc->probes, pc->skel->obj, o->all_probes);
+	err = probe__resolve(&pc->probes, pc->skel->obj, o->all_probes);
+	if (err)
+		return err;
+	pagecache__check_rss(pc);
+	pc->skel->rodata->count_mapped = probe__chosen(&pc->probes, PAGECACHE_MAPPED) != NULL;
+	pc->skel->rodata->nr_cpus = libbpf_num_possible_cpus();
+	return 0;
 }
 
 int pagecache__attach(struct pagecache *pc)
@@ -195,15 +307,78 @@ int pagecache__read(struct pagecache *pc, struct pc_stats *out)
 
 void pagecache__close(struct pagecache *pc)
 {
+	free(pc->owed[0].e);
+	free(pc->owed[1].e);
+	memset(pc->owed, 0, sizeof(pc->owed));
 	probe__free(&pc->probes);
 	pagecache_bpf__destroy(pc->skel);
 	pc->skel = NULL;
 }
 
-static void pagecache__fill(struct pagecache_row *r)
+/* A file's owed misses are forgotten after this many drains without events
+ * (a process's when it exits): pages read ahead and never read would
+ * otherwise be owed for ever, by a table that only grows. */
+#define OWED_IDLE_DRAINS 60
+#define OWED_MAX 8192
+
+static struct pagecache_owed *pagecache__owed_find(struct pagecache_owed_table *t, __u64 k1,
+						  __u64 k2)
 {
-	pagecache__derive(&r->raw, &r->k);
+	size_t i;
+
+	for (i = 0; i < t->n; i++)
+		if (t->e[i].k1 == k1 && t->e[i].k2 == k2)
+			return &t->e[i];
+	return NULL;
+}
+
+/* Derives a row's counts with what it owed since the last drain and keeps
+ * what it owes now. */
+static void pagecache__fill(struct pagecache_owed_table *t, struct pagecache_row *r, __u64 k1,
+			    __u64 k2)
+{
+	struct pagecache_owed *o = pagecache__owed_find(t, k1, k2);
+	unsigned long long owed = o ? o->owed : 0;
+
+	pagecache__derive(&r->raw, &owed, &r->k);
 	r->write_hit = pagecache__write_hit(&r->raw);
+	if (!o && owed && t->n < OWED_MAX) {
+		if (t->n == t->cap) {
+			size_t cap = t->cap ? 2 * t->cap : 64;
+			struct pagecache_owed *e = realloc(t->e, cap * sizeof(*e));
+
+			if (!e)
+				return;
+			t->e = e;
+			t->cap = cap;
+		}
+		o = &t->e[t->n++];
+		o->k1 = k1;
+		o->k2 = k2;
+	}
+	if (o) {
+		o->owed = owed;
+		o->idle = 0;
+	}
+}
+
+/* Drops what is owed by rows that are gone, after a drain. */
+static void pagecache__owed_expire(struct pagecache_owed_table *t, bool files)
+{
+	size_t i = 0;
+
+	while (i < t->n) {
+		struct pagecache_owed *o = &t->e[i];
+		bool gone = !o->owed;
+
+		if (!gone && o->idle++ > 0)
+			gone = files ? o->idle > OWED_IDLE_DRAINS
+				     : kill((pid_t)o->k1, 0) && errno == ESRCH;
+		if (gone)
+			*o = t->e[--t->n];
+		else
+			i++;
+	}
 }
 
 /*
@@ -266,9 +441,13 @@ int pagecache__drain(struct pagecache *pc, bool files, struct pagecache_row **ro
 			r->raw = v.s;
 		}
 		r->comm[sizeof(r->comm) - 1] = '\0';
-		pagecache__fill(r);
+		if (files)
+			pagecache__fill(&pc->owed[1], r, r->dev, r->ino);
+		else
+			pagecache__fill(&pc->owed[0], r, r->pid, 0);
 		(*n)++;
 	}
+	pagecache__owed_expire(&pc->owed[files], files);
 	free(keys);
 	*rows = out;
 	return 0;

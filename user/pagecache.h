@@ -14,7 +14,8 @@
  *
  *   accesses = pages asked for by reads + file pages mapped by faults
  *   misses   = pages inserted into the page cache - pages created by writes
- *   hits     = accesses - misses (0 when negative within an interval)
+ *   hits     = accesses - misses; misses an interval's accesses do not cover
+ *              (readahead ahead of the reader) are owed by the next intervals' hits
  *   dirties  = pages that went from clean to dirty
  *   ratio    = hits / (hits + misses), percent
  */
@@ -23,7 +24,10 @@ struct pagecache_counts {
 	double hit_ratio;	/* percent; NaN when nothing was accessed */
 };
 
-void pagecache__derive(const struct pc_stats *delta, struct pagecache_counts *out);
+/* `owed` (may be NULL: one interval on its own) carries misses not yet
+ * covered by accesses from one interval to the next. */
+void pagecache__derive(const struct pc_stats *delta, unsigned long long *owed,
+		       struct pagecache_counts *out);
 
 /* WRITE_HIT%: of the pages writes dirtied, the percent that were already
  * cached (not created by the write); NaN when nothing was dirtied. */
@@ -38,15 +42,31 @@ enum pagecache_event {
 	PAGECACHE_FAULT_AROUND,
 	PAGECACHE_ADD,
 	PAGECACHE_DIRTY,
+	PAGECACHE_MAPPED,	/* optional: file pages mapped by faults (v6.2+) */
+	PAGECACHE_FAULT_ADDR,	/* optional: which file a fault maps (x86) */
+	PAGECACHE_EXIT,		/* optional: a task's last fault pages count at its exit */
 	PAGECACHE_NR_EVENTS,
 };
 extern const struct probe_event pagecache__events[PAGECACHE_NR_EVENTS];
 
 struct pagecache_bpf;
 
+/* Misses a drained row (a process, or a file) still owes: see pagecache__derive. */
+struct pagecache_owed {
+	__u64 k1, k2;		/* pid and 0, or dev and ino */
+	unsigned long long owed;
+	unsigned int idle;	/* drains since it last had events */
+};
+
+struct pagecache_owed_table {
+	struct pagecache_owed *e;
+	size_t n, cap;
+};
+
 struct pagecache {
 	struct pagecache_bpf *skel;
 	struct probe_set probes;
+	struct pagecache_owed_table owed[2];	/* processes, files */
 };
 
 struct pagecache_opts {
@@ -90,7 +110,8 @@ struct pagecache_row {
 };
 
 /* Reads and empties the per-process (files = false) or per-file table:
- * what was counted since the previous call. *rows is malloc'ed. */
+ * what was counted since the previous call, each row's hits net of the
+ * misses it owed from earlier calls. *rows is malloc'ed. */
 int pagecache__drain(struct pagecache *pc, bool files, struct pagecache_row **rows, size_t *n);
 /* Entries that could not be created because a table was full, since attach. */
 int pagecache__full(struct pagecache *pc, unsigned long long out[PC_NR_FULL]);

@@ -192,6 +192,7 @@ void reclaimlat__merge(struct rl_stats *a, const struct rl_stats *b)
 	a->count += b->count;
 	a->total_ns += b->total_ns;
 	a->pages += b->pages;
+	a->at_least_min += b->at_least_min;
 	if (b->max_ns > a->max_ns)
 		a->max_ns = b->max_ns;
 	for (i = 0; i < RL_HIST_SLOTS; i++)

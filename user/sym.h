@@ -12,7 +12,9 @@
  * /proc/PID/maps and kept across refreshes, so each module's tables are read
  * once; a library loaded later with dlopen is picked up by a refresh, which
  * syms__resolve also does by itself for an address in no known module.
- * Results are cached per address.
+ * Mapped files are read through /proc/PID/map_files (the file really
+ * mapped, never the name the maps line shows) and every file is vetted
+ * first (symfile.h). Results are cached per address.
  */
 struct sym_info {
 	const char *name;		/* demangled; NULL: unknown */
@@ -32,7 +34,8 @@ struct syms *syms__new_kernel(void);
 void syms__refresh(struct syms *s);
 /* Resolves addr; ret_addr: addr is a return address, so the call before it
  * names the line. Strings stay valid until syms__free. Returns 0, or
- * -ENOENT when no module holds addr (out->module is then NULL). */
+ * -ENOENT when addr is in no file the process maps (out->module is then
+ * NULL): where a user stack walked by frame pointers ends. */
 int syms__resolve(struct syms *s, unsigned long long addr, bool ret_addr, struct sym_info *out);
 void syms__free(struct syms *s);
 
@@ -40,8 +43,13 @@ void syms__free(struct syms *s);
  * returns a malloc'd string or NULL (not mangled, or no demangler). */
 char *syms__demangle(const char *name);
 
-/* File offset of function `name` in the ELF file `path` (what a uprobe
- * takes). Returns 0, -ENOENT (no such function) or -errno (cannot read). */
+/* File offsets of the functions `names` in the ELF file `path` (what a
+ * uprobe takes), read in one pass; 0 for a name it lacks. Returns 0, or
+ * -errno when the file cannot be read or is refused (symfile__strerror
+ * names why: not a regular file, not ELF, beyond the unpack bound). */
+int syms__func_offsets(const char *path, const char *const names[], int n,
+		       unsigned long long offs[]);
+/* One function: 0, -ENOENT (no such function) or as above. */
 int syms__func_offset(const char *path, const char *name, unsigned long long *off);
 
 /* One frame as text: "name+0x1c [module] file:line", "0x7f00 [module]"

@@ -27,6 +27,29 @@ pids=()
 trap 'unpin; kill -9 "${pids[@]}" 2>/dev/null; tmux kill-session -t memscope-ct 2>/dev/null; rm -rf "$dir"' EXIT
 W=$dir/warm.dat C=$dir/cold.dat NEW=$dir/new.dat RW=$dir/rewrite.dat
 
+# stop_after_report PID...: waits (up to 20 s) until each of these cachetops
+# (their output in $dir/{procs.json,files.json,batch.txt}, by pid order) has
+# printed two more reports, so that one whole interval lies after the
+# workloads exited, then stops them with Ctrl-C
+stop_after_report() {
+	local p f t n0 n files=("$dir/procs.json" "$dir/files.json" "$dir/batch.txt") i=0
+	for p in "$@"; do
+		f=${files[$i]}
+		i=$((i + 1))
+		n0=$(grep -c 'Buffers MB\|^{' "$f")
+		t=200
+		while [ $t -gt 0 ]; do
+			n=$(grep -c 'Buffers MB\|^{' "$f")
+			[ "$n" -ge $((n0 + 2)) ] && break
+			sleep 0.1
+			t=$((t - 1))
+		done
+		[ $t -gt 0 ] || echo "warning: $f: no two more reports within 20 s"
+	done
+	kill -INT "$@"
+	wait "$@"
+}
+
 "$PCLOAD" create "$W" "$N"
 "$PCLOAD" create "$C" "$N"
 "$PCLOAD" create "$RW" "$N"
@@ -42,11 +65,13 @@ start read "$W"; wp=${pids[-1]}
 start read "$C"; cp=${pids[-1]}
 start write "$NEW" "$N"; np=${pids[-1]}
 start rewrite "$RW" "$N"; rp=${pids[-1]}
-"$CT" --json 1 4 >"$dir/procs.json" 2>"$dir/procs.err" &
+# no report count: under load (or TCG) the workloads can outlast any fixed
+# number of intervals; the tools are stopped one report after they exit
+"$CT" --json 1 >"$dir/procs.json" 2>"$dir/procs.err" &
 ct=$!
-"$CT" -f --json 1 4 >"$dir/files.json" 2>"$dir/files.err" &
+"$CT" -f --json 1 >"$dir/files.json" 2>"$dir/files.err" &
 cf=$!
-"$CT" -b 1 4 >"$dir/batch.txt" 2>"$dir/batch.err" &
+"$CT" -b 1 >"$dir/batch.txt" 2>"$dir/batch.err" &
 cb=$!
 if ! wait_lines "$dir/procs.json" 15 || ! wait_lines "$dir/files.json" 15 ||
 	! wait_lines "$dir/batch.txt" 15; then
@@ -56,7 +81,7 @@ fi
 kill -CONT "${pids[@]}"
 wait "${pids[@]}"
 pids=()
-wait $ct $cf $cb
+stop_after_report $ct $cf $cb
 unpin
 
 # sum a field over a pid's rows in every interval
@@ -140,6 +165,61 @@ if grep -qE '^[0-9]{2}:[0-9]{2}:[0-9]{2} Buffers MB: [0-9]+ / Cached MB: [0-9]+ 
 	ok "batch: bcc's header line and columns, the cold reader with $BM misses, $BH hits"
 else
 	notok "batch: unexpected text: $(head -n 4 "$dir/batch.txt")"
+fi
+
+# mmap and intervals: a cold mmap scan spread over ~4 one-second intervals
+# (-w: readahead runs ahead of it across each boundary) and, at the same time,
+# a warm mmap scan of a file cached by read() (large folios where the
+# filesystem makes them: 128 MiB natively; 10 MiB in the TCG guests, whose
+# ext4 caches single pages). Each pid's and each file's rows, summed over the
+# intervals, must be its whole truth.
+MC=$dir/mcold.dat MW=$dir/mwarm.dat NC=2560 NW=32768
+[ -n "${MEMSCOPE_GUEST:-}" ] && NW=2560
+"$PCLOAD" create "$MC" "$NC"
+"$PCLOAD" create "$MW" "$NW"
+"$PCLOAD" read "$MW" >/dev/null
+pin "$MW" || echo "warning: could not pin $MW"
+[ "$("$PCLOAD" resident "$MC")" = 0 ] || echo "warning: $MC not evicted"
+start -w 300 mmap "$MC"; mcp=${pids[-1]}
+start mmap "$MW"; mwp=${pids[-1]}
+: >"$dir/procs.json"
+: >"$dir/files.json"
+"$CT" --json 1 >"$dir/procs.json" 2>"$dir/procs.err" &
+ct=$!
+"$CT" -f --json 1 >"$dir/files.json" 2>"$dir/files.err" &
+cf=$!
+if wait_lines "$dir/procs.json" 15 && wait_lines "$dir/files.json" 15; then
+	kill -CONT "${pids[@]}"
+	wait "${pids[@]}"
+	pids=()
+	stop_after_report $ct $cf
+	unpin
+	n=$(jq -s "[.[] | select(any(.rows[]; .pid == $mcp))] | length" "$dir/procs.json")
+	H=$(psum "$mcp" hits) M=$(psum "$mcp" misses)
+	if within "$M" "$NC" $TOL && below "$H" "$((H + M))" $TOL && [ "$n" -ge 2 ]; then
+		ok "per process, mmap over $n intervals: the cold scan (pid $mcp) has $M misses of $NC, $H hits"
+	else
+		notok "per process, mmap over $n intervals: the cold scan (pid $mcp) has $M misses (want $NC ±$TOL%), $H hits (want ratio < $TOL%; want >= 2 intervals)"
+	fi
+	H=$(psum "$mwp" hits) M=$(psum "$mwp" misses)
+	if within "$H" "$NW" $TOL && below "$M" "$NW" 1; then
+		ok "per process, mmap: the warm scan of a file cached by read() (pid $mwp) has $H hits of $NW, $M misses"
+	else
+		notok "per process, mmap: the warm scan (pid $mwp) has $H hits (want $NW ±$TOL%), $M misses"
+	fi
+	for f in "$MC:misses:$NC" "$MW:hits:$NW"; do
+		IFS=: read -r file field want <<<"$f"
+		v=$(fsum "$file" "$field")
+		if within "$v" "$want" $TOL; then
+			ok "per file, mmap: $(basename "$file") has $v $field of $want"
+		else
+			notok "per file, mmap: $(basename "$file"): $v $field (want $want ±$TOL%): $(jq -c '.rows[]' "$dir/files.json" | grep "$(basename "$file")" | head -5)"
+		fi
+	done
+else
+	kill -9 "${pids[@]}" $ct $cf 2>/dev/null
+	pids=()
+	notok "cachetop, mmap: no report within 15 s: $(cat "$dir"/*.err)"
 fi
 
 # the full-screen view, in tmux: sort keys, reverse, files view, quit

@@ -8,11 +8,21 @@
  *   pcload pin FILE...           map and mlock the files, print "pinned", wait for a signal:
  *                                keeps it cached against page-cache dropping from outside
  *   pcload [-s] [-n REPS] read FILE [CHUNK]  buffered read() of the whole file
+ *   pcload [-s] pread FILE [CHUNK]   the same with pread() at explicit offsets
+ *   pcload [-s] readv FILE [CHUNK]   the same with readv() of 4 buffers of CHUNK/4
  *   pcload [-s] sendfile FILE    sendfile() the whole file to /dev/null
- *   pcload [-s] mmap FILE [random]  touch one byte of every page of a mapping
+ *   pcload [-s] splice FILE      splice() the whole file through a pipe to /dev/null
+ *   pcload [-s] mmap FILE [normal|random|sequential|hugepage|cow]  touch one byte
+ *                                of every page of a mapping, after that madvise();
+ *                                hugepage also aligns the mapping to 2 MiB; cow
+ *                                writes the byte into a private mapping instead
  *   pcload [-s] write FILE NPAGES  write NPAGES new pages with write()
  *   pcload [-s] rewrite FILE NPAGES  write over the first NPAGES pages in place
+ *   pcload [-s] partial FILE NPAGES  write 100 bytes at the start of each of the
+ *                                first NPAGES pages (a partial write of each page)
  * -s: stop (SIGSTOP) before the work, so a tracer can attach to the pid first.
+ * -w MS: spread the work over time, sleeping MS ms after every 1 MiB, so that
+ *        it spans several report intervals.
  * -n: repeat the work REPS times (benchmark).
  * Prints "pages=N" on stdout: the number of pages the work asked for.
  */
@@ -23,11 +33,28 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <time.h>
 #include <sys/mman.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 
 #define PAGE 4096L
+#define PMD_SIZE (2L << 20)
+
+static long pace_ms;	/* -w */
+
+/* Called after every `bytes` of work: sleeps pace_ms per MiB done. */
+static void pace(long bytes)
+{
+	static long done;
+	struct timespec d = { .tv_sec = pace_ms / 1000, .tv_nsec = (pace_ms % 1000) * 1000000 };
+
+	if (!pace_ms)
+		return;
+	for (done += bytes; done >= (1L << 20); done -= 1L << 20)
+		nanosleep(&d, NULL);
+}
 
 static void die(const char *what, const char *file)
 {
@@ -82,22 +109,52 @@ static long write_pages(const char *file, long n, int flags)
 	return n;
 }
 
-/* Maps the whole file read-only; *pages gets its size, NULL when empty. */
-static char *map_file(const char *file, long *pages)
+static long write_partial(const char *file, long n)
+{
+	static char buf[100];
+	int fd = open_or_die(file, O_WRONLY);
+	long i;
+
+	memset(buf, 'p', sizeof(buf));
+	for (i = 0; i < n; i++)
+		if (pwrite(fd, buf, sizeof(buf), i * PAGE) != sizeof(buf))
+			die("pwrite", file);
+	close(fd);
+	return n;
+}
+
+/* Maps the whole file read-only, at a 2 MiB-aligned address with `align`
+ * (so that the kernel can map a 2 MiB folio with one PMD); *pages gets its
+ * size, NULL when empty. */
+static char *map_file_at(const char *file, long *pages, int align, int cow)
 {
 	int fd = open_or_die(file, O_RDONLY);
-	char *p;
+	char *p, *hint = NULL;
 
 	*pages = file_pages(fd, file);
 	if (!*pages) {
 		close(fd);
 		return NULL;
 	}
-	p = mmap(NULL, *pages * PAGE, PROT_READ, MAP_SHARED, fd, 0);
+	if (align) {
+		char *r = mmap(NULL, *pages * PAGE + PMD_SIZE, PROT_NONE,
+			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+		if (r == MAP_FAILED)
+			die("mmap", "(reserve)");
+		hint = (char *)(((unsigned long)r + PMD_SIZE - 1) & ~(PMD_SIZE - 1));
+	}
+	p = mmap(hint, *pages * PAGE, PROT_READ | (cow ? PROT_WRITE : 0),
+		 (cow ? MAP_PRIVATE : MAP_SHARED) | (hint ? MAP_FIXED : 0), fd, 0);
 	if (p == MAP_FAILED)
 		die("mmap", file);
 	close(fd);
 	return p;
+}
+
+static char *map_file(const char *file, long *pages)
+{
+	return map_file_at(file, pages, 0, 0);
 }
 
 static long resident(const char *file)
@@ -118,17 +175,36 @@ static long resident(const char *file)
 	return r;
 }
 
-static long do_read(const char *file, long chunk)
+enum read_how { READ, PREAD, READV };
+
+static long do_read(const char *file, long chunk, enum read_how how)
 {
 	int fd = open_or_die(file, O_RDONLY);
-	long n = file_pages(fd, file);
+	long n = file_pages(fd, file), q = chunk / 4;
 	char *buf = malloc(chunk);
+	struct iovec iov[4];
+	off_t off = 0;
 	ssize_t r;
+	int i;
 
 	if (!buf)
 		die("malloc", file);
-	while ((r = read(fd, buf, chunk)) > 0)
-		;
+	for (i = 0; i < 4; i++) {
+		iov[i].iov_base = buf + i * q;
+		iov[i].iov_len = i < 3 ? q : chunk - 3 * q;
+	}
+	do {
+		if (how == PREAD)
+			r = pread(fd, buf, chunk, off);
+		else if (how == READV)
+			r = readv(fd, iov, 4);
+		else
+			r = read(fd, buf, chunk);
+		if (r > 0) {
+			off += r;
+			pace(r);
+		}
+	} while (r > 0);
 	if (r < 0)
 		die("read", file);
 	free(buf);
@@ -144,7 +220,7 @@ static long do_sendfile(const char *file)
 	ssize_t r;
 
 	while ((r = sendfile(out, fd, &off, 1 << 20)) > 0)
-		;
+		pace(r);
 	if (r < 0)
 		die("sendfile", file);
 	close(out);
@@ -152,18 +228,65 @@ static long do_sendfile(const char *file)
 	return n;
 }
 
-static long do_mmap(const char *file, int random)
+static long do_splice(const char *file)
+{
+	int fd = open_or_die(file, O_RDONLY), out = open_or_die("/dev/null", O_WRONLY), p[2];
+	long n = file_pages(fd, file);
+	ssize_t r, w;
+
+	if (pipe(p))
+		die("pipe", file);
+	fcntl(p[1], F_SETPIPE_SZ, 1 << 20);
+	while ((r = splice(fd, NULL, p[1], NULL, 1 << 20, 0)) > 0) {
+		for (w = 0; w < r;) {
+			ssize_t k = splice(p[0], NULL, out, NULL, r - w, 0);
+
+			if (k <= 0)
+				die("splice", "/dev/null");
+			w += k;
+		}
+		pace(r);
+	}
+	if (r < 0)
+		die("splice", file);
+	close(p[0]);
+	close(p[1]);
+	close(out);
+	close(fd);
+	return n;
+}
+
+static long do_mmap(const char *file, const char *advice)
 {
 	volatile char sum = 0;
+	int adv = MADV_NORMAL, align = 0, cow = 0;
 	long n, i;
-	char *p = map_file(file, &n);
+	char *p;
 
+	if (!strcmp(advice, "random"))
+		adv = MADV_RANDOM;
+	else if (!strcmp(advice, "sequential"))
+		adv = MADV_SEQUENTIAL;
+	else if (!strcmp(advice, "hugepage"))
+		adv = MADV_HUGEPAGE, align = 1;
+	else if (!strcmp(advice, "cow"))
+		cow = 1;
+	else if (strcmp(advice, "normal")) {
+		fprintf(stderr, "pcload: unknown mmap advice %s\n", advice);
+		exit(2);
+	}
+	p = map_file_at(file, &n, align, cow);
 	if (!p)
 		return 0;
-	if (random && madvise(p, n * PAGE, MADV_RANDOM))
+	if (adv != MADV_NORMAL && madvise(p, n * PAGE, adv))
 		die("madvise", file);
-	for (i = 0; i < n; i++)
-		sum += p[i * PAGE];
+	for (i = 0; i < n; i++) {
+		if (cow)
+			p[i * PAGE] = 1;
+		else
+			sum += p[i * PAGE];
+		pace(PAGE);
+	}
 	munmap(p, n * PAGE);
 	return n;
 }
@@ -171,20 +294,22 @@ static long do_mmap(const char *file, int random)
 int main(int argc, char **argv)
 {
 	int stop = 0, opt;
-	long reps = 1, r, pages = 0;
-	const char *cmd, *file;
+	long reps = 1, r, pages = 0, chunk;
+	const char *cmd, *file, *arg;
 
-	while ((opt = getopt(argc, argv, "+sn:")) != -1) {
+	while ((opt = getopt(argc, argv, "+sn:w:")) != -1) {
 		if (opt == 's')
 			stop = 1;
 		else if (opt == 'n')
 			reps = atol(optarg);
+		else if (opt == 'w')
+			pace_ms = atol(optarg);
 		else
 			return 2;
 	}
 	if (argc - optind < 2) {
-		fprintf(stderr, "usage: pcload [-s] [-n REPS] create|evict|resident|read|sendfile|"
-				"mmap|write FILE [ARG]\n");
+		fprintf(stderr, "usage: pcload [-s] [-n REPS] [-w MS] create|evict|resident|pin|read|"
+				"pread|readv|sendfile|splice|mmap|write|rewrite FILE [ARG]\n");
 		return 2;
 	}
 	cmd = argv[optind];
@@ -226,18 +351,28 @@ int main(int argc, char **argv)
 			munlockall();
 		raise(SIGSTOP);
 	}
+	arg = argc - optind > 2 ? argv[optind + 2] : NULL;
+	chunk = arg ? atol(arg) : 128 * 1024;
 	for (r = 0; r < reps; r++) {
 		if (!strcmp(cmd, "read"))
-			pages += do_read(file, argc - optind > 2 ? atol(argv[optind + 2]) : 128 * 1024);
+			pages += do_read(file, chunk, READ);
+		else if (!strcmp(cmd, "pread"))
+			pages += do_read(file, chunk, PREAD);
+		else if (!strcmp(cmd, "readv"))
+			pages += do_read(file, chunk, READV);
 		else if (!strcmp(cmd, "sendfile"))
 			pages += do_sendfile(file);
+		else if (!strcmp(cmd, "splice"))
+			pages += do_splice(file);
 		else if (!strcmp(cmd, "mmap"))
-			pages += do_mmap(file, argc - optind > 2 && !strcmp(argv[optind + 2], "random"));
+			pages += do_mmap(file, arg ? arg : "normal");
 		else if (!strcmp(cmd, "write"))
 			pages += write_pages(file, atol(argv[optind + 2]),
 					     O_WRONLY | O_CREAT | O_TRUNC);
 		else if (!strcmp(cmd, "rewrite"))
 			pages += write_pages(file, atol(argv[optind + 2]), O_WRONLY);
+		else if (!strcmp(cmd, "partial"))
+			pages += write_partial(file, atol(argv[optind + 2]));
 		else {
 			fprintf(stderr, "pcload: unknown command %s\n", cmd);
 			return 2;

@@ -62,6 +62,9 @@ trace_workload() {
 		TOOL_RC=125
 		return 1
 	fi
+	# emptied here, not by the redirection below: that happens in the
+	# child, and the wait for a first line must not see the last run's
+	: >"$out"
 	"${tool[@]}" --json -p "$pid" 1 >"$out" 2>"$out.err" &
 	tpid=$!
 	if ! wait_lines "$out" 15; then

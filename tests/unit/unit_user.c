@@ -158,13 +158,13 @@ static void test_pagecache_formula(void)
 	/* cold read of 100 pages: all read pages were inserted */
 	d.v[PC_READ_PAGES] = 100;
 	d.v[PC_ADDED] = 100;
-	pagecache__derive(&d, &k);
+	pagecache__derive(&d, NULL, &k);
 	CHECK(k.hits == 0 && k.misses == 100 && k.hit_ratio == 0.0, "pagecache: cold read");
 	/* warm read plus a fault-around window */
 	memset(&d, 0, sizeof(d));
 	d.v[PC_READ_PAGES] = 84;
 	d.v[PC_FAULT_PAGES] = 16;
-	pagecache__derive(&d, &k);
+	pagecache__derive(&d, NULL, &k);
 	CHECK(k.accesses == 100 && k.hits == 100 && k.misses == 0 && k.hit_ratio == 100.0,
 	      "pagecache: warm read and fault pages are hits");
 	/* 64 new pages written: dirties, not misses */
@@ -172,21 +172,39 @@ static void test_pagecache_formula(void)
 	d.v[PC_ADDED] = 64;
 	d.v[PC_ADDED_BY_WRITE] = 64;
 	d.v[PC_DIRTIED] = 64;
-	pagecache__derive(&d, &k);
+	pagecache__derive(&d, NULL, &k);
 	CHECK(k.misses == 0 && k.dirties == 64 && k.hits == 0 && isnan(k.hit_ratio),
 	      "pagecache: written pages are dirties, ratio undefined without reads");
 	/* readahead inserted more than this interval read */
 	memset(&d, 0, sizeof(d));
 	d.v[PC_READ_PAGES] = 10;
 	d.v[PC_ADDED] = 32;
-	pagecache__derive(&d, &k);
+	pagecache__derive(&d, NULL, &k);
 	CHECK(k.hits == 0 && k.misses == 32, "pagecache: readahead beyond reads is not negative hits");
 	/* 3 of 4 pages cached */
 	memset(&d, 0, sizeof(d));
 	d.v[PC_READ_PAGES] = 4;
 	d.v[PC_ADDED] = 1;
-	pagecache__derive(&d, &k);
+	pagecache__derive(&d, NULL, &k);
 	CHECK(k.hits == 3 && k.misses == 1 && k.hit_ratio == 75.0, "pagecache: 75% ratio");
+
+	/* a cold read of 100 pages over three intervals, readahead ahead of
+	 * the reader: 10 read of 32 inserted, then 60 of 68, then 30 of 0,
+	 * plus 5 warm pages in the last: the sum is that of one interval */
+	struct pc_stats parts[3] = { 0 };
+	unsigned long long owed = 0, hits = 0, misses = 0;
+	int i;
+
+	parts[0].v[PC_READ_PAGES] = 10, parts[0].v[PC_ADDED] = 32;
+	parts[1].v[PC_READ_PAGES] = 60, parts[1].v[PC_ADDED] = 68;
+	parts[2].v[PC_READ_PAGES] = 35;
+	for (i = 0; i < 3; i++) {
+		pagecache__derive(&parts[i], &owed, &k);
+		hits += k.hits;
+		misses += k.misses;
+	}
+	CHECK(hits == 5 && misses == 100 && owed == 0,
+	      "pagecache: misses owed across intervals sum to one interval's figures");
 
 	struct pc_stats a = { { 10, 20, 30, 40, 50 } }, b = { { 1, 2, 3, 4, 5 } }, out;
 	pagecache__delta(&a, &b, &out);

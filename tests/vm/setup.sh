@@ -5,25 +5,28 @@
 #
 # Idempotent: when everything is cached it only checks and exits (well < 1 s).
 # Cache: $MEMSCOPE_VM_CACHE (default /var/cache/memscope-vm):
-#   debs/linux-image-6.1.0-*-amd64_*.deb  downloaded kernel package (kept)
+#   debs/<package>.deb               the pinned kernel package (kept)
 #   img/{vmlinuz,initramfs.img,kver,stamp} what run.sh boots
-# The kernel package is the one already cached, else the one that Debian's
-# linux-image-amd64 currently depends on; override with
-# MEMSCOPE_VM_KPKG=linux-image-6.1.0-NN-amd64 (then --force to rebuild).
-# --kernel 5.10: Debian 11's 5.10 kernel instead (cache in $CACHE/k5.10), the
-# last kernel before filemap_get_pages and the folio tracepoints: one pinned
-# package, fetched from the bullseye pool (not in Debian 12's apt sources)
-# and checked against its sha256.
+# Both kernels are pinned: one exact package each, checked against its
+# sha256, so the suite's kernels move only when this file moves them.
+# 6.1: Debian 12's own archive, through apt (its sources, mirrors and proxy).
+# --kernel 5.10: Debian 11's 5.10 kernel (cache in $CACHE/k5.10), the last
+# kernel before filemap_get_pages and the folio tracepoints; it is not in
+# Debian 12's indexes, so it is fetched from the pool of each archive that
+# apt's sources name (apt-helper, so apt's proxy settings apply), or from
+# $MEMSCOPE_VM_MIRROR (a Debian archive URL) when set.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 CACHE=${MEMSCOPE_VM_CACHE:-/var/cache/memscope-vm}
-PKGS=(qemu-system-x86 busybox-static kmod cpio e2fsprogs xz-utils grep coreutils util-linux curl)
-K510_PKG=linux-image-5.10.0-32-amd64
-K510_DEB=${K510_PKG}_5.10.223-1_amd64.deb
+PKGS=(qemu-system-x86 busybox-static kmod cpio e2fsprogs xz-utils grep coreutils util-linux)
+# The pinned packages: name, version, sha256 (Debian's own, as in its
+# Packages index). To move a kernel: change these three lines.
+K61_PKG=linux-image-6.1.0-57-amd64 K61_VER=6.1.192-3
+K61_SHA256=14d219d01e1283261817d961dbb3895cb5b4288d0de10e0ba0632a0d993e15bf
+K510_PKG=linux-image-5.10.0-32-amd64 K510_VER=5.10.223-1
 K510_SHA256=86a6792f3a03ab15a643f385830cdaa921f15e3e9c8bf63aa55a9243c62fc797
-K510_URLS=(http://deb.debian.org/debian/pool/main/l/linux-signed-amd64/$K510_DEB
-	http://archive.debian.org/debian/pool/main/l/linux-signed-amd64/$K510_DEB)
+POOLS="pool/main/l/linux-signed-amd64 pool/updates/main/l/linux-signed-amd64"
 # Modules the guest init needs (dependencies are resolved with modprobe).
 MODS=(virtio_pci virtio_blk virtio_console 9pnet_virtio 9p ext4 crc32c_generic overlay)
 
@@ -64,45 +67,57 @@ if [ ${#missing[@]} -gt 0 ]; then
 		"${missing[@]}" >&2
 fi
 
-# 2. Kernel package (cached .deb wins, so runs stay on one kernel).
-deb=
+# 2. The pinned kernel package.
 if [ "$series" = 5.10 ]; then
-	deb=$CACHE/debs/$K510_DEB
-	if [ ! -s "$deb" ]; then
-		log "downloading $K510_DEB"
-		for u in "${K510_URLS[@]}"; do
-			curl -fsSL --retry 2 -o "$deb.part" "$u" && break
-		done
-		[ -s "$deb.part" ] && [ "$(sha256sum <"$deb.part" | cut -d' ' -f1)" = "$K510_SHA256" ] ||
-			{ rm -f "$deb.part"; echo "setup.sh: cannot fetch $K510_DEB (or its sha256 differs)" >&2; exit 1; }
-		mv "$deb.part" "$deb"
-	fi
-elif [ -n "${MEMSCOPE_VM_KPKG:-}" ]; then
-	deb=$(ls -1 "$CACHE/debs/${MEMSCOPE_VM_KPKG}"_*.deb 2>/dev/null | sort -V | tail -n1 || true)
+	pkg=$K510_PKG ver=$K510_VER sha=$K510_SHA256
 else
-	deb=$(ls -1 "$CACHE"/debs/linux-image-6.1.0-*-amd64_*.deb 2>/dev/null | sort -V | tail -n1 || true)
+	pkg=$K61_PKG ver=$K61_VER sha=$K61_SHA256
 fi
-if [ -z "$deb" ]; then
-	kpkg=${MEMSCOPE_VM_KPKG:-}
-	if [ -z "$kpkg" ]; then
-		resolve() { apt-cache depends linux-image-amd64 2>/dev/null |
-			sed -n 's/^ *Depends: \(linux-image-6\.1\.0-[0-9]*-amd64\)$/\1/p' | head -n1; }
-		kpkg=$(resolve)
-		if [ -z "$kpkg" ] && [ $apt_updated = 0 ]; then
-			apt-get update -qq
-			kpkg=$(resolve)
-		fi
-		[ -n "$kpkg" ] || { echo "setup.sh: cannot resolve the 6.1 kernel package (apt-cache depends linux-image-amd64)" >&2; exit 1; }
-	fi
-	log "downloading $kpkg"
-	# apt's _apt user cannot write into a root-only dir: download into a
-	# world-writable temp dir, then move the .deb into the cache.
+deb=$CACHE/debs/${pkg}_${ver}_amd64.deb
+sha_ok() { [ "$(sha256sum <"$1" | cut -d' ' -f1)" = "$sha" ]; }
+# archive roots apt's sources name (http://host/debian from .../dists/...)
+apt_roots() {
+	apt-get indextargets --format '$(URI)' 'Created-By: Packages' 2>/dev/null |
+		sed -n 's,/dists/.*,,p' | awk '!seen[$0]++'
+}
+fetch_pinned() {
+	local dl tried=() root
+	# apt's _apt user cannot write into a root-only dir
 	dl=$(mktemp -d "$CACHE/dl.XXXXXX")
 	chmod 777 "$dl"
-	(cd "$dl" && apt-get download -qq "$kpkg" >&2) || { rm -rf "$dl"; exit 1; }
-	mv "$dl"/*.deb "$CACHE/debs/"
+	if [ "$series" = 6.1 ]; then
+		(cd "$dl" && apt-get download -qq "$pkg=$ver" >&2 2>"$dl/err") ||
+			{ [ $apt_updated = 0 ] && apt-get update -qq && apt_updated=1 &&
+				(cd "$dl" && apt-get download -qq "$pkg=$ver" >&2 2>"$dl/err"); } ||
+			tried+=("apt-get download $pkg=$ver: $(tail -n 1 "$dl/err")")
+		mv "$dl"/*.deb "$deb.part" 2>/dev/null || true
+	fi
+	# not (or no longer) in apt's indexes: the archives' pools, where a
+	# superseded package stays until the archive drops it
+	[ -s "$deb.part" ] || for root in ${MEMSCOPE_VM_MIRROR:-$(apt_roots)}; do
+		for pool in $POOLS; do
+			/usr/lib/apt/apt-helper -qq download-file "$root/$pool/$(basename "$deb")" \
+				"$dl/k.deb" "SHA256:$sha" >"$dl/err" 2>&1 && { mv "$dl/k.deb" "$deb.part"; break 2; }
+			tried+=("$root/$pool: $(grep -m1 -v '^$' "$dl/err")")
+		done
+	done
 	rm -rf "$dl"
-	deb=$(ls -1 "$CACHE/debs/${kpkg}"_*.deb | sort -V | tail -n1)
+	if [ -s "$deb.part" ] && sha_ok "$deb.part"; then
+		mv "$deb.part" "$deb"
+		return 0
+	fi
+	[ -s "$deb.part" ] && tried+=("$(basename "$deb"): sha256 differs from the pinned $sha")
+	rm -f "$deb.part"
+	echo "setup.sh: cannot fetch the pinned kernel $pkg $ver (tried, in order):" >&2
+	[ ${#tried[@]} -gt 0 ] || tried=("apt's sources name no archive (apt-get indextargets)")
+	printf '  %s\n' "${tried[@]}" >&2
+	[ "$series" = 5.10 ] &&
+		echo "  (set MEMSCOPE_VM_MIRROR to a Debian archive that still has bullseye, e.g. an archive mirror)" >&2
+	return 1
+}
+if [ ! -s "$deb" ] || ! sha_ok "$deb"; then
+	log "downloading $pkg $ver"
+	fetch_pinned || exit 1
 fi
 
 # 3. vmlinuz + initramfs, rebuilt when the deb or these scripts change.
@@ -159,5 +174,6 @@ fi
 mv -f "$b/vmlinuz" "$img/vmlinuz"
 mv -f "$b/initramfs.img" "$img/initramfs.img"
 echo "$kver" >"$img/kver"
+echo "$pkg $ver" >"$img/kpkg"
 echo "$key" >"$img/stamp"
 log "ready: $kver ($(wc -l <"$r/lib/modules/modules.list") modules) in $img"
