@@ -67,7 +67,9 @@ vm_start() {
 	local series=$1 script=$2
 	(
 		t0=$SECONDS
-		tag= "$ROOT/tests/vm/run.sh" --kernel "$series" --cwd "$ROOT" -- env BUILD="$BUILD" \
+		# a stage takes 7-14 min here idle and more on a busy host: the
+		# harness's 15 min default would end it half way
+		tag= "$ROOT/tests/vm/run.sh" --kernel "$series" --cwd "$ROOT" --timeout 2700 -- env BUILD="$BUILD" \
 			sh -c 'retag() { sed "s/^\(ok\|not ok\|skip\) /  \1 [$(uname -r)] /"; }
 			'"$script" >"$LOG/vm-$series.out" 2>"$LOG/vm-$series.err"
 		echo "$? $((SECONDS - t0))" >"$LOG/vm-$series.rc"
