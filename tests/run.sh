@@ -124,11 +124,9 @@ for phase in $phases; do
 			tally <<<"skip vm: needs root"
 		else
 			# 6.1: everything, with the hooks it prefers (fentry), then
-			# cachestat's ground truth again on kprobes, and the tests
-			# that need the guest's small RAM (tests/vm/func)
+			# cachestat's ground truth again on kprobes
 			vm_start 6.1 'tests/run.sh bpf func; r=$?
 				MEMSCOPE_SKIP_HOOKS=fentry bash tests/func/cachestat.sh | retag || r=1
-				for t in tests/vm/func/*.sh; do bash "$t" | retag || r=1; done
 				exit $r'
 			# The two guests run side by side unless MEMSCOPE_VM_SERIAL=1:
 			# much of a guest's time is spent waiting (report intervals,
@@ -138,11 +136,14 @@ for phase in $phases; do
 			# the page-based insert and dirty tracepoints) that no
 			# newer kernel has: load tests and cachestat's ground
 			# truth; memleak, whose uprobes there have no attach
-			# cookies, task storage or uprobe_multi links
+			# cookies, task storage or uprobe_multi links; and the tests
+			# that need a guest's small RAM (tests/vm/func), here because
+			# the 6.1 stage is the longer one
 			vm_start 5.10 'tests/run.sh bpf; r=$?
 				bash tests/func/cachestat.sh | retag || r=1
 				MEMSCOPE_SKIP_HOOKS=fentry bash tests/func/cachestat.sh | retag || r=1
 				bash tests/func/memleak.sh | retag || r=1
+				for t in tests/vm/func/*.sh; do bash "$t" | retag || r=1; done
 				exit $r'
 			[ "${MEMSCOPE_VM_SERIAL:-0}" = 1 ] || vm_report 6.1
 			vm_report 5.10
