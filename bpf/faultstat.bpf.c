@@ -15,7 +15,7 @@
 #include "maps.bpf.h"
 #include "probe.bpf.h"
 #include "stack.bpf.h"
-#include "faultstat.h"
+#include "faultstat.abi.h"
 
 const volatile __u32 targ_tgid;		/* 0: every process */
 const volatile bool targ_files;		/* --files: the per-file table */

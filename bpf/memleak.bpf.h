@@ -11,7 +11,7 @@
 #include <bpf/bpf_helpers.h>
 #include "maps.bpf.h"
 #include "stack.bpf.h"
-#include "memleak.h"
+#include "memleak.abi.h"
 
 const volatile bool combined_only;	/* keep per-stack totals */
 

@@ -11,7 +11,7 @@
 #include "core_fixes.bpf.h"
 #include "maps.bpf.h"
 #include "probe.bpf.h"
-#include "pagecache.h"
+#include "pagecache.abi.h"
 
 const volatile __u32 targ_tgid;		/* 0: every process */
 const volatile bool per_process;	/* fill `procs` (cachetop) */

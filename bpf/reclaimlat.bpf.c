@@ -14,7 +14,7 @@
 #include "hist.bpf.h"
 #include "maps.bpf.h"
 #include "probe.bpf.h"
-#include "reclaimlat.h"
+#include "reclaimlat.abi.h"
 
 const volatile __u32 targ_tgid;		/* 0: every process */
 const volatile bool targ_ms;		/* histogram in milliseconds */

@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 #include <linux/types.h>
-#include "../bpf/faultstat.h"
+#include "faultstat.abi.h"
 #include "cgroup.h"
 #include "events.h"
 #include "probe.h"

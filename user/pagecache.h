@@ -5,7 +5,7 @@
 #include <stdbool.h>
 #include <sys/types.h>
 #include <linux/types.h>
-#include "../bpf/pagecache.h"
+#include "pagecache.abi.h"
 #include "probe.h"
 
 /*

@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 #include <linux/types.h>
-#include "../bpf/reclaimlat.h"
+#include "reclaimlat.abi.h"
 #include "events.h"
 #include "probe.h"
 

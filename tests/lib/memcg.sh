@@ -37,17 +37,26 @@ memcg_root() {
 	return 1
 }
 
+# owner_gone NAME: the pid that ends NAME (-PID or .PID.) is no longer alive,
+# so what NAME names is a leftover, not another suite's that runs beside this one
+owner_gone() {
+	local pid=${1##*-}
+	case $1 in *-swap.*) pid=${1#*-swap.} pid=${pid%%.*} ;; esac
+	case $pid in '' | *[!0-9]*) return 0 ;; esac
+	! kill -0 "$pid" 2>/dev/null
+}
+
 # Removes what an earlier run that was killed may have left behind.
 memcg_sweep() {
 	local root d f
 	root=$(memcg_root) || return 0
 	for d in "${root#* }"/$MEMCG_PREFIX-*; do
-		[ -d "$d" ] || continue
+		[ -d "$d" ] && owner_gone "$d" || continue
 		for f in $(cat "$d/cgroup.procs" 2>/dev/null); do kill -9 "$f" 2>/dev/null; done
 		rmdir "$d" 2>/dev/null
 	done
 	for f in "$SCRATCH"/$MEMCG_PREFIX-swap.*; do
-		[ -e "$f" ] || continue
+		[ -e "$f" ] && owner_gone "$f" || continue
 		swapoff "$f" 2>/dev/null
 		rm -f "$f"
 	done
@@ -55,7 +64,7 @@ memcg_sweep() {
 
 swap_on() {
 	local mb=$1
-	SWAPFILE=$(mktemp "$SCRATCH/$MEMCG_PREFIX-swap.XXXXXX") || return 1
+	SWAPFILE=$(mktemp "$SCRATCH/$MEMCG_PREFIX-swap.$$.XXXXXX") || return 1
 	chmod 600 "$SWAPFILE"
 	# dd, not fallocate: swapon refuses files with holes or unwritten extents on some filesystems
 	dd if=/dev/zero of="$SWAPFILE" bs=1M count="$mb" status=none &&

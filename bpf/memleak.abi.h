@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /* memleak's kernel/user contract, shared by the user-mode (uprobe) and the
  * kernel-mode (kmem tracepoint) objects. */
-#ifndef MEMSCOPE_MEMLEAK_H
-#define MEMSCOPE_MEMLEAK_H
+#ifndef MEMSCOPE_MEMLEAK_ABI_H
+#define MEMSCOPE_MEMLEAK_ABI_H
 
 #include "common.h"
 

@@ -4,8 +4,8 @@
  * and cachetop. The kernel side counts raw page events; user/pagecache.c turns
  * them into hits, misses and dirties, so there is one formula.
  */
-#ifndef MEMSCOPE_PAGECACHE_H
-#define MEMSCOPE_PAGECACHE_H
+#ifndef MEMSCOPE_PAGECACHE_ABI_H
+#define MEMSCOPE_PAGECACHE_ABI_H
 
 #include "common.h"
 

@@ -3,8 +3,8 @@
  * Contract of bpf/reclaimlat.bpf.c: reclaim stalls per class, per process,
  * and as events. Times are nanoseconds; pages are 4 KiB pages.
  */
-#ifndef MEMSCOPE_RECLAIMLAT_H
-#define MEMSCOPE_RECLAIMLAT_H
+#ifndef MEMSCOPE_RECLAIMLAT_ABI_H
+#define MEMSCOPE_RECLAIMLAT_ABI_H
 
 #include "common.h"
 

@@ -6,8 +6,8 @@
  * nothing runs per fault. --detail adds a perf-event program per major fault
  * that classifies it by the faulting address's VMA.
  */
-#ifndef MEMSCOPE_FAULTSTAT_H
-#define MEMSCOPE_FAULTSTAT_H
+#ifndef MEMSCOPE_FAULTSTAT_ABI_H
+#define MEMSCOPE_FAULTSTAT_ABI_H
 
 #include "common.h"
 
