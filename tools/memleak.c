@@ -867,14 +867,6 @@ cleanup:
 		kill(child, SIGKILL);
 	else if (child > 0 && !s.pid_exited)
 		stop_command(child);
-	if (log_verbosity) {
-		struct timespec a, b;
-
-		clock_gettime(CLOCK_MONOTONIC, &a);
-		memleak__detach(&s.m);
-		clock_gettime(CLOCK_MONOTONIC, &b);
-		log__info("detached in %.3f s", (b.tv_sec - a.tv_sec) + (b.tv_nsec - a.tv_nsec) / 1e9);
-	}
 	memleak__close(&s.m);
 	syms__free(s.syms);
 	free(s.agg);
