@@ -14,6 +14,7 @@
 #include "loop.h"
 #include "output.h"
 #include "proc.h"
+#include "stack.h"
 #include "sym.h"
 #include "top.h"
 
@@ -311,13 +312,13 @@ static void print_stack(struct state *s, const struct faultstat_stack_row *r)
 	char sym[1024];
 
 	for (i = 0; i < nk; i++) {
-		syms__format(&ks[i], r->kernel[i], sym, sizeof(sym));
+		stack__frame_text(&(struct frame){ .addr = r->kernel[i], .si = ks[i] }, sym, sizeof(sym));
 		printf("    %s\n", sym);
 	}
 	if (nk && nu)
 		printf("    --\n");
 	for (i = 0; i < nu; i++) {
-		syms__format(&us[i], r->user[i], sym, sizeof(sym));
+		stack__frame_text(&(struct frame){ .addr = r->user[i], .si = us[i] }, sym, sizeof(sym));
 		printf("    %s\n", sym);
 	}
 	printf("    %s (%u): %llu major faults\n\n", r->comm, r->pid, r->count);
@@ -336,13 +337,13 @@ static void json_stack(struct state *s, const struct faultstat_stack_row *r)
 	json__u64(j, "major", r->count);
 	json__begin_array(j, "user");
 	for (i = 0; i < nu; i++) {
-		syms__format(&us[i], r->user[i], sym, sizeof(sym));
+		stack__frame_text(&(struct frame){ .addr = r->user[i], .si = us[i] }, sym, sizeof(sym));
 		json__str(j, NULL, sym);
 	}
 	json__end_array(j);
 	json__begin_array(j, "kernel");
 	for (i = 0; i < nk; i++) {
-		syms__format(&ks[i], r->kernel[i], sym, sizeof(sym));
+		stack__frame_text(&(struct frame){ .addr = r->kernel[i], .si = ks[i] }, sym, sizeof(sym));
 		json__str(j, NULL, sym);
 	}
 	json__end_array(j);

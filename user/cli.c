@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: BSD-2-Clause
+#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "cgroup.h"
 #include "cli.h"
 #include "log.h"
+#include "module.h"
 #include "probe.h"
 #include "proc.h"
 
@@ -222,4 +225,153 @@ int cli__run(const struct cli_common *c, pid_t pid, const struct loop_opts *extr
 	if (!err)
 		cli__report_exit(pid, pid_exited);
 	return err;
+}
+
+struct spec_input {
+	const struct cli_spec *spec;
+	struct cli_common *c;
+};
+
+static const struct cli_opt *spec_find(const struct cli_spec *spec, int key)
+{
+	const struct cli_opt *o;
+
+	for (o = spec->opts; o && o->name; o++)
+		if (o->key == key)
+			return o;
+	return NULL;
+}
+
+static void spec_what(const struct cli_opt *o, char *buf, size_t size)
+{
+	size_t i;
+
+	snprintf(buf, size, "%s", o->what ?: o->arg ?: o->name);
+	if (!o->what)
+		for (i = 0; buf[i]; i++)
+			buf[i] = tolower((unsigned char)buf[i]);
+}
+
+static void spec_set(struct argp_state *state, const struct cli_opt *o, const char *arg)
+{
+	unsigned long max = o->max, v;
+	char what[64];
+
+	spec_what(o, what, sizeof(what));
+	switch (o->type) {
+	case CLI_FLAG:
+		*(bool *)o->dest = true;
+		break;
+	case CLI_COUNT:
+		(*(int *)o->dest)++;
+		break;
+	case CLI_ULONG:
+		*(unsigned long *)o->dest = cli__ulong(state, what, arg, o->min, max ?: ULONG_MAX);
+		break;
+	case CLI_UINT:
+		v = cli__ulong(state, what, arg, o->min, max ?: UINT_MAX);
+		*(unsigned int *)o->dest = (unsigned int)v;
+		break;
+	case CLI_PID:
+		*(pid_t *)o->dest = cli__pid(state, arg);
+		break;
+	case CLI_STR:
+		if (!*arg)
+			argp_error(state, "invalid %s '': empty", what);
+		*(const char **)o->dest = arg;
+		break;
+	case CLI_FN:
+		o->fn(state, arg, o->dest);
+		break;
+	}
+}
+
+static error_t spec_parse(int key, char *arg, struct argp_state *state)
+{
+	struct spec_input *in = state->input;
+	const struct cli_opt *o;
+
+	switch (key) {
+	case ARGP_KEY_INIT:
+		state->child_inputs[0] = in->c;
+		state->child_inputs[1] = in->spec->child_input;
+		return 0;
+	case ARGP_KEY_ARG:
+		if (in->spec->arg)
+			in->spec->arg(state, arg);
+		else
+			cli__positional(in->c, state, arg);
+		return 0;
+	case ARGP_KEY_END:
+		if (in->spec->validate)
+			in->spec->validate(state);
+		return 0;
+	}
+	o = spec_find(in->spec, key);
+	if (!o)
+		return ARGP_ERR_UNKNOWN;
+	spec_set(state, o, arg);
+	return 0;
+}
+
+int cli__parse_spec(const struct cli_spec *spec, int argc, char **argv, struct cli_common *c)
+{
+	struct spec_input in = { spec, c };
+	struct argp_option *opts;
+	const struct cli_opt *o;
+	size_t n = 0, i;
+	int err;
+
+	for (o = spec->opts; o && o->name; o++)
+		n++;
+	opts = calloc(n + 1, sizeof(*opts));
+	if (!opts)
+		return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		o = &spec->opts[i];
+		opts[i] = (struct argp_option){ .name = o->name, .key = o->key, .arg = o->arg,
+						.doc = o->help, .group = o->group };
+	}
+	{
+		const struct argp_child children[] = {
+			{ &cli__argp, 0, NULL, 0 },
+			{ spec->child, 0, NULL, 0 },
+			{},
+		};
+		const struct argp argp = { opts, spec_parse, spec->args_doc ?: "[interval [count]]",
+					   spec->doc, children, NULL, NULL };
+
+		err = cli__parse(&argp, argc, argv, c, &in);
+	}
+	free(opts);
+	return err;
+}
+
+enum cli_start cli__start(const struct cli_common *c, struct module *m,
+			  const struct module_ops *ops, struct module_opts *o)
+{
+	o->all_probes = c->probes;
+	o->skip_kinds = c->skip_kinds;
+	int err = module__open(m, ops, o);
+
+	if (c->probes) {
+		/* also after a failed open: the table says why each hook was refused */
+		module__print_probes(m, stdout);
+		module__close(m);
+		return err ? CLI_FAILED : CLI_DONE;
+	}
+	if (err)
+		goto failed;
+	loop__install_signals();
+	if (module__attach(m))
+		goto failed;
+	return CLI_RUN;
+failed:
+	module__close(m);
+	return CLI_FAILED;
+}
+
+int cli__exit_status(int err)
+{
+	return err ? EXIT_RUNTIME : EXIT_OK;
 }

@@ -77,4 +77,67 @@ int cli__loop(const struct cli_common *c, pid_t pid, const struct loop_opts *ext
 	      loop_tick_fn tick, void *ctx, bool *pid_exited);
 void cli__report_exit(pid_t pid, bool pid_exited);
 
+/*
+ * Declarative options: one table per tool, each entry keeping flag,
+ * destination, type, bounds and help together; one parser for every type,
+ * with strict numbers and "TOOL: invalid WHAT 'ARG': why" errors (exit 2).
+ * Checks that span options go in one validate step, after every option.
+ */
+enum cli_opt_type {
+	CLI_FLAG,	/* bool *: set */
+	CLI_COUNT,	/* int *: incremented per use */
+	CLI_ULONG,	/* unsigned long *: within [min, max] */
+	CLI_UINT,	/* unsigned int *: within [min, max] */
+	CLI_PID,	/* pid_t *: a positive pid (that it exists: cli__preflight) */
+	CLI_STR,	/* const char **: the argument as given, non-empty */
+	CLI_FN,		/* fn(state, arg, dest): anything else */
+};
+
+struct cli_opt {
+	const char *name;	/* long option */
+	int key;		/* short option, or >= 0x100 for long only */
+	const char *arg;	/* argument's name; NULL for CLI_FLAG, CLI_COUNT */
+	enum cli_opt_type type;
+	void *dest;
+	unsigned long min, max;	/* CLI_ULONG, CLI_UINT; max 0: the type's maximum */
+	const char *what;	/* in messages; NULL: the argument's name, lower case */
+	const char *help;
+	void (*fn)(struct argp_state *state, const char *arg, void *dest);
+	int group;		/* argp group, for --help's order; 0 by default */
+};
+
+struct cli_spec {
+	const char *doc;	/* --help text: summary, usage, EXAMPLES */
+	const char *args_doc;	/* NULL: "[interval [count]]" */
+	const struct cli_opt *opts;	/* ends with an entry whose name is NULL */
+	const struct argp *child;	/* a second child parser (top__argp) or NULL */
+	void *child_input;
+	/* positional arguments; NULL: [interval [count]] */
+	void (*arg)(struct argp_state *state, const char *arg);
+	/* after every option and argument: checks that span options
+	 * (argp_error()s on a conflict); NULL: none */
+	void (*validate)(struct argp_state *state);
+};
+
+/* Parses argv by spec (with the shared child for -v, -T, --json, --probes,
+ * --skip-hooks and [interval [count]]). Returns 0, or exits 2 on a usage
+ * error; an internal failure returns -errno. */
+int cli__parse_spec(const struct cli_spec *spec, int argc, char **argv, struct cli_common *c);
+
+/*
+ * The one lifecycle of a frontend over a data-source module (module.h):
+ * opens it with -p, --probes and --skip-hooks applied to `o`; with --probes
+ * prints the hooks chosen and closes it (CLI_DONE); else installs the
+ * signal handlers, loads and attaches (CLI_RUN). Errors are logged, the
+ * module is closed (CLI_FAILED).
+ */
+enum cli_start { CLI_RUN, CLI_DONE, CLI_FAILED };
+struct module;
+struct module_ops;
+struct module_opts;
+enum cli_start cli__start(const struct cli_common *c, struct module *m,
+			  const struct module_ops *ops, struct module_opts *o);
+/* The exit status for a loop's result and a module's close. */
+int cli__exit_status(int err);
+
 #endif

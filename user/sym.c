@@ -840,19 +840,6 @@ int syms__func_offset(const char *path, const char *name, unsigned long long *of
 	return err ?: *off ? 0 : -ENOENT;
 }
 
-void syms__format(const struct sym_info *si, unsigned long long addr, char *buf, size_t size)
-{
-	int n;
-
-	if (si->name)
-		n = snprintf(buf, size, "%s+0x%llx [%s]", si->name, si->offset,
-			     si->module ?: "unknown");
-	else
-		n = snprintf(buf, size, "0x%llx [%s]", addr, si->module ?: "unknown");
-	if (si->file && n > 0 && (size_t)n < size)
-		snprintf(buf + n, size - n, " %s:%d", si->file, si->line);
-}
-
 struct syms_cache_entry {
 	pid_t pid;
 	bool used;			/* since the last prune */

@@ -52,10 +52,6 @@ int syms__func_offsets(const char *path, const char *const names[], int n,
 /* One function: 0, -ENOENT (no such function) or as above. */
 int syms__func_offset(const char *path, const char *name, unsigned long long *off);
 
-/* One frame as text: "name+0x1c [module] file:line", "0x7f00 [module]"
- * or "0x7f00 [unknown]". */
-void syms__format(const struct sym_info *si, unsigned long long addr, char *buf, size_t size);
-
 /*
  * Symbolizers of many processes, opened on first use and kept while they
  * are used, so a process's frames still resolve after it exits from what

@@ -17,6 +17,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "log.h"
+#include "stack.h"
 #include "sym.h"
 #include "symfile.h"
 
@@ -76,11 +77,11 @@ static int check_map(const char *path, int n, char **offs)
 	}
 	for (i = 0; i < n; i++) {
 		unsigned long long addr = base + strtoull(offs[i], NULL, 0);
-		struct sym_info si;
+		struct frame f = { .addr = addr };
 		char buf[1024];
 
-		syms__resolve(s, addr, true, &si);
-		syms__format(&si, addr, buf, sizeof(buf));
+		syms__resolve(s, addr, true, &f.si);
+		stack__frame_text(&f, buf, sizeof(buf));
 		printf("frame %s\n", buf);
 	}
 	/* an address in no mapping ends a stack */

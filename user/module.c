@@ -1,0 +1,43 @@
+// SPDX-License-Identifier: BSD-2-Clause
+#include <errno.h>
+#include <stdlib.h>
+#include "module.h"
+
+int module__open(struct module *m, const struct module_ops *ops, const struct module_opts *o)
+{
+	int err;
+
+	m->ops = ops;
+	m->state = calloc(1, ops->size);
+	if (!m->state)
+		return -ENOMEM;
+	err = ops->open(m->state, o);
+	return err;
+}
+
+int module__attach(struct module *m)
+{
+	return m->ops->attach(m->state);
+}
+
+struct probe_set *module__probes(const struct module *m)
+{
+	return m->state ? m->ops->probes(m->state) : NULL;
+}
+
+void module__print_probes(const struct module *m, FILE *f)
+{
+	struct probe_set *ps = module__probes(m);
+
+	if (ps && ps->chosen)
+		probe__print(ps, f);
+}
+
+void module__close(struct module *m)
+{
+	if (!m->state)
+		return;
+	m->ops->close(m->state);
+	free(m->state);
+	m->state = NULL;
+}
