@@ -97,7 +97,7 @@ done >"$job/rw"
 # ("IO-APIC + timer doesn't work!"), seen once with both cores busy.
 {
 	timeout -k 10 "$tmo" qemu-system-x86_64 \
-		-accel tcg,thread=multi -cpu "${MEMSCOPE_VM_CPU:-max}" -smp "$cpus" -m "$mem" \
+		-accel tcg,thread=multi -cpu max -smp "$cpus" -m "$mem" \
 		-nodefaults -no-user-config -display none -no-reboot \
 		-pidfile "$job/qemu.pid" \
 		-kernel "$kernel" -initrd "$img/initramfs.img" \
