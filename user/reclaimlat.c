@@ -296,5 +296,7 @@ int reclaimlat__drain_procs(struct reclaimlat *rl, struct reclaimlat_row **rows,
 
 int reclaimlat__full(struct reclaimlat *rl, unsigned long long *procs)
 {
-	return events__percpu_sum(bpf_map__fd(rl->skel->maps.full), RL_FULL_PROCS, procs);
+	__u32 key = RL_FULL_PROCS;
+
+	return bpfmap__percpu_sum(bpf_map__fd(rl->skel->maps.full), &key, procs, 1);
 }
