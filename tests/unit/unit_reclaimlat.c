@@ -1,14 +1,12 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /* Unit tests of reclaimlat's user side: /proc/vmstat, /proc/zoneinfo and
- * /proc/pressure parsing from fixture files, watermark levels, histogram
- * JSON in microseconds, merging per-CPU stats, top-staller order, and its
- * schemas (summary report, event, lost line) rendered from fixture records
- * to text and JSON. No root. */
+ * /proc/pressure parsing from fixture files, watermark levels, merging
+ * per-CPU stats, top-staller order, and its schemas (summary report, event,
+ * lost line) rendered from fixture records to text and JSON. No root. */
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include "check.h"
-#include "hist.h"
 #include "memstat.h"
 #include "output.h"
 #include "reclaimlat.h"
@@ -131,27 +129,6 @@ static void test_proc_readers(void)
 	snprintf(path, sizeof(path), "rm -rf %s", root);
 	if (system(path))
 		CHECK(0, "memstat: cleanup");
-}
-
-static void test_hist_json(void)
-{
-	unsigned long long slots[RL_HIST_SLOTS] = { 0 };
-	struct hist_view h = { slots, RL_HIST_SLOTS };
-	struct json j;
-	char buf[512];
-
-	slots[0] = 1;	/* 0 us */
-	slots[5] = 3;	/* 16..31 us */
-	CAPTURE(buf, f, {
-		json__init(&j, f);
-		json__begin(&j, NULL);
-		hist__json(&j, "hist", &h, "us");
-		json__end(&j);
-	});
-	CHECK_STR(buf,
-		  "{\"hist\":[{\"lo_us\":0,\"hi_us\":0,\"count\":1},"
-		  "{\"lo_us\":16,\"hi_us\":31,\"count\":3}]}\n",
-		  "hist: JSON in microseconds, empty slots left out");
 }
 
 static void test_merge_and_order(void)
@@ -353,7 +330,6 @@ int main(void)
 	setenv("TZ", "UTC", 1);
 	tzset();
 	test_proc_readers();
-	test_hist_json();
 	test_merge_and_order();
 	test_report();
 	test_events();
