@@ -104,6 +104,8 @@ done
 
 # sums over a run's reports
 csum() { jq -s "map(.classes.$2.$3 // 0) | add // 0" "$1"; }
+# events an event-mode run lost (its lines {"time", "lost": {"events": N}})
+lost_events() { jq -s 'map(.lost.events // 0) | add // 0' "$1"; }
 
 # --- system-wide: memcg reclaim seen, pages and swap-outs against vmstat ---
 count=$(csum "$dir/sys" memcg stalls)
@@ -144,7 +146,7 @@ fi
 nev=$(jq -s "map(select(.class == \"memcg\" and .pid == $hog and .comm == \"memhog\")) | length" "$dir/ev")
 evpages=$(jq -s 'map(select(.class == "memcg") | .pages) | add // 0' "$dir/ev")
 others=$(jq -s "map(select(.pid != null and .pid != $hog)) | length" "$dir/ev")
-dropped=$(jq -s 'map(.lost.events // 0) | add // 0' "$dir/ev")
+dropped=$(lost_events "$dir/ev")
 if [ "$nev" -gt 0 ] && within "$nev" "$count" "$TOL" && within "$evpages" "$cgpages" "$TOL" &&
 	[ "$others" = 0 ] && [ "$dropped" = 0 ]; then
 	ok "event mode: $nev memcg events for memhog ($count stalls system-wide), $evpages pages, none dropped"
@@ -164,7 +166,7 @@ fi
 # Comparing the two runs' counts above 2 ms tests that jitter, not the filter.
 n2=$(jq -s 'map(select(.lat_ms != null)) | length' "$dir/ev2")
 short=$(jq -s 'map(select(.lat_ms != null and .lat_ms < 2)) | length' "$dir/ev2")
-drop2=$(jq -s 'map(.lost.events // 0) | add // 0' "$dir/ev2")
+drop2=$(lost_events "$dir/ev2")
 all0=$(jq -s 'map(select(.lat_ms != null)) | length' "$dir/ev")
 tally=$(sed -n 's/^reclaimlat: \([0-9]*\) stalls traced, \([0-9]*\) of at least 2 ms$/\1 \2/p' "$dir/ev2.err")
 traced2=${tally% *} atleast2=${tally#* }
@@ -199,4 +201,12 @@ if jq -e 'select([.classes[] | select(. != null) | select(([.hist[].count] | add
 	notok "json: a class's histogram does not add up to its count"
 else
 	ok "json: each class's histogram adds up to its count"
+fi
+# event mode: each stall's line has the keys of reclaimlat(8)
+if jq -e 'select(.lost == null and ((.time|type) != "string" or (.comm|type) != "string"
+	or (.pid|type) != "number" or (.tid|type) != "number" or (.class|type) != "string"
+	or (.lat_ms|type) != "number" or ((.pages|type) != "number" and .pages != null)))' "$dir/ev" >/dev/null; then
+	notok "json: an event misses a documented field: $(head -c 400 "$dir/ev")"
+else
+	ok "json: every event has time, comm, pid, tid, class, lat_ms, pages"
 fi
