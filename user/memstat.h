@@ -50,7 +50,7 @@ int memstat__psi(const char *root, const char *resource, struct psi *p);
  * Their fields, described once (schema.h) for every tool that shows them.
  * A zone: ZONE ("0:Normal", tables only), node and zone (JSON only),
  * free_pages, min_pages, low_pages, high_pages, level. PSI: some_avg10_pct,
- * full_avg10_pct. Records point into z and p, which must outlive them.
+ * full_avg10_pct. A zone's record points into z, which must outlive it.
  */
 enum memstat_zone_field {
 	MZ_LABEL, MZ_NODE, MZ_ZONE, MZ_FREE, MZ_MIN, MZ_LOW, MZ_HIGH, MZ_LEVEL, MZ_NF

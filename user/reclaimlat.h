@@ -4,11 +4,11 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
+#include <time.h>
 #include <sys/types.h>
 #include <linux/types.h>
 #include "reclaimlat.abi.h"
-#include <stdio.h>
-#include <time.h>
 #include "events.h"
 #include "memstat.h"
 #include "module.h"
@@ -18,7 +18,8 @@
 /*
  * The reclaim-stall counter behind reclaimlat: one BPF object
  * (bpf/reclaimlat.bpf.c), per-class statistics drained each interval,
- * a per-process table and an event ring buffer.
+ * a per-process table and an event ring buffer; a snapshot adds the
+ * memory state of /proc (memstat.h) that a report shows beside them.
  */
 enum reclaimlat_event {
 	RECLAIMLAT_DIRECT_BEGIN,
