@@ -18,7 +18,7 @@ static const struct field class_fields[] = {
 			.help = "direct, memcg, kswapd, slab, compact (JSON: the key)" },
 	[RLC_STALLS] = { .key = "stalls", .header = "COUNT", .width = 8, .type = FT_U64,
 			 .kind = FK_COUNTER,
-			 .help = "stalls that ended (kswapd: active periods; slab: shrinker calls)" },
+			 .help = "stalls ended (kswapd: active periods; slab: shrinker calls)" },
 	[RLC_TOTAL] = MS("total_ms", "TOTAL_MS", 12, FK_COUNTER, "their total time"),
 	[RLC_MAX] = MS("max_ms", "MAX_MS", 10, FK_GAUGE, "the longest"),
 	[RLC_PAGES] = PAGES(10, "pages reclaimed; absent for slab, compact, and kswapd "
