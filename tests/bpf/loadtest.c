@@ -68,7 +68,7 @@ static void lt_pagecache_close(void *h)
 static void *lt_reclaimlat_open(const int *forced, int *err)
 {
 	/* every map and path in use: per-process rows and events */
-	struct reclaimlat_opts o = { .forced = forced, .procs = true, .events = true };
+	struct reclaimlat_opts o = { .common.forced = forced, .procs = true, .events = true };
 	struct reclaimlat *rl = calloc(1, sizeof(*rl));
 
 	if (rl)
