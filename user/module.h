@@ -43,6 +43,9 @@ struct module_ops {
 	void (*close)(void *state);		/* safe after a failed open */
 	struct probe_set *(*probes)(void *state);
 	struct bpf_object *(*obj)(void *state);	/* NULL before open */
+	/* Lines after the probe table for what `direct` attaches (why each
+	 * is used or not here); NULL: none. */
+	void (*print_direct)(void *state, FILE *f);
 };
 
 struct module {
