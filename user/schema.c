@@ -185,6 +185,11 @@ static bool is_column(const struct field *fd, int f, unsigned long long hide)
 	       !(f < 64 && (hide >> f) & 1);
 }
 
+bool schema__is_column(const struct schema *s, int f, unsigned long long hide)
+{
+	return f >= 0 && f < s->n && is_column(&s->fields[f], f, hide);
+}
+
 /* Columns are separated by one space; the last one is not padded when
  * left-aligned, so no line ends in blanks. */
 static void put_cell(FILE *out, const struct field *fd, const char *text, bool first, bool last)

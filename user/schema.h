@@ -125,6 +125,10 @@ double rec__num(const struct rec *r, int f);
  * absent), without padding. */
 void schema__cell(const struct rec *r, int f, char *buf, size_t size);
 
+/* Whether field f is a column of s's table: a scalar with a header, not
+ * FF_JSON_ONLY, not in `hide`. */
+bool schema__is_column(const struct schema *s, int f, unsigned long long hide);
+
 /* The table: a header line of the schema's columns (fields with a header
  * and not FF_JSON_ONLY, scalar types), and one line per record. `hide` is
  * a bit mask of field indexes left out (e.g. TIME without -T). */
