@@ -207,23 +207,17 @@ static void put_cell(FILE *out, const struct field *fd, const char *text, bool f
 		fprintf(out, "%*s", width, text);
 }
 
-static int last_column(const struct schema *s, unsigned long long hide)
-{
-	int f, last = -1;
-
-	for (f = 0; f < s->n; f++)
-		if (is_column(&s->fields[f], f, hide))
-			last = f;
-	return last;
-}
-
 void schema__line(FILE *out, const struct schema *s, const char *const *cells,
 		  unsigned long long hide)
 {
-	int f, last = last_column(s, hide);
+	int f, last = -1;
 	bool first = true;
 
-	for (f = 0; f < s->n; f++) {
+	/* blank cells at the end are left out: no line ends in blanks */
+	for (f = 0; f < s->n; f++)
+		if (is_column(&s->fields[f], f, hide) && cells[f] && cells[f][0])
+			last = f;
+	for (f = 0; f <= last; f++) {
 		const struct field *fd = &s->fields[f];
 
 		if (!is_column(fd, f, hide))

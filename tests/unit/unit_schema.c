@@ -100,6 +100,10 @@ int main(void)
 		CHECK_STR(buf, ".../data   5\n", "row: FF_KEEP_TAIL keeps a long path's end");
 		CAPTURE(buf, f, schema__line(f, &path_schema, cells, 0));
 		CHECK_STR(buf, "           9\n", "line: given texts in the columns, NULL blank");
+		cells[0] = "x";
+		cells[1] = "";
+		CAPTURE(buf, f, schema__line(f, &path_schema, cells, 0));
+		CHECK_STR(buf, "x\n", "line: blank cells at the end are left out");
 	}
 
 	{
