@@ -82,6 +82,7 @@ int main(int argc, char **argv)
 	struct pagecache_opts po = {};
 	struct state s = {};
 	struct module m = {};
+	enum cli_start start;
 	int err;
 
 	if (cli__parse_spec(&spec, argc, argv, &env.c))
@@ -89,14 +90,9 @@ int main(int argc, char **argv)
 	if (cli__preflight(env.pid))
 		return EXIT_RUNTIME;
 	po.m.tgid = env.pid;
-	switch (cli__start(&env.c, &m, &pagecache__module, &po.m)) {
-	case CLI_DONE:
-		return EXIT_OK;
-	case CLI_FAILED:
-		return EXIT_RUNTIME;
-	case CLI_RUN:
-		break;
-	}
+	start = cli__start(&env.c, &m, &pagecache__module, &po.m);
+	if (start != CLI_RUN)
+		return start == CLI_DONE ? EXIT_OK : EXIT_RUNTIME;
 	s.pc = m.state;
 	json__init(&s.json, stdout);
 	if (!env.c.json) {

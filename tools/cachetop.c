@@ -158,8 +158,9 @@ int main(int argc, char **argv)
 {
 	struct pagecache_opts po = {};
 	struct module m = {};
+	enum cli_start start;
 	struct state s = {};
-	int err = 0;
+	int err;
 
 	if (cli__parse_spec(&spec, argc, argv, &env.c))
 		return EXIT_USAGE;
@@ -176,23 +177,16 @@ int main(int argc, char **argv)
 	po.m.tgid = env.pid;
 	po.per_process = !env.top.batch || !env.files;
 	po.per_file = !env.top.batch || env.files;
-	switch (cli__start(&env.c, &m, &pagecache__module, &po.m)) {
-	case CLI_DONE:
-		return EXIT_OK;
-	case CLI_FAILED:
-		return EXIT_RUNTIME;
-	case CLI_RUN:
-		break;
-	}
+	start = cli__start(&env.c, &m, &pagecache__module, &po.m);
+	if (start != CLI_RUN)
+		return start == CLI_DONE ? EXIT_OK : EXIT_RUNTIME;
 	s.pc = m.state;
-	s.paths = path_cache__new();
-	if (!s.paths) {
-		log__err("cannot allocate the path cache: %s", strerror(ENOMEM));
-		err = -ENOMEM;
-	}
 	json__init(&s.json, stdout);
-	if (!err)
-		err = top__view_run(&s.view, &env.c, env.pid, env.top.batch, batch_tick);
+	s.paths = path_cache__new();
+	err = s.paths ? top__view_run(&s.view, &env.c, env.pid, env.top.batch, batch_tick)
+		      : -ENOMEM;
+	if (!s.paths)
+		log__err("out of memory");
 	module__close(&m);
 	path_cache__free(s.paths);
 	top__table_free(&s.procs);

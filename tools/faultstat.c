@@ -85,7 +85,7 @@ struct state {
 	struct faultstat_row *rows, total;
 	struct faultstat_file_row *file_rows;
 	size_t n_rows, n_file_rows;
-	struct rec title, lost;
+	struct rec total_rec, title, lost;
 	struct json json;
 };
 
@@ -119,6 +119,7 @@ static int sample(void *ctx)
 	if (err)
 		log__err("cannot read the counters: %s", strerror(-err));
 	faultstat__sum(s->rows, s->n_rows, &s->total);
+	faultstat__row_rec(&s->total_rec, &s->total, env.detail);
 	return err;
 }
 
@@ -143,16 +144,15 @@ static const struct rec *lost(void *ctx)
 static void print_json(struct state *s, const struct timespec *now,
 		       const struct faultstat_stack_row *st, size_t n_st)
 {
-	struct rec report, total, *stacks = calloc(n_st + 1, sizeof(*stacks));
+	struct rec report, *stacks = calloc(n_st + 1, sizeof(*stacks));
 	size_t i;
 
 	for (i = 0; stacks && i < n_st; i++)
 		faultstat__stack_rec(&stacks[i], &st[i]);
-	faultstat__row_rec(&total, &s->total, env.detail);
 	rec__init(&report, &faultstat__report_schema);
 	rec__time(&report, FSO_TIME, now);
 	rec__list(&report, FSO_ROWS, s->procs.rows, top__shown(s->procs.nrows, env.top.rows));
-	rec__obj(&report, FSO_TOTAL, &total);
+	rec__obj(&report, FSO_TOTAL, &s->total_rec);
 	if (env.files)
 		rec__list(&report, FSO_FILES, s->files.rows, s->files.nrows);
 	if (env.stacks && stacks)
@@ -166,7 +166,6 @@ static int batch_tick(void *ctx, const struct timespec *now)
 {
 	struct faultstat_stack_row *st = NULL;
 	struct state *s = ctx;
-	struct rec total;
 	size_t n_st = 0, i;
 	int err = top__view_update(&s->view);
 
@@ -182,8 +181,7 @@ static int batch_tick(void *ctx, const struct timespec *now)
 	} else {
 		top__view_head(&s->view, now, stdout);
 		top__print(stdout, &s->procs, (int)env.top.rows);
-		faultstat__row_rec(&total, &s->total, env.detail);
-		top__print_total(stdout, &s->procs, &total, "TOTAL");
+		top__print_total(stdout, &s->procs, &s->total_rec, "TOTAL");
 		if (env.files) {
 			printf("\n");
 			top__print(stdout, &s->files, (int)env.top.rows);
@@ -210,8 +208,9 @@ int main(int argc, char **argv)
 {
 	struct faultstat_opts fo = {};
 	struct module m = {};
+	enum cli_start start;
 	struct state s = {};
-	int err = 0;
+	int err;
 
 	if (cli__parse_spec(&spec, argc, argv, &env.c))
 		return EXIT_USAGE;
@@ -230,23 +229,16 @@ int main(int argc, char **argv)
 	fo.detail = env.detail;
 	fo.files = env.files;
 	fo.stacks = env.stacks;
-	switch (cli__start(&env.c, &m, &faultstat__module, &fo.m)) {
-	case CLI_DONE:
-		return EXIT_OK;
-	case CLI_FAILED:
-		return EXIT_RUNTIME;
-	case CLI_RUN:
-		break;
-	}
+	start = cli__start(&env.c, &m, &faultstat__module, &fo.m);
+	if (start != CLI_RUN)
+		return start == CLI_DONE ? EXIT_OK : EXIT_RUNTIME;
 	s.fs = m.state;
-	s.paths = path_cache__new();
-	if (!s.paths) {
-		log__err("cannot allocate the path cache: %s", strerror(ENOMEM));
-		err = -ENOMEM;
-	}
 	json__init(&s.json, stdout);
-	if (!err)
-		err = top__view_run(&s.view, &env.c, env.pid, env.top.batch, batch_tick);
+	s.paths = path_cache__new();
+	err = s.paths ? top__view_run(&s.view, &env.c, env.pid, env.top.batch, batch_tick)
+		      : -ENOMEM;
+	if (!s.paths)
+		log__err("out of memory");
 	module__close(&m);
 	path_cache__free(s.paths);
 	top__table_free(&s.procs);

@@ -175,7 +175,9 @@ static void top__append(char *buf, size_t size, size_t *n, const char *fmt, ...)
 		*n += (size_t)k;
 }
 
-void top__figures(const struct rec *r, char *buf, size_t size)
+/* The title's figures ("HEADER VALUE / ...") or the losses line ("lost
+ * since start: VALUE HEADER, ..." of the values above 0). */
+static void top__describe(const struct rec *r, bool losses, char *buf, size_t size)
 {
 	char cell[TOP_CELL_LEN];
 	size_t n = 0;
@@ -183,27 +185,26 @@ void top__figures(const struct rec *r, char *buf, size_t size)
 
 	buf[0] = '\0';
 	for (f = 0; r && f < r->s->n; f++) {
-		if (!r->s->fields[f].header)
+		const char *h = r->s->fields[f].header;
+
+		if (!h || (losses && !(rec__num(r, f) > 0)))
 			continue;
 		schema__cell(r, f, cell, sizeof(cell));
-		top__append(buf, size, &n, "%s%s %s", n ? " / " : "", r->s->fields[f].header, cell);
+		if (losses)
+			top__append(buf, size, &n, "%s%s %s", n ? ", " : "lost since start: ", cell, h);
+		else
+			top__append(buf, size, &n, "%s%s %s", n ? " / " : "", h, cell);
 	}
+}
+
+void top__figures(const struct rec *r, char *buf, size_t size)
+{
+	top__describe(r, false, buf, size);
 }
 
 void top__losses(const struct rec *r, char *buf, size_t size)
 {
-	char cell[TOP_CELL_LEN];
-	size_t n = 0;
-	int f;
-
-	buf[0] = '\0';
-	for (f = 0; r && f < r->s->n; f++) {
-		if (!(rec__num(r, f) > 0))
-			continue;
-		schema__cell(r, f, cell, sizeof(cell));
-		top__append(buf, size, &n, "%s%s %s", n ? ", " : "lost since start: ", cell,
-			    r->s->fields[f].header ?: r->s->fields[f].key);
-	}
+	top__describe(r, true, buf, size);
 }
 
 /* One table line as text, without its newline. */

@@ -49,7 +49,8 @@ void top__print_total(FILE *f, const struct top_table *t, const struct rec *tota
 /* "HEADER VALUE / HEADER VALUE" of r's fields that have a header (a title
  * line's figures), e.g. "Buffers MB: 0 / Cached MB: 333". */
 void top__figures(const struct rec *r, char *buf, size_t size);
-/* "lost since start: N HEADER, N HEADER" of r's counters above 0, or "". */
+/* "lost since start: N HEADER, N HEADER" of r's counters above 0 that
+ * have a header, or "". */
 void top__losses(const struct rec *r, char *buf, size_t size);
 
 /* ---- the interactive screen ---- */
