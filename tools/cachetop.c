@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /* cachetop: page-cache hits, misses and dirties per process or per file. */
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include "cli.h"
@@ -61,7 +60,6 @@ static const struct cli_spec spec = {
 
 struct state {
 	struct pagecache *pc;
-	struct path_cache *paths;
 	struct top_view view;		/* procs, then files */
 	struct top_table procs, files;
 	struct pagecache_row *proc_rows, *file_rows;
@@ -81,7 +79,7 @@ static void build_tables(void *ctx)
 		pagecache__proc_rec(r, &s->proc_rows[i]);
 	top__table_reset(&s->files);
 	for (i = 0; i < s->n_file_rows && (r = top__row(&s->files)); i++)
-		pagecache__file_rec(r, &s->file_rows[i], s->paths);
+		pagecache__file_rec(r, &s->file_rows[i], s->pc->paths);
 }
 
 static int drain(void *ctx)
@@ -182,13 +180,8 @@ int main(int argc, char **argv)
 		return start == CLI_DONE ? EXIT_OK : EXIT_RUNTIME;
 	s.pc = m.state;
 	json__init(&s.json, stdout);
-	s.paths = path_cache__new();
-	err = s.paths ? top__view_run(&s.view, &env.c, env.pid, env.top.batch, batch_tick)
-		      : -ENOMEM;
-	if (!s.paths)
-		log__err("out of memory");
+	err = top__view_run(&s.view, &env.c, env.pid, env.top.batch, batch_tick);
 	module__close(&m);
-	path_cache__free(s.paths);
 	top__table_free(&s.procs);
 	top__table_free(&s.files);
 	free(s.proc_rows);

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /* faultstat: minor and major page faults per process, and where the major
  * ones come from. */
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include "cli.h"
@@ -79,7 +78,6 @@ static const struct cli_spec spec = {
 
 struct state {
 	struct faultstat *fs;
-	struct path_cache *paths;
 	struct top_view view;		/* procs, then files with -f */
 	struct top_table procs, files;
 	struct faultstat_row *rows, total;
@@ -100,7 +98,7 @@ static void build_tables(void *ctx)
 		faultstat__row_rec(r, &s->rows[i], env.detail);
 	top__table_reset(&s->files);
 	for (i = 0; i < s->n_file_rows && (r = top__row(&s->files)); i++)
-		faultstat__file_rec(r, &s->file_rows[i], s->paths);
+		faultstat__file_rec(r, &s->file_rows[i], s->fs->paths);
 }
 
 static int sample(void *ctx)
@@ -234,13 +232,8 @@ int main(int argc, char **argv)
 		return start == CLI_DONE ? EXIT_OK : EXIT_RUNTIME;
 	s.fs = m.state;
 	json__init(&s.json, stdout);
-	s.paths = path_cache__new();
-	err = s.paths ? top__view_run(&s.view, &env.c, env.pid, env.top.batch, batch_tick)
-		      : -ENOMEM;
-	if (!s.paths)
-		log__err("out of memory");
+	err = top__view_run(&s.view, &env.c, env.pid, env.top.batch, batch_tick);
 	module__close(&m);
-	path_cache__free(s.paths);
 	top__table_free(&s.procs);
 	top__table_free(&s.files);
 	free(s.rows);

@@ -12,6 +12,7 @@
 #include "faultstat.h"
 #include "faultstat.skel.h"
 #include "log.h"
+#include "proc.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -122,10 +123,16 @@ static int faultstat__open(void *state, const struct module_opts *mo)
 		log__err("--detail needs bpf_find_vma() (Linux 5.17 or later)");
 		return -EOPNOTSUPP;
 	}
+	if (o->files && !(fs->paths = path_cache__new())) {
+		log__err("out of memory");
+		return -ENOMEM;
+	}
 	if (o->stacks) {
 		fs->stacks = stacks__new();
-		if (!fs->stacks)
+		if (!fs->stacks) {
+			log__err("out of memory");
 			return -ENOMEM;
+		}
 		/* -p: its modules known from the start, for frames after it exits */
 		if (mo->tgid)
 			stacks__user_syms(fs->stacks, mo->tgid);
@@ -288,6 +295,8 @@ static void faultstat__close(void *state)
 	fs->n_recs = fs->cap_recs = 0;
 	stacks__free(fs->stacks);
 	fs->stacks = NULL;
+	path_cache__free(fs->paths);
+	fs->paths = NULL;
 }
 
 static struct probe_set *faultstat__probes(void *state)

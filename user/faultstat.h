@@ -80,6 +80,7 @@ struct faultstat_opts {
 extern const struct module_ops faultstat__module;
 
 struct faultstat_bpf;
+struct path_cache;
 
 struct faultstat {
 	struct faultstat_bpf *skel;
@@ -94,6 +95,7 @@ struct faultstat {
 	size_t n_recs, cap_recs;
 	int rec_err;
 	struct stacks *stacks;		/* --stacks: the frames' resolver */
+	struct path_cache *paths;	/* --files: the files' names */
 };
 
 /* Faults per process since the previous call (or the attach). */

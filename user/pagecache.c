@@ -10,6 +10,7 @@
 #include "log.h"
 #include "pagecache.skel.h"
 #include "pagecache.h"
+#include "proc.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define EVENT(n, c, opt) { n, c, ARRAY_SIZE(c), opt }
@@ -233,6 +234,10 @@ static int pagecache__open(void *state, const struct module_opts *mo)
 		log__err("cannot open BPF object: %s", strerror(-err));
 		return err;
 	}
+	if (o->per_file && !(pc->paths = path_cache__new())) {
+		log__err("out of memory");
+		return -ENOMEM;
+	}
 	pc->skel->rodata->targ_tgid = mo->tgid;
 	pc->skel->rodata->per_process = o->per_process;
 	pc->skel->rodata->per_file = o->per_file;
@@ -276,6 +281,8 @@ static void pagecache__close(void *state)
 	free(pc->owed[0].e);
 	free(pc->owed[1].e);
 	memset(pc->owed, 0, sizeof(pc->owed));
+	path_cache__free(pc->paths);
+	pc->paths = NULL;
 	probe__free(&pc->probes);
 	pagecache_bpf__destroy(pc->skel);
 	pc->skel = NULL;

@@ -53,6 +53,7 @@ enum pagecache_event {
 extern const struct probe_event pagecache__events[PAGECACHE_NR_EVENTS];
 
 struct pagecache_bpf;
+struct path_cache;
 
 /* Misses a drained row (a process, or a file) still owes: see pagecache__derive. */
 struct pagecache_owed {
@@ -71,6 +72,7 @@ struct pagecache {
 	struct pagecache_bpf *skel;
 	struct probe_set probes;
 	struct pagecache_owed_table owed[2];	/* processes, files */
+	struct path_cache *paths;	/* per_file: the files' names */
 };
 
 struct pagecache_opts {
