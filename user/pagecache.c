@@ -127,8 +127,8 @@ void pagecache__derive(const struct pc_stats *d, unsigned long long *owed,
 		*owed = due > out->accesses ? due - out->accesses : 0;
 	out->dirties = d->v[PC_DIRTIED];
 	out->hit_pct = out->hits + out->misses
-				 ? 100.0 * (double)out->hits / (double)(out->hits + out->misses)
-				 : NAN;
+			       ? 100.0 * (double)out->hits / (double)(out->hits + out->misses)
+			       : NAN;
 }
 
 double pagecache__write_hit(const struct pc_stats *d)
