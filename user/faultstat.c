@@ -8,11 +8,11 @@
 #include <sys/syscall.h>
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
-#include "cli.h"
+#include "bpfmap.h"
 #include "faultstat.h"
 #include "faultstat.skel.h"
 #include "log.h"
-#include "loop.h"
+#include "proc.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -31,175 +31,6 @@ const struct probe_event faultstat__events[FAULTSTAT_NR_EVENTS] = {
 };
 
 const char *const faultstat__direct_progs[] = { "task_counts", "major_fault", NULL };
-
-/* ---- the ledger ---- */
-
-static int fs__cmp_task(const void *pa, const void *pb)
-{
-	const struct fs_task *a = pa, *b = pb;
-
-	if (a->pid != b->pid)
-		return a->pid < b->pid ? -1 : 1;
-	if (a->start_ns != b->start_ns)
-		return a->start_ns < b->start_ns ? -1 : 1;
-	return 0;
-}
-
-static int fs__cmp_row(const void *pa, const void *pb)
-{
-	const struct faultstat_row *a = pa, *b = pb;
-
-	if (a->pid != b->pid)
-		return a->pid < b->pid ? -1 : 1;
-	if (a->start_ns != b->start_ns)
-		return a->start_ns < b->start_ns ? -1 : 1;
-	return 0;
-}
-
-static __u64 fs__sub(__u64 now, __u64 then)
-{
-	return now > then ? now - then : 0;
-}
-
-/* Dead threads are remembered this many intervals, so a zombie seen after
- * its exit record adds nothing; threads neither seen nor reported dead
- * (their exit record was lost) are forgotten after FS_UNSEEN_MAX. */
-#define FS_DEAD_KEEP 2
-#define FS_UNSEEN_MAX 5
-
-static void fs__thread_from(struct fs_thread *t, const struct fs_task *r)
-{
-	t->pid = r->pid;
-	t->tgid = r->tgid;
-	t->start_ns = r->start_ns;
-	t->leader_start_ns = r->leader_start_ns;
-	t->min_flt = r->min_flt;
-	t->maj_flt = r->maj_flt;
-	memcpy(t->comm, r->comm, sizeof(t->comm));
-	t->comm[sizeof(t->comm) - 1] = '\0';
-	t->dead = r->flags & FS_TASK_EXITED;
-	t->unseen = 0;
-}
-
-int fs_ledger__update(struct fs_ledger *l, struct fs_task *recs, size_t n,
-		      struct faultstat_row **rows, size_t *nrows)
-{
-	struct fs_thread *nt;
-	struct faultstat_row *dr;
-	size_t i = 0, j = 0, k = 0, nd = 0, m, w;
-
-	*rows = NULL;
-	*nrows = 0;
-	qsort(recs, n, sizeof(*recs), fs__cmp_task);
-	/* one record per thread: an exit record and an iterator record of the
-	 * same thread carry the same final counts or the exit's are higher */
-	for (m = 0, w = 0; m < n; m++) {
-		if (w && !fs__cmp_task(&recs[w - 1], &recs[m])) {
-			struct fs_task *p = &recs[w - 1];
-
-			if (recs[m].min_flt > p->min_flt)
-				p->min_flt = recs[m].min_flt;
-			if (recs[m].maj_flt > p->maj_flt)
-				p->maj_flt = recs[m].maj_flt;
-			if (recs[m].flags & FS_TASK_EXITED) {
-				p->flags |= FS_TASK_EXITED;
-				memcpy(p->comm, recs[m].comm, sizeof(p->comm));
-			}
-			continue;
-		}
-		recs[w++] = recs[m];
-	}
-	n = w;
-	nt = calloc(l->n + n + 1, sizeof(*nt));
-	dr = calloc(n + 1, sizeof(*dr));
-	if (!nt || !dr) {
-		free(nt);
-		free(dr);
-		return -ENOMEM;
-	}
-	while (i < l->n || j < n) {
-		struct fs_thread *o = i < l->n ? &l->t[i] : NULL;
-		struct fs_task *r = j < n ? &recs[j] : NULL;
-		__u64 dmin = 0, dmaj = 0;
-		int c;
-
-		if (!o)
-			c = 1;
-		else if (!r)
-			c = -1;
-		else if (o->pid != r->pid)
-			c = o->pid < r->pid ? -1 : 1;
-		else
-			c = o->start_ns < r->start_ns ? -1 : o->start_ns > r->start_ns;
-		if (c < 0) {
-			i++;
-			if (++o->unseen <= (o->dead ? FS_DEAD_KEEP : FS_UNSEEN_MAX))
-				nt[k++] = *o;
-			continue;
-		}
-		j++;
-		if (c > 0) {
-			/* new to us: born since the baseline, all its faults are
-			 * new; else it predates us and this is its baseline */
-			if (r->start_ns >= l->since_ns) {
-				dmin = r->min_flt;
-				dmaj = r->maj_flt;
-			}
-			fs__thread_from(&nt[k++], r);
-		} else {
-			i++;
-			if (o->dead && o->min_flt == r->min_flt && o->maj_flt == r->maj_flt) {
-				/* its zombie, or its exit record again */
-				nt[k++] = *o;
-				continue;
-			}
-			if (!o->dead) {
-				dmin = fs__sub(r->min_flt, o->min_flt);
-				dmaj = fs__sub(r->maj_flt, o->maj_flt);
-			}
-			/* else another thread took over the id and start time
-			 * (a non-leader thread's exec: de_thread() gives it the
-			 * leader's): this is its baseline */
-			fs__thread_from(&nt[k++], r);
-		}
-		if (dmin || dmaj) {
-			struct faultstat_row *d = &dr[nd++];
-
-			d->pid = r->tgid;
-			d->start_ns = r->leader_start_ns;
-			memcpy(d->comm, r->comm, sizeof(d->comm));
-			d->comm[sizeof(d->comm) - 1] = '\0';
-			d->minor = dmin;
-			d->major = dmaj;
-		}
-	}
-	free(l->t);
-	l->t = nt;
-	l->n = k;
-	/* threads to processes */
-	qsort(dr, nd, sizeof(*dr), fs__cmp_row);
-	for (m = 0, w = 0; m < nd; m++) {
-		if (w && !fs__cmp_row(&dr[w - 1], &dr[m])) {
-			dr[w - 1].minor += dr[m].minor;
-			dr[w - 1].major += dr[m].major;
-			/* the leader's record names the process best */
-			if (dr[m].comm[0])
-				memcpy(dr[w - 1].comm, dr[m].comm, sizeof(dr[m].comm));
-			continue;
-		}
-		dr[w++] = dr[m];
-	}
-	*rows = dr;
-	*nrows = w;
-	return 0;
-}
-
-void fs_ledger__free(struct fs_ledger *l)
-{
-	free(l->t);
-	l->t = NULL;
-	l->n = 0;
-}
 
 /* ---- the BPF object ---- */
 
@@ -246,19 +77,21 @@ static int fs__perf_open(int cpu)
 	return (int)syscall(__NR_perf_event_open, &attr, -1, cpu, -1, PERF_FLAG_FD_CLOEXEC);
 }
 
-int faultstat__open(struct faultstat *fs, const struct faultstat_opts *o)
+static int faultstat__open(void *state, const struct module_opts *mo)
 {
+	const struct faultstat_opts *o = (const struct faultstat_opts *)mo;
 	unsigned int max_procs = o->max_procs ?: FS_DEFAULT_MAX_PROCS;
 	bool detail = o->detail || o->files || o->stacks;
+	struct faultstat *fs = state;
 	int err, e;
 
 	memset(fs, 0, sizeof(*fs));
 	err = probe__init(&fs->probes, "faultstat", faultstat__events, FAULTSTAT_NR_EVENTS);
 	if (err)
 		return err;
-	fs->probes.skip_kinds = o->skip_kinds;
-	for (e = 0; o->forced && e < FAULTSTAT_NR_EVENTS; e++)
-		probe__force(&fs->probes, e, o->forced[e]);
+	fs->probes.skip_kinds = mo->skip_kinds;
+	for (e = 0; mo->forced && e < FAULTSTAT_NR_EVENTS; e++)
+		probe__force(&fs->probes, e, mo->forced[e]);
 	fs->skel = faultstat_bpf__open();
 	if (!fs->skel) {
 		err = -errno;
@@ -266,7 +99,7 @@ int faultstat__open(struct faultstat *fs, const struct faultstat_opts *o)
 		return err;
 	}
 	fs->detail = detail;
-	fs->skel->rodata->targ_tgid = o->tgid;
+	fs->skel->rodata->targ_tgid = mo->tgid;
 	fs->skel->rodata->targ_files = o->files;
 	fs->skel->rodata->targ_stacks = o->stacks;
 	fs->skel->rodata->targ_cgroup_id = o->cgroup.id;
@@ -282,12 +115,27 @@ int faultstat__open(struct faultstat *fs, const struct faultstat_opts *o)
 	bpf_map__set_max_entries(fs->skel->maps.stacks,
 				 o->stacks ? (o->max_stacks ?: FS_DEFAULT_MAX_STACKS) : 1);
 	bpf_program__set_autoload(fs->skel->progs.major_fault, detail);
-	err = probe__resolve(&fs->probes, fs->skel->obj, o->all_probes);
+	err = probe__resolve(&fs->probes, fs->skel->obj, mo->all_probes);
 	if (err)
 		return err;
-	if (detail && !fs__have_find_vma()) {
+	/* (--probes says so in its table) */
+	if (detail && !fs__have_find_vma() && !mo->all_probes) {
 		log__err("--detail needs bpf_find_vma() (Linux 5.17 or later)");
 		return -EOPNOTSUPP;
+	}
+	if (o->files && !(fs->paths = path_cache__new())) {
+		log__err("out of memory");
+		return -ENOMEM;
+	}
+	if (o->stacks) {
+		fs->stacks = stacks__new();
+		if (!fs->stacks) {
+			log__err("out of memory");
+			return -ENOMEM;
+		}
+		/* -p: its modules known from the start, for frames after it exits */
+		if (mo->tgid)
+			stacks__user_syms(fs->stacks, mo->tgid);
 	}
 	return 0;
 }
@@ -362,8 +210,9 @@ out:
 	return err;
 }
 
-int faultstat__attach(struct faultstat *fs)
+static int faultstat__attach(void *state)
 {
+	struct faultstat *fs = state;
 	struct faultstat_row *rows;
 	struct timespec ts;
 	size_t n;
@@ -401,35 +250,15 @@ int faultstat__attach(struct faultstat *fs)
 	return err;
 }
 
-int faultstat__start(struct faultstat *fs, struct faultstat_opts *o, const struct cli_common *c,
-		     pid_t pid)
+/* After the probe table: the task iterator and the perf event. */
+static void faultstat__print_direct(void *state, FILE *f)
 {
-	int err;
-
-	o->tgid = pid;
-	o->all_probes = c->probes;
-	o->skip_kinds = c->skip_kinds;
-	err = faultstat__open(fs, o);
-	if (c->probes) {
-		if (fs->probes.chosen)
-			faultstat__print_probes(fs, stdout);
-		faultstat__close(fs);
-		return err == -EOPNOTSUPP ? 1 : err ?: 1;
-	}
-	if (err)
-		return err;
-	loop__install_signals();
-	return faultstat__attach(fs);
-}
-
-void faultstat__print_probes(const struct faultstat *fs, FILE *f)
-{
+	const struct faultstat *fs = state;
 	const struct btf *btf = probe__vmlinux_btf();
 	bool iter = btf && btf__find_by_name_kind(btf, "bpf_iter_task", BTF_KIND_FUNC) >= 0;
 	int fd = fs__perf_open(0);
 	char perf_why[112];
 
-	probe__print(&fs->probes, f);
 	fprintf(f, "%-20s %-52s %s\n", "task counters", "iter:task",
 		iter ? "CHOSEN, exact" : "MISSING: no task iterator in this kernel");
 	if (fd >= 0) {
@@ -444,8 +273,9 @@ void faultstat__print_probes(const struct faultstat *fs, FILE *f)
 	fprintf(f, "%-20s %-52s %s\n", "major fault detail", "perf_event:major-faults", perf_why);
 }
 
-void faultstat__close(struct faultstat *fs)
+static void faultstat__close(void *state)
 {
+	struct faultstat *fs = state;
 	int i;
 
 	for (i = 0; i < fs->n_perf; i++)
@@ -463,61 +293,52 @@ void faultstat__close(struct faultstat *fs)
 	free(fs->recs);
 	fs->recs = NULL;
 	fs->n_recs = fs->cap_recs = 0;
+	stacks__free(fs->stacks);
+	fs->stacks = NULL;
+	path_cache__free(fs->paths);
+	fs->paths = NULL;
 }
 
-/* Keys of a hash map, for draining: keys first, then lookup-and-delete each
- * (deleting while walking with get_next_key would restart the walk). */
-static int fs__keys(int fd, size_t ksz, size_t cap, char **keys, size_t *n)
+static struct probe_set *faultstat__probes(void *state)
 {
-	char *prev = NULL;
-
-	*n = 0;
-	*keys = malloc(cap * ksz + 1);
-	if (!*keys)
-		return -ENOMEM;
-	while (*n < cap && !bpf_map_get_next_key(fd, prev, *keys + *n * ksz)) {
-		prev = *keys + *n * ksz;
-		(*n)++;
-	}
-	return 0;
+	return &((struct faultstat *)state)->probes;
 }
 
-static int fs__take(int fd, const void *key, void *val)
+static struct bpf_object *faultstat__obj(void *state)
 {
-	if (!bpf_map_lookup_and_delete_elem(fd, key, val))
-		return 0;
-	/* kernels before 5.14 have no lookup_and_delete for hashes */
-	if (bpf_map_lookup_elem(fd, key, val))
-		return -ENOENT;
-	bpf_map_delete_elem(fd, key);
-	return 0;
+	struct faultstat *fs = state;
+
+	return fs->skel ? fs->skel->obj : NULL;
 }
+
+/* The load test's: every program and map (--files --stacks), or, where
+ * the kernel has no bpf_find_vma (< 5.17), what it can load. */
+static const struct faultstat_opts faultstat__all = { .files = true, .stacks = true };
+static const struct faultstat_opts faultstat__counting = {};
+static const void *const faultstat__variants[] = { &faultstat__all, &faultstat__counting, NULL };
+
+const struct module_ops faultstat__module = {
+	.name = "faultstat",
+	.events = faultstat__events,
+	.n_events = FAULTSTAT_NR_EVENTS,
+	.size = sizeof(struct faultstat),
+	.opts_size = sizeof(struct faultstat_opts),
+	.variants = faultstat__variants,
+	.direct = faultstat__direct_progs,
+	.open = faultstat__open,
+	.attach = faultstat__attach,
+	.close = faultstat__close,
+	.probes = faultstat__probes,
+	.obj = faultstat__obj,
+	.print_direct = faultstat__print_direct,
+};
 
 /* Empties a hash map: the keys and values of the entries taken (malloc'ed,
  * in step). */
 static int fs__take_all(struct bpf_map *map, char **keys, char **vals, size_t *n)
 {
-	size_t ksz = bpf_map__key_size(map), vsz = bpf_map__value_size(map), nk, i;
-	int fd = bpf_map__fd(map);
-	int err = fs__keys(fd, ksz, bpf_map__max_entries(map), keys, &nk);
-
-	*vals = NULL;
-	*n = 0;
-	if (err)
-		return err;
-	*vals = malloc(nk * vsz + 1);
-	if (!*vals) {
-		free(*keys);
-		*keys = NULL;
-		return -ENOMEM;
-	}
-	for (i = 0; i < nk; i++) {
-		if (fs__take(fd, *keys + i * ksz, *vals + *n * vsz))
-			continue;
-		memmove(*keys + *n * ksz, *keys + i * ksz, ksz);
-		(*n)++;
-	}
-	return 0;
+	return bpfmap__drain(bpf_map__fd(map), bpf_map__key_size(map), bpf_map__value_size(map),
+			     bpf_map__max_entries(map), (void **)keys, (void **)vals, n);
 }
 
 static int fs__join_details(struct faultstat *fs, struct faultstat_row **rows, size_t *n)
@@ -542,7 +363,7 @@ static int fs__join_details(struct faultstat *fs, struct faultstat_row **rows, s
 		struct faultstat_row key = { .pid = k->tgid, .start_ns = k->leader_start_ns }, *r;
 		int c;
 
-		r = bsearch(&key, out, *n, sizeof(*out), fs__cmp_row);
+		r = bsearch(&key, out, *n, sizeof(*out), fs_ledger__cmp_row);
 		if (!r) {
 			/* faults the counters do not show yet (a process whose
 			 * exit record comes next interval) */
@@ -555,7 +376,7 @@ static int fs__join_details(struct faultstat *fs, struct faultstat_row **rows, s
 			r->cls[c] += v->v[c];
 	}
 	*n += extra;
-	qsort(out, *n, sizeof(*out), fs__cmp_row);
+	qsort(out, *n, sizeof(*out), fs_ledger__cmp_row);
 	free(keys);
 	free(vals);
 	return 0;
@@ -612,21 +433,54 @@ int faultstat__drain_files(struct faultstat *fs, struct faultstat_file_row **row
 	return 0;
 }
 
-static void fs__stack(int fd, __u64 id, __u64 *ips, int *n)
+/* The addresses of stack `id` (0: none), 0-ended, in ips. */
+static void fs__stack(int fd, __u64 id, __u64 ips[FS_MAX_STACK_DEPTH])
 {
-	__u64 buf[FS_MAX_STACK_DEPTH] = {};
-	int i;
+	memset(ips, 0, FS_MAX_STACK_DEPTH * sizeof(*ips));
+	if (id && bpf_map_lookup_elem(fd, &id, ips))
+		memset(ips, 0, FS_MAX_STACK_DEPTH * sizeof(*ips));
+}
 
-	*n = 0;
-	if (!id || bpf_map_lookup_elem(fd, &id, buf))
-		return;
-	for (i = 0; i < FS_MAX_STACK_DEPTH && buf[i]; i++)
-		ips[(*n)++] = buf[i];
+static int fs__depth(const __u64 *ips)
+{
+	int n = 0;
+
+	while (n < FS_MAX_STACK_DEPTH && ips[n])
+		n++;
+	return n;
+}
+
+/* Frame 0 of each stack is where the fault was, the others are return
+ * addresses. */
+static int fs__resolve(struct faultstat *fs, struct faultstat_stack_row *r, const __u64 *uips,
+		       const __u64 *kips)
+{
+	int nu = fs__depth(uips), nk = fs__depth(kips);
+	struct frame *f = calloc(nu + nk + 1, sizeof(*f));
+
+	if (!f)
+		return -ENOMEM;
+	r->frames = f;
+	r->user = (struct stack_view){ f, 0, false };
+	r->kernel = (struct stack_view){ f + nu, 0, true };
+	if (fs->stacks) {
+		r->user.n = stacks__resolve(fs->stacks, r->pid, uips, nu, 1, f);
+		r->kernel.n = stacks__resolve(fs->stacks, 0, kips, nk, 1, f + nu);
+	}
+	return 0;
+}
+
+static int fs__cmp_stack(const void *pa, const void *pb)
+{
+	const struct faultstat_stack_row *a = pa, *b = pb;
+
+	return a->count < b->count ? 1 : a->count > b->count ? -1 : 0;
 }
 
 int faultstat__drain_stacks(struct faultstat *fs, struct faultstat_stack_row **rows, size_t *n)
 {
 	int sfd = bpf_map__fd(fs->skel->maps.stackmap);
+	__u64 uips[FS_MAX_STACK_DEPTH], kips[FS_MAX_STACK_DEPTH];
 	struct faultstat_stack_row *out;
 	char *keys, *vals;
 	size_t nk, i;
@@ -637,7 +491,8 @@ int faultstat__drain_stacks(struct faultstat *fs, struct faultstat_stack_row **r
 	if (err)
 		return err;
 	out = calloc(nk + 1, sizeof(*out));
-	for (i = 0; out && i < nk; i++) {
+	err = out ? 0 : -ENOMEM;
+	for (i = 0; !err && i < nk; i++) {
 		const struct fs_stack_key *k = (void *)(keys + i * sizeof(*k));
 		const struct fs_stack *v = (void *)(vals + i * sizeof(*v));
 		struct faultstat_stack_row *r = &out[i];
@@ -646,8 +501,9 @@ int faultstat__drain_stacks(struct faultstat *fs, struct faultstat_stack_row **r
 		memcpy(r->comm, v->comm, sizeof(r->comm));
 		r->comm[sizeof(r->comm) - 1] = '\0';
 		r->count = v->count;
-		fs__stack(sfd, k->ustack, r->user, &r->n_user);
-		fs__stack(sfd, k->kstack, r->kernel, &r->n_kernel);
+		fs__stack(sfd, k->ustack, uips);
+		fs__stack(sfd, k->kstack, kips);
+		err = fs__resolve(fs, r, uips, kips);
 	}
 	/* stack ids are shared between keys: free them once all are read */
 	for (i = 0; i < nk; i++) {
@@ -660,22 +516,35 @@ int faultstat__drain_stacks(struct faultstat *fs, struct faultstat_stack_row **r
 	}
 	free(keys);
 	free(vals);
-	if (!out)
-		return -ENOMEM;
+	if (fs->stacks)
+		stacks__prune(fs->stacks);
+	if (err) {
+		faultstat__free_stacks(out, nk);
+		return err;
+	}
+	qsort(out, nk, sizeof(*out), fs__cmp_stack);
 	*rows = out;
 	*n = nk;
 	return 0;
 }
 
+void faultstat__free_stacks(struct faultstat_stack_row *rows, size_t n)
+{
+	size_t i;
+
+	for (i = 0; rows && i < n; i++)
+		free(rows[i].frames);
+	free(rows);
+}
+
 int faultstat__full(struct faultstat *fs, unsigned long long out[FS_NR_FULL])
 {
-	int i, err;
+	int fd = bpf_map__fd(fs->skel->maps.full), err;
+	__u32 i;
 
-	for (i = 0; i < FS_NR_FULL; i++) {
-		err = bpfmap__percpu_sum(bpf_map__fd(fs->skel->maps.full), &i, &out[i], 1);
-		if (err)
+	for (i = 0; i < FS_NR_FULL; i++)
+		if ((err = bpfmap__percpu_sum(fd, &i, &out[i], 1)))
 			return err;
-	}
 	return 0;
 }
 

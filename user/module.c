@@ -29,8 +29,11 @@ void module__print_probes(const struct module *m, FILE *f)
 {
 	struct probe_set *ps = module__probes(m);
 
-	if (ps && ps->chosen)
-		probe__print(ps, f);
+	if (!ps || !ps->chosen)
+		return;
+	probe__print(ps, f);
+	if (m->ops->print_direct)
+		m->ops->print_direct(m->state, f);
 }
 
 void module__close(struct module *m)

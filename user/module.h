@@ -50,6 +50,9 @@ struct module_ops {
 	/* What an attached module chose where the probe layer does not say
 	 * (link kind, stack buffer), for the load test's lines. NULL: none. */
 	void (*describe)(void *state, char *buf, size_t size);
+	/* Lines after the probe table for what `direct` attaches (why each
+	 * is used or not here); NULL: none. */
+	void (*print_direct)(void *state, FILE *f);
 };
 
 struct module {

@@ -6,12 +6,11 @@
 #include <signal.h>
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
-#include "cli.h"
-#include "events.h"
+#include "bpfmap.h"
 #include "log.h"
-#include "loop.h"
 #include "pagecache.skel.h"
 #include "pagecache.h"
+#include "proc.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define EVENT(n, c, opt) { n, c, ARRAY_SIZE(c), opt }
@@ -127,9 +126,9 @@ void pagecache__derive(const struct pc_stats *d, unsigned long long *owed,
 	if (owed)
 		*owed = due > out->accesses ? due - out->accesses : 0;
 	out->dirties = d->v[PC_DIRTIED];
-	out->hit_ratio = out->hits + out->misses
-				 ? 100.0 * (double)out->hits / (double)(out->hits + out->misses)
-				 : NAN;
+	out->hit_pct = out->hits + out->misses
+			       ? 100.0 * (double)out->hits / (double)(out->hits + out->misses)
+			       : NAN;
 }
 
 double pagecache__write_hit(const struct pc_stats *d)
@@ -216,31 +215,37 @@ static void pagecache__check_rss(struct pagecache *pc)
 				    "not needed: fault-around ranges count here, not mapped pages");
 }
 
-int pagecache__open(struct pagecache *pc, const struct pagecache_opts *o)
+static int pagecache__open(void *state, const struct module_opts *mo)
 {
+	const struct pagecache_opts *o = (const struct pagecache_opts *)mo;
+	struct pagecache *pc = state;
 	int err, e;
 
 	memset(pc, 0, sizeof(*pc));
 	err = probe__init(&pc->probes, "pagecache", pagecache__events, PAGECACHE_NR_EVENTS);
 	if (err)
 		return err;
-	pc->probes.skip_kinds = o->skip_kinds;
-	for (e = 0; o->forced && e < PAGECACHE_NR_EVENTS; e++)
-		probe__force(&pc->probes, e, o->forced[e]);
+	pc->probes.skip_kinds = mo->skip_kinds;
+	for (e = 0; mo->forced && e < PAGECACHE_NR_EVENTS; e++)
+		probe__force(&pc->probes, e, mo->forced[e]);
 	pc->skel = pagecache_bpf__open();
 	if (!pc->skel) {
 		err = -errno;
 		log__err("cannot open BPF object: %s", strerror(-err));
 		return err;
 	}
-	pc->skel->rodata->targ_tgid = o->tgid;
+	if (o->per_file && !(pc->paths = path_cache__new())) {
+		log__err("out of memory");
+		return -ENOMEM;
+	}
+	pc->skel->rodata->targ_tgid = mo->tgid;
 	pc->skel->rodata->per_process = o->per_process;
 	pc->skel->rodata->per_file = o->per_file;
 	bpf_map__set_max_entries(pc->skel->maps.procs,
 				 o->per_process ? (o->max_procs ?: PC_DEFAULT_MAX_PROCS) : 1);
 	bpf_map__set_max_entries(pc->skel->maps.files,
 				 o->per_file ? (o->max_files ?: PC_DEFAULT_MAX_FILES) : 1);
-	err = probe__resolve(&pc->probes, pc->skel->obj, o->all_probes);
+	err = probe__resolve(&pc->probes, pc->skel->obj, mo->all_probes);
 	if (err)
 		return err;
 	pagecache__check_rss(pc);
@@ -249,8 +254,9 @@ int pagecache__open(struct pagecache *pc, const struct pagecache_opts *o)
 	return 0;
 }
 
-int pagecache__attach(struct pagecache *pc)
+static int pagecache__attach(void *state)
 {
+	struct pagecache *pc = state;
 	int err = pagecache_bpf__load(pc->skel);
 
 	if (err) {
@@ -261,59 +267,56 @@ int pagecache__attach(struct pagecache *pc)
 	return probe__attach(&pc->probes, pc->skel->obj);
 }
 
-int pagecache__start(struct pagecache *pc, struct pagecache_opts *o,
-		     const struct cli_common *c, pid_t pid)
-{
-	int err;
-
-	o->tgid = pid;
-	o->all_probes = c->probes;
-	o->skip_kinds = c->skip_kinds;
-	err = pagecache__open(pc, o);
-	if (c->probes) {
-		if (pc->probes.chosen)
-			probe__print(&pc->probes, stdout);
-		pagecache__close(pc);
-		return err ?: 1;
-	}
-	if (err)
-		return err;
-	loop__install_signals();
-	return pagecache__attach(pc);
-}
-
 int pagecache__read(struct pagecache *pc, struct pc_stats *out)
 {
-	int i, c, n = libbpf_num_possible_cpus();
-	struct pc_stats *vals;
 	__u32 zero = 0;
 
-	if (n <= 0)
-		return -EINVAL;
-	vals = calloc(n, sizeof(*vals));
-	if (!vals)
-		return -ENOMEM;
-	if (bpf_map_lookup_elem(bpf_map__fd(pc->skel->maps.totals), &zero, vals)) {
-		free(vals);
-		return -errno;
-	}
-	memset(out, 0, sizeof(*out));
-	for (c = 0; c < n; c++)
-		for (i = 0; i < PC_NR_STATS; i++)
-			out->v[i] += vals[c].v[i];
-	free(vals);
-	return 0;
+	return bpfmap__percpu_sum(bpf_map__fd(pc->skel->maps.totals), &zero, out->v, PC_NR_STATS);
 }
 
-void pagecache__close(struct pagecache *pc)
+static void pagecache__close(void *state)
 {
+	struct pagecache *pc = state;
+
 	free(pc->owed[0].e);
 	free(pc->owed[1].e);
 	memset(pc->owed, 0, sizeof(pc->owed));
+	path_cache__free(pc->paths);
+	pc->paths = NULL;
 	probe__free(&pc->probes);
 	pagecache_bpf__destroy(pc->skel);
 	pc->skel = NULL;
 }
+
+static struct probe_set *pagecache__probes(void *state)
+{
+	return &((struct pagecache *)state)->probes;
+}
+
+static struct bpf_object *pagecache__obj(void *state)
+{
+	struct pagecache *pc = state;
+
+	return pc->skel ? pc->skel->obj : NULL;
+}
+
+/* every map and program in use: what the load test opens */
+static const struct pagecache_opts pagecache__all = { .per_process = true, .per_file = true };
+static const void *const pagecache__variants[] = { &pagecache__all, NULL };
+
+const struct module_ops pagecache__module = {
+	.name = "pagecache",
+	.events = pagecache__events,
+	.n_events = PAGECACHE_NR_EVENTS,
+	.size = sizeof(struct pagecache),
+	.opts_size = sizeof(struct pagecache_opts),
+	.variants = pagecache__variants,
+	.open = pagecache__open,
+	.attach = pagecache__attach,
+	.close = pagecache__close,
+	.probes = pagecache__probes,
+	.obj = pagecache__obj,
+};
 
 /* A file's owed misses are forgotten after this many drains without events
  * (a process's when it exits): pages read ahead and never read would
@@ -381,86 +384,66 @@ static void pagecache__owed_expire(struct pagecache_owed_table *t, bool files)
 	}
 }
 
-/*
- * Keys first, then lookup-and-delete each: deleting while walking with
- * get_next_key would restart the walk. Counts added between the lookup and
- * the delete of one key (a few instructions) are lost; lookup_and_delete
- * closes that window where the kernel has it for hashes (v5.14+).
- */
+/* Reads and empties one table (bpfmap__drain) into rows. */
 int pagecache__drain(struct pagecache *pc, bool files, struct pagecache_row **rows, size_t *n)
 {
 	struct bpf_map *map = files ? pc->skel->maps.files : pc->skel->maps.procs;
-	size_t ksz = bpf_map__key_size(map), cap = bpf_map__max_entries(map), nk = 0, i;
-	int fd = bpf_map__fd(map);
-	char *keys, *prev = NULL;
+	size_t ksz = bpf_map__key_size(map), vsz = bpf_map__value_size(map), nk, i;
 	struct pagecache_row *out;
+	char *keys, *vals;
+	int err = bpfmap__drain(bpf_map__fd(map), ksz, vsz, bpf_map__max_entries(map),
+				(void **)&keys, (void **)&vals, &nk);
 
 	*rows = NULL;
 	*n = 0;
-	keys = malloc(cap * ksz);
-	out = calloc(cap ? cap : 1, sizeof(*out));
-	if (!keys || !out) {
-		free(keys);
-		free(out);
-		return -ENOMEM;
-	}
-	while (nk < cap && !bpf_map_get_next_key(fd, prev, keys + nk * ksz)) {
-		prev = keys + nk * ksz;
-		nk++;
-	}
-	for (i = 0; i < nk; i++) {
-		struct pagecache_row *r = &out[*n];
-		void *key = keys + i * ksz;
+	if (err)
+		return err;
+	out = calloc(nk + 1, sizeof(*out));
+	for (i = 0; out && i < nk; i++) {
+		struct pagecache_row *r = &out[i];
 
 		if (files) {
-			struct pc_file v;
+			const struct pc_file_key *k = (const void *)(keys + i * ksz);
+			const struct pc_file *v = (const void *)(vals + i * vsz);
 
-			if (bpf_map_lookup_and_delete_elem(fd, key, &v)) {
-				if (bpf_map_lookup_elem(fd, key, &v))
-					continue;
-				bpf_map_delete_elem(fd, key);
-			}
-			r->dev = ((struct pc_file_key *)key)->dev;
-			r->ino = ((struct pc_file_key *)key)->ino;
-			r->pid = v.tgid;
-			r->shared = v.shared;
-			r->generation = v.generation;
-			memcpy(r->comm, v.comm, sizeof(r->comm));
-			r->raw = v.s;
+			r->dev = k->dev;
+			r->ino = k->ino;
+			r->pid = v->tgid;
+			r->shared = v->shared;
+			r->generation = v->generation;
+			memcpy(r->comm, v->comm, sizeof(r->comm));
+			r->raw = v->s;
 		} else {
-			struct pc_proc v;
+			const struct pc_proc *v = (const void *)(vals + i * vsz);
 
-			if (bpf_map_lookup_and_delete_elem(fd, key, &v)) {
-				if (bpf_map_lookup_elem(fd, key, &v))
-					continue;
-				bpf_map_delete_elem(fd, key);
-			}
-			r->pid = *(__u32 *)key;
-			r->uid = v.uid;
-			memcpy(r->comm, v.comm, sizeof(r->comm));
-			r->raw = v.s;
+			r->pid = *(const __u32 *)(keys + i * ksz);
+			r->uid = v->uid;
+			memcpy(r->comm, v->comm, sizeof(r->comm));
+			r->raw = v->s;
 		}
 		r->comm[sizeof(r->comm) - 1] = '\0';
 		if (files)
 			pagecache__fill(&pc->owed[1], r, r->dev, r->ino);
 		else
 			pagecache__fill(&pc->owed[0], r, r->pid, 0);
-		(*n)++;
 	}
-	pagecache__owed_expire(&pc->owed[files], files);
 	free(keys);
+	free(vals);
+	if (!out)
+		return -ENOMEM;
+	pagecache__owed_expire(&pc->owed[files], files);
 	*rows = out;
+	*n = nk;
 	return 0;
 }
 
 int pagecache__full(struct pagecache *pc, unsigned long long out[PC_NR_FULL])
 {
-	int i, err;
+	int fd = bpf_map__fd(pc->skel->maps.full), err;
+	__u32 i;
 
-	for (i = 0; i < PC_NR_FULL; i++) {
-		err = bpfmap__percpu_sum(bpf_map__fd(pc->skel->maps.full), &i, &out[i], 1);
-		if (err)
+	for (i = 0; i < PC_NR_FULL; i++)
+		if ((err = bpfmap__percpu_sum(fd, &i, &out[i], 1)))
 			return err;
-	}
 	return 0;
 }

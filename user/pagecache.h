@@ -6,7 +6,10 @@
 #include <sys/types.h>
 #include <linux/types.h>
 #include "pagecache.abi.h"
+#include "filenames.h"
+#include "module.h"
 #include "probe.h"
+#include "schema.h"
 
 /*
  * The page-cache counting model shared by cachestat and cachetop: one BPF
@@ -21,7 +24,7 @@
  */
 struct pagecache_counts {
 	unsigned long long accesses, hits, misses, dirties;
-	double hit_ratio;	/* percent; NaN when nothing was accessed */
+	double hit_pct;		/* NaN when nothing was accessed */
 };
 
 /* `owed` (may be NULL: one interval on its own) carries misses not yet
@@ -50,6 +53,7 @@ enum pagecache_event {
 extern const struct probe_event pagecache__events[PAGECACHE_NR_EVENTS];
 
 struct pagecache_bpf;
+struct path_cache;
 
 /* Misses a drained row (a process, or a file) still owes: see pagecache__derive. */
 struct pagecache_owed {
@@ -63,39 +67,28 @@ struct pagecache_owed_table {
 	size_t n, cap;
 };
 
+/* The module's state (module.h: pagecache__module). */
 struct pagecache {
 	struct pagecache_bpf *skel;
 	struct probe_set probes;
 	struct pagecache_owed_table owed[2];	/* processes, files */
+	struct path_cache *paths;	/* per_file: the files' names */
 };
 
 struct pagecache_opts {
-	pid_t tgid;		/* 0: every process */
+	struct module_opts m;	/* tgid: 0 for every process */
 	bool per_process;	/* fill the per-process table (cachetop) */
 	bool per_file;		/* fill the per-file table (cachetop -f) */
 	unsigned int max_procs;	/* table sizes; 0: PC_DEFAULT_MAX_* */
 	unsigned int max_files;
-	bool all_probes;	/* evaluate every candidate (for --probes) */
-	const int *forced;	/* per event: candidate index or -1; NULL: none */
-	unsigned int skip_kinds;	/* hook kinds never to use (--skip-hooks) */
 };
 
-struct cli_common;
+/* One BPF object behind cachestat and cachetop, opened with a struct
+ * pagecache_opts; the state is a struct pagecache. */
+extern const struct module_ops pagecache__module;
 
-/* What every page-cache tool does at start: opens with the common options
- * (-p, --probes, --skip-hooks) applied to `o`; with --probes prints the
- * hooks and closes (returns 1); else installs the signal handlers, loads and
- * attaches (returns 0). Errors are logged and returned (< 0). */
-int pagecache__start(struct pagecache *pc, struct pagecache_opts *o,
-		     const struct cli_common *c, pid_t pid);
-
-/* Opens the object and picks hooks; on -ENOENT the missing hook was logged. */
-int pagecache__open(struct pagecache *pc, const struct pagecache_opts *o);
-/* Loads and attaches; errors are logged with their cause. */
-int pagecache__attach(struct pagecache *pc);
 /* Totals since attach, summed over CPUs. */
 int pagecache__read(struct pagecache *pc, struct pc_stats *out);
-void pagecache__close(struct pagecache *pc);
 
 /* One row of a drained table: a process, or a file (dev, ino). */
 struct pagecache_row {
@@ -107,6 +100,9 @@ struct pagecache_row {
 	struct pc_stats raw;
 	struct pagecache_counts k;
 	double write_hit;	/* pagecache__write_hit() */
+	/* the labels its record shows (pagecache__proc_rec, __file_rec) */
+	char user[32];
+	struct file_names names;
 };
 
 /* Reads and empties the per-process (files = false) or per-file table:
@@ -115,5 +111,35 @@ struct pagecache_row {
 int pagecache__drain(struct pagecache *pc, bool files, struct pagecache_row **rows, size_t *n);
 /* Entries that could not be created because a table was full, since attach. */
 int pagecache__full(struct pagecache *pc, unsigned long long out[PC_NR_FULL]);
+
+/*
+ * The records of its outputs (user/pagecache_rec.c): each field is
+ * described once, in these schemas, and rendered by schema.h and top.h.
+ */
+struct meminfo;
+struct path_cache;
+
+/* cachestat: one report. pid 0: none (no "pid" key). */
+enum { PCS_TIME, PCS_PID, PCS_HITS, PCS_MISSES, PCS_DIRTIES, PCS_HIT_PCT, PCS_ACCESSES,
+       PCS_BUFFERS_MB, PCS_CACHED_MB, PCS_NF };
+extern const struct schema pagecache__stat_schema;
+void pagecache__stat_rec(struct rec *r, const struct timespec *now, pid_t pid,
+			 const struct pagecache_counts *k, const struct meminfo *mi);
+
+/* cachetop: a process's row, a file's row (paths NULL: "major:minor:inode"),
+ * the title figures, the losses, and the report (time, rows, lost) of
+ * each view. */
+enum { PCP_PID, PCP_UID, PCP_USER, PCP_COMM, PCP_HITS, PCP_MISSES, PCP_DIRTIES,
+       PCP_READ_HIT_PCT, PCP_WRITE_HIT_PCT, PCP_NF };
+enum { PCF_FILE, PCF_DEV, PCF_INO, PCF_PID, PCF_SHARED, PCF_OWNER, PCF_HITS, PCF_MISSES,
+       PCF_DIRTIES, PCF_READ_HIT_PCT, PCF_NF };
+enum { PCR_TIME, PCR_ROWS, PCR_LOST, PCR_NF };
+extern const struct schema pagecache__proc_schema, pagecache__file_schema;
+extern const struct schema pagecache__procs_report, pagecache__files_report;
+extern const struct schema pagecache__mem_schema, pagecache__lost_schema;
+void pagecache__proc_rec(struct rec *r, struct pagecache_row *row);
+void pagecache__file_rec(struct rec *r, struct pagecache_row *row, struct path_cache *paths);
+void pagecache__mem_rec(struct rec *r, const struct meminfo *mi);
+void pagecache__lost_rec(struct rec *r, const unsigned long long full[PC_NR_FULL]);
 
 #endif

@@ -194,60 +194,72 @@ static bool is_column(const struct field *fd, int f, unsigned long long hide)
 	       !(f < 64 && (hide >> f) & 1);
 }
 
+bool schema__is_column(const struct schema *s, int f, unsigned long long hide)
+{
+	return f >= 0 && f < s->n && is_column(&s->fields[f], f, hide);
+}
+
 /* Columns are separated by one space; the last one is not padded when
  * left-aligned, so no line ends in blanks. */
-static void put_cell(FILE *out, const char *text, int width, bool first, bool last)
+static void put_cell(FILE *out, const struct field *fd, const char *text, bool first, bool last)
 {
+	int width = fd->width, w = width < 0 ? -width : width;
+	size_t n = strlen(text);
+
 	if (!first)
 		fputc(' ', out);
 	if (width < 0 && last)
 		fputs(text, out);
+	else if ((fd->flags & FF_KEEP_TAIL) && w > 3 && n > (size_t)w)
+		fprintf(out, "...%s", text + n - (w - 3));
 	else
 		fprintf(out, "%*s", width, text);
 }
 
-static int last_column(const struct schema *s, unsigned long long hide)
+void schema__line(FILE *out, const struct schema *s, const char *const *cells,
+		  unsigned long long hide)
 {
 	int f, last = -1;
-
-	for (f = 0; f < s->n; f++)
-		if (is_column(&s->fields[f], f, hide))
-			last = f;
-	return last;
-}
-
-void schema__header(FILE *out, const struct schema *s, unsigned long long hide)
-{
-	int f, last = last_column(s, hide);
 	bool first = true;
 
-	for (f = 0; f < s->n; f++) {
+	/* blank cells at the end are left out: no line ends in blanks */
+	for (f = 0; f < s->n; f++)
+		if (is_column(&s->fields[f], f, hide) && cells[f] && cells[f][0])
+			last = f;
+	for (f = 0; f <= last; f++) {
 		const struct field *fd = &s->fields[f];
 
 		if (!is_column(fd, f, hide))
 			continue;
-		put_cell(out, fd->header, fd->width, first, f == last);
+		put_cell(out, fd, cells[f] ?: "", first, f == last);
 		first = false;
 	}
 	fputc('\n', out);
 }
 
+void schema__header(FILE *out, const struct schema *s, unsigned long long hide)
+{
+	const char *cells[SCHEMA_MAX_FIELDS];
+	int f;
+
+	for (f = 0; f < s->n && f < SCHEMA_MAX_FIELDS; f++)
+		cells[f] = s->fields[f].header;
+	schema__line(out, s, cells, hide);
+}
+
 void schema__row(FILE *out, const struct rec *r, unsigned long long hide)
 {
-	int f, last = last_column(r->s, hide);
-	bool first = true;
-	char cell[512];
+	char text[SCHEMA_MAX_FIELDS][512];
+	const char *cells[SCHEMA_MAX_FIELDS] = {};
+	int f;
 
-	for (f = 0; f < r->s->n; f++) {
-		const struct field *fd = &r->s->fields[f];
-
-		if (!is_column(fd, f, hide))
+	for (f = 0; f < r->s->n && f < SCHEMA_MAX_FIELDS; f++) {
+		if (!is_column(&r->s->fields[f], f, hide))
 			continue;
-		schema__cell(r, f, cell, sizeof(cell));
-		put_cell(out, cell, fd->width, first, f == last);
-		first = false;
+		schema__cell(r, f, text[f], sizeof(text[f]));
+		cells[f] = text[f];
 	}
-	fputc('\n', out);
+	schema__line(out, r->s, cells, hide);
 }
 
 void schema__table(FILE *out, const struct rec *r, int list_field, size_t max)

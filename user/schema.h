@@ -52,6 +52,8 @@ enum field_flags {
 	FF_OMIT = 1 << 2,	/* absent: no key at all in JSON (not null) */
 	FF_PCT = 1 << 3,	/* FT_DBL: a '%' after the number in tables */
 	FF_NOSORT = 1 << 4,	/* not a top-view sort key */
+	FF_KEEP_TAIL = 1 << 5,	/* a table cell wider than its column keeps its
+				 * end after "..." (file paths), unless last */
 };
 
 struct schema;
@@ -125,11 +127,20 @@ double rec__num(const struct rec *r, int f);
  * absent), without padding. */
 void schema__cell(const struct rec *r, int f, char *buf, size_t size);
 
+/* Whether field f is a column of s's table: a scalar with a header, not
+ * FF_JSON_ONLY, not in `hide`. */
+bool schema__is_column(const struct schema *s, int f, unsigned long long hide);
+
 /* The table: a header line of the schema's columns (fields with a header
  * and not FF_JSON_ONLY, scalar types), and one line per record. `hide` is
  * a bit mask of field indexes left out (e.g. TIME without -T). */
 void schema__header(FILE *out, const struct schema *s, unsigned long long hide);
 void schema__row(FILE *out, const struct rec *r, unsigned long long hide);
+/* One table line of given cell texts (cells[f] for field f; NULL: blank),
+ * laid out in s's columns as schema__row lays out a record: for lines
+ * that are no record, such as a total under the table. */
+void schema__line(FILE *out, const struct schema *s, const char *const *cells,
+		  unsigned long long hide);
 /* A list field of r: its header, then its rows (max 0: all). */
 void schema__table(FILE *out, const struct rec *r, int list_field, size_t max);
 

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: BSD-2-Clause
 #include <errno.h>
+#include <stdarg.h>
 #include <limits.h>
 #include <math.h>
 #include <stdlib.h>
@@ -12,11 +13,13 @@
 #include "output.h"
 #include "top.h"
 
-void top__table_init(struct top_table *t, const struct top_col *cols, int ncols)
+/* a cell's text, for sorting by text and for total lines */
+#define TOP_CELL_LEN 512
+
+void top__table_init(struct top_table *t, const struct schema *s)
 {
 	memset(t, 0, sizeof(*t));
-	t->cols = cols;
-	t->ncols = ncols;
+	t->s = s;
 }
 
 void top__table_reset(struct top_table *t)
@@ -26,100 +29,86 @@ void top__table_reset(struct top_table *t)
 
 void top__table_free(struct top_table *t)
 {
-	free(t->cells);
-	t->cells = NULL;
+	free(t->rows);
+	t->rows = NULL;
 	t->nrows = t->cap = 0;
 }
 
-struct top_cell *top__row(struct top_table *t)
+struct rec *top__row(struct top_table *t)
 {
-	struct top_cell *row;
+	struct rec *r;
 
 	if (t->nrows == t->cap) {
 		int cap = t->cap ? t->cap * 2 : 64;
-		struct top_cell *c = realloc(t->cells, (size_t)cap * t->ncols * sizeof(*c));
+		struct rec *rows = realloc(t->rows, (size_t)cap * sizeof(*rows));
 
-		if (!c)
+		if (!rows)
 			return NULL;
-		t->cells = c;
+		t->rows = rows;
 		t->cap = cap;
 	}
-	row = &t->cells[(size_t)t->nrows * t->ncols];
-	memset(row, 0, (size_t)t->ncols * sizeof(*row));
-	t->nrows++;
-	return row;
+	r = &t->rows[t->nrows++];
+	rec__init(r, t->s);
+	return r;
 }
 
-void top__cell_num(struct top_cell *c, double v, const char *fmt)
+static bool top__is_key(const struct schema *s, int f)
 {
-	c->num = v;
-	if (isnan(v))
-		snprintf(c->text, sizeof(c->text), "-");
-	else if (fmt)
-		snprintf(c->text, sizeof(c->text), fmt, v);
-	else
-		snprintf(c->text, sizeof(c->text), "%.0f", v);
+	return schema__is_column(s, f, 0) && !(s->fields[f].flags & FF_NOSORT);
 }
 
-void top__cell_str(struct top_cell *c, const char *s)
+int top__find_col(const struct schema *s, const char *name)
 {
-	snprintf(c->text, sizeof(c->text), "%s", s);
-	c->num = 0;
+	int f = schema__find_header(s, name);
+
+	return top__is_key(s, f) ? f : -1;
 }
 
-int top__find_col(const struct top_col *cols, int ncols, const char *name)
+static bool top__numeric(const struct field *fd)
 {
-	size_t n = strlen(name);
-	int i;
-
-	for (i = 0; i < ncols; i++) {
-		size_t m = strlen(cols[i].name);
-
-		if (!strcasecmp(cols[i].name, name))
-			return i;
-		/* "read_hit" for READ_HIT% */
-		if (m == n + 1 && cols[i].name[m - 1] == '%' && !strncasecmp(cols[i].name, name, n))
-			return i;
-	}
-	return -1;
+	return fd->type == FT_U64 || fd->type == FT_I64 || fd->type == FT_DBL;
 }
 
 struct sort_ctx {
 	const struct top_table *t;
-	int col;
+	int field;
 	bool reverse;
 };
 static struct sort_ctx sort_ctx;
 
 static int top__cmp_idx(const void *pa, const void *pb)
 {
-	int a = *(const int *)pa, b = *(const int *)pb, r;
-	const struct top_table *t = sort_ctx.t;
-	const struct top_cell *ca = &t->cells[(size_t)a * t->ncols + sort_ctx.col];
-	const struct top_cell *cb = &t->cells[(size_t)b * t->ncols + sort_ctx.col];
+	int a = *(const int *)pa, b = *(const int *)pb, f = sort_ctx.field, r;
+	const struct rec *ra = &sort_ctx.t->rows[a], *rb = &sort_ctx.t->rows[b];
 
-	if (t->cols[sort_ctx.col].numeric) {
-		/* NaN ("-") sorts as the smallest value */
-		double x = isnan(ca->num) ? -1 : ca->num, y = isnan(cb->num) ? -1 : cb->num;
+	if (top__numeric(&sort_ctx.t->s->fields[f])) {
+		/* absent ("-") sorts as the smallest value */
+		double x = rec__num(ra, f), y = rec__num(rb, f);
 
+		x = isnan(x) ? -INFINITY : x;
+		y = isnan(y) ? -INFINITY : y;
 		r = x < y ? 1 : x > y ? -1 : 0;
 	} else {
-		r = strcmp(ca->text, cb->text);
+		char ta[TOP_CELL_LEN], tb[TOP_CELL_LEN];
+
+		schema__cell(ra, f, ta, sizeof(ta));
+		schema__cell(rb, f, tb, sizeof(tb));
+		r = strcmp(ta, tb);
 	}
 	if (sort_ctx.reverse)
 		r = -r;
 	return r ? r : a - b; /* stable */
 }
 
-void top__sort(struct top_table *t, int col, bool reverse)
+void top__sort(struct top_table *t, int field, bool reverse)
 {
-	struct top_cell *sorted;
+	struct rec *sorted;
 	int *idx, i;
 
-	if (t->nrows < 2 || col < 0 || col >= t->ncols)
+	if (t->nrows < 2 || field < 0 || field >= t->s->n)
 		return;
 	idx = malloc(t->nrows * sizeof(*idx));
-	sorted = malloc((size_t)t->nrows * t->ncols * sizeof(*sorted));
+	sorted = malloc((size_t)t->nrows * sizeof(*sorted));
 	if (!idx || !sorted) {
 		free(idx);
 		free(sorted);
@@ -127,56 +116,114 @@ void top__sort(struct top_table *t, int col, bool reverse)
 	}
 	for (i = 0; i < t->nrows; i++)
 		idx[i] = i;
-	sort_ctx = (struct sort_ctx){ t, col, reverse };
+	sort_ctx = (struct sort_ctx){ t, field, reverse };
 	qsort(idx, t->nrows, sizeof(*idx), top__cmp_idx);
 	for (i = 0; i < t->nrows; i++)
-		memcpy(&sorted[(size_t)i * t->ncols], &t->cells[(size_t)idx[i] * t->ncols],
-		       t->ncols * sizeof(*sorted));
-	memcpy(t->cells, sorted, (size_t)t->nrows * t->ncols * sizeof(*sorted));
+		sorted[i] = t->rows[idx[i]];
+	memcpy(t->rows, sorted, (size_t)t->nrows * sizeof(*sorted));
 	free(sorted);
 	free(idx);
 }
 
-static void top__format_row(char *buf, size_t size, const struct top_table *t,
-			    const struct top_cell *row)
+size_t top__shown(size_t n, unsigned long max)
 {
-	size_t n = 0;
-	int i;
-
-	buf[0] = '\0';
-	for (i = 0; i < t->ncols && n < size; i++) {
-		int w = t->cols[i].width;
-		const char *text = row ? row[i].text : t->cols[i].name;
-
-		/* the last column is not padded: long file paths stay whole */
-		if (i == t->ncols - 1 && w < 0)
-			n += snprintf(buf + n, size - n, "%s", text);
-		else
-			n += snprintf(buf + n, size - n, "%*s ", w, text);
-	}
-	while (n > 0 && n < size && buf[n - 1] == ' ')
-		buf[--n] = '\0';
+	return max && max < n ? max : n;
 }
 
 void top__print(FILE *f, const struct top_table *t, int max_rows)
 {
-	char line[4096];
 	int i;
 
-	top__format_row(line, sizeof(line), t, NULL);
-	fprintf(f, "%s\n", line);
-	for (i = 0; i < t->nrows && (max_rows <= 0 || i < max_rows); i++) {
-		top__format_row(line, sizeof(line), t, &t->cells[(size_t)i * t->ncols]);
-		fprintf(f, "%s\n", line);
+	schema__header(f, t->s, 0);
+	for (i = 0; i < t->nrows && (max_rows <= 0 || i < max_rows); i++)
+		schema__row(f, &t->rows[i], 0);
+}
+
+void top__print_total(FILE *f, const struct top_table *t, const struct rec *total,
+		      const char *label)
+{
+	char text[SCHEMA_MAX_FIELDS][TOP_CELL_LEN];
+	const char *cells[SCHEMA_MAX_FIELDS] = {};
+	int i;
+
+	for (i = 0; i < t->s->n && i < SCHEMA_MAX_FIELDS; i++) {
+		if (total->v[i].set) {
+			schema__cell(total, i, text[i], sizeof(text[i]));
+			cells[i] = text[i];
+		} else if (label && t->s->fields[i].type == FT_STR) {
+			cells[i] = label;
+			label = NULL;
+		}
+	}
+	schema__line(f, t->s, cells, 0);
+}
+
+/* Appends to buf at *n, as far as it goes. */
+static void top__append(char *buf, size_t size, size_t *n, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static void top__append(char *buf, size_t size, size_t *n, const char *fmt, ...)
+{
+	va_list ap;
+	int k;
+
+	if (*n >= size)
+		return;
+	va_start(ap, fmt);
+	k = vsnprintf(buf + *n, size - *n, fmt, ap);
+	va_end(ap);
+	if (k > 0)
+		*n += (size_t)k;
+}
+
+/* The title's figures ("HEADER VALUE / ...") or the losses line ("lost
+ * since start: VALUE HEADER, ..." of the values above 0). */
+static void top__describe(const struct rec *r, bool losses, char *buf, size_t size)
+{
+	char cell[TOP_CELL_LEN];
+	size_t n = 0;
+	int f;
+
+	buf[0] = '\0';
+	for (f = 0; r && f < r->s->n; f++) {
+		const char *h = r->s->fields[f].header;
+
+		if (!h || (losses && !(rec__num(r, f) > 0)))
+			continue;
+		schema__cell(r, f, cell, sizeof(cell));
+		if (losses)
+			top__append(buf, size, &n, "%s%s %s", n ? ", " : "lost since start: ", cell, h);
+		else
+			top__append(buf, size, &n, "%s%s %s", n ? " / " : "", h, cell);
 	}
 }
 
-void top__print_row(FILE *f, const struct top_table *t, const struct top_cell *row)
+void top__figures(const struct rec *r, char *buf, size_t size)
 {
-	char line[4096];
+	top__describe(r, false, buf, size);
+}
 
-	top__format_row(line, sizeof(line), t, row);
-	fprintf(f, "%s\n", line);
+void top__losses(const struct rec *r, char *buf, size_t size)
+{
+	top__describe(r, true, buf, size);
+}
+
+/* One table line as text, without its newline. */
+static void top__line(char *buf, size_t size, const struct top_table *t, const struct rec *r)
+{
+	FILE *f = fmemopen(buf, size, "w");
+	size_t n;
+
+	buf[0] = '\0';
+	if (!f)
+		return;
+	if (r)
+		schema__row(f, r, 0);
+	else
+		schema__header(f, t->s, 0);
+	fclose(f);
+	n = strlen(buf);
+	if (n && buf[n - 1] == '\n')
+		buf[n - 1] = '\0';
 }
 
 int top__screen_open(void)
@@ -206,12 +253,12 @@ void top__screen_draw(const char *title, const struct top_table *t, const char *
 	mvaddnstr(y++, 0, title, cols);
 	if (status && status[0])
 		mvaddnstr(y++, 0, status, cols);
-	top__format_row(line, sizeof(line), t, NULL);
+	top__line(line, sizeof(line), t, NULL);
 	attron(A_REVERSE);
 	mvaddnstr(y++, 0, line, cols);
 	attroff(A_REVERSE);
 	for (i = 0; i < t->nrows && y < rows; i++, y++) {
-		top__format_row(line, sizeof(line), t, &t->cells[(size_t)i * t->ncols]);
+		top__line(line, sizeof(line), t, &t->rows[i]);
 		mvaddnstr(y, 0, line, cols);
 	}
 	refresh();
@@ -316,7 +363,7 @@ void top__view_ties(struct top_view *v, int view, int a, int b)
 int top__view_sort_by(struct top_view *v, int view, const char *field)
 {
 	const struct top_table *t = v->tables[view];
-	int col = top__find_col(t->cols, t->ncols, field);
+	int col = top__find_col(t->s, field);
 
 	if (col < 0) {
 		log__err("unknown sort field '%s' (one of the column names)", field);
@@ -371,9 +418,15 @@ static void top__view_title(struct top_view *v, const struct timespec *now, char
 	char hms[16], figures[256];
 
 	out__hms(now, hms, sizeof(hms));
-	v->ops->title(v->ctx, figures, sizeof(figures));
-	snprintf(buf, size, "%s %s / Sort: %s / Order: %s", hms, figures,
-		 t->cols[v->sort[v->cur]].name, v->reverse[v->cur] ? "ascending" : "descending");
+	top__figures(v->ops->title ? v->ops->title(v->ctx) : NULL, figures, sizeof(figures));
+	snprintf(buf, size, "%s %s%sSort: %s / Order: %s", hms, figures, figures[0] ? " / " : "",
+		 t->s->fields[v->sort[v->cur]].header,
+		 v->reverse[v->cur] ? "ascending" : "descending");
+}
+
+static void top__view_status(struct top_view *v, char *buf, size_t size)
+{
+	top__losses(v->ops->lost ? v->ops->lost(v->ctx) : NULL, buf, size);
 }
 
 void top__view_head(struct top_view *v, const struct timespec *now, FILE *f)
@@ -382,7 +435,7 @@ void top__view_head(struct top_view *v, const struct timespec *now, FILE *f)
 
 	top__view_title(v, now, line, sizeof(line));
 	fprintf(f, "%s\n", line);
-	v->ops->status(v->ctx, line, sizeof(line));
+	top__view_status(v, line, sizeof(line));
 	if (line[0])
 		fprintf(f, "%s\n", line);
 }
@@ -392,7 +445,7 @@ static void top__view_redraw(struct top_view *v)
 	char t[512], st[512];
 
 	top__view_title(v, &v->when, t, sizeof(t));
-	v->ops->status(v->ctx, st, sizeof(st));
+	top__view_status(v, st, sizeof(st));
 	if (v->paused)
 		snprintf(st + strlen(st), sizeof(st) - strlen(st), "%sPAUSED (p resumes)",
 			 st[0] ? " / " : "");
@@ -420,7 +473,8 @@ static void top__view_idle(void *ctx, int timeout_ms)
 {
 	struct top_view *v = ctx;
 	enum top_key k = top__screen_key(timeout_ms);
-	int i = v->cur, ncols = v->tables[i]->ncols;
+	const struct schema *s = v->tables[v->cur]->s;
+	int i = v->cur, step = 0, f;
 
 	switch (k) {
 	case TOP_KEY_NONE:
@@ -429,10 +483,10 @@ static void top__view_idle(void *ctx, int timeout_ms)
 		loop__stop();
 		return;
 	case TOP_KEY_PREV_SORT:
-		v->sort[i] = (v->sort[i] + ncols - 1) % ncols;
+		step = s->n - 1;
 		break;
 	case TOP_KEY_NEXT_SORT:
-		v->sort[i] = (v->sort[i] + 1) % ncols;
+		step = 1;
 		break;
 	case TOP_KEY_REVERSE:
 		v->reverse[i] = !v->reverse[i];
@@ -446,6 +500,11 @@ static void top__view_idle(void *ctx, int timeout_ms)
 	case TOP_KEY_RESIZE:
 		break;
 	}
+	/* the previous or next column that is a sort key */
+	for (f = (v->sort[i] + step) % s->n; step && !top__is_key(s, f); f = (f + step) % s->n)
+		;
+	if (step)
+		v->sort[i] = f;
 	top__view_build(v);
 	top__view_redraw(v);
 }

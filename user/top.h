@@ -8,51 +8,50 @@
 #include <time.h>
 #include <sys/types.h>
 #include "loop.h"
+#include "schema.h"
 
 /*
- * The top view shared by cachetop and faultstat: a table of rows whose
- * cells carry both their text and a number to sort by, rendered either as
- * plain text per interval (batch: -b, not a terminal, --json) or on an
- * ncurses screen with keys to sort, reverse, switch views, pause and quit.
+ * The top view shared by cachetop and faultstat, driven by a row schema
+ * (schema.h): its columns are the schema's columns, its cells the records'
+ * values, its sort keys the columns (by header, as -s names them). Rendered
+ * either as plain text per interval (batch: -b, not a terminal, --json) or
+ * on an ncurses screen with keys to sort, reverse, switch views, pause and
+ * quit.
  */
-struct top_col {
-	const char *name;	/* header, also what -s accepts (case-insensitive) */
-	int width;		/* negative: left-aligned */
-	bool numeric;		/* sort by number (descending first) or by text */
-};
-
-#define TOP_CELL_LEN 256
-
-struct top_cell {
-	char text[TOP_CELL_LEN];
-	double num;
-};
-
 struct top_table {
-	const struct top_col *cols;
-	int ncols;
+	const struct schema *s;	/* a row's fields */
+	struct rec *rows;
 	int nrows;
 	int cap;
-	struct top_cell *cells;	/* nrows * ncols */
 };
 
-void top__table_init(struct top_table *t, const struct top_col *cols, int ncols);
+void top__table_init(struct top_table *t, const struct schema *s);
 void top__table_reset(struct top_table *t);
 void top__table_free(struct top_table *t);
-/* Appends a row; returns its first cell (ncols cells), or NULL on ENOMEM. */
-struct top_cell *top__row(struct top_table *t);
-void top__cell_num(struct top_cell *c, double v, const char *fmt);
-void top__cell_str(struct top_cell *c, const char *s);
+/* Appends a row, every value absent; NULL on ENOMEM. */
+struct rec *top__row(struct top_table *t);
 
-/* Column index for a -s FIELD (case-insensitive, "%" optional), -1 if none. */
-int top__find_col(const struct top_col *cols, int ncols, const char *name);
-/* Stable sort by column; numbers descending unless `reverse`, text ascending
- * unless `reverse`. */
-void top__sort(struct top_table *t, int col, bool reverse);
+/* The column -s NAME means (its header, case-insensitive, "%" optional),
+ * or -1. */
+int top__find_col(const struct schema *s, const char *name);
+/* Stable sort by a column; numbers descending unless `reverse` (absent
+ * values lowest), text ascending unless `reverse`. */
+void top__sort(struct top_table *t, int field, bool reverse);
+/* How many of n rows -n max (0: all) leaves. */
+size_t top__shown(size_t n, unsigned long max);
 /* Writes the column header and up to max_rows rows (0: all). */
 void top__print(FILE *f, const struct top_table *t, int max_rows);
-/* Writes one row laid out in t's columns, e.g. a total under the table. */
-void top__print_row(FILE *f, const struct top_table *t, const struct top_cell *row);
+/* A total line laid out in t's columns: `total`'s values (a record of t's
+ * schema), its first absent text column reading `label` and other absent
+ * values blank. */
+void top__print_total(FILE *f, const struct top_table *t, const struct rec *total,
+		      const char *label);
+/* "HEADER VALUE / HEADER VALUE" of r's fields that have a header (a title
+ * line's figures), e.g. "Buffers MB: 0 / Cached MB: 333". */
+void top__figures(const struct rec *r, char *buf, size_t size);
+/* "lost since start: N HEADER, N HEADER" of r's counters above 0 that
+ * have a header, or "". */
+void top__losses(const struct rec *r, char *buf, size_t size);
 
 /* ---- the interactive screen ---- */
 
@@ -91,12 +90,12 @@ extern const struct argp top__argp;
 struct top_ops {
 	/* New counts for an interval; logs and returns errors (< 0). */
 	int (*sample)(void *ctx);
-	/* Fills the tables from the counts; the view sorts them after. */
+	/* Fills the tables' records from the counts; the view sorts them. */
 	void (*build)(void *ctx);
-	/* The tool's figures in the title line, e.g. "Faults: minor 3 / major 1". */
-	void (*title)(void *ctx, char *buf, size_t size);
-	/* A warning line under the title (lost events, full tables), "" if none. */
-	void (*status)(void *ctx, char *buf, size_t size);
+	/* The figures of the title line (top__figures) and the losses since
+	 * start under it (top__losses); NULL, or returning NULL: none. */
+	const struct rec *(*title)(void *ctx);
+	const struct rec *(*lost)(void *ctx);
 };
 
 #define TOP_MAX_VIEWS 2
@@ -114,11 +113,11 @@ struct top_view {
 };
 
 void top__view_init(struct top_view *v, const struct top_ops *ops, void *ctx);
-/* Adds a table as the next view, sorted by column `sort` (or -r). Returns
+/* Adds a table as the next view, sorted by field `sort` (or -r). Returns
  * the view's index. */
 int top__view_add(struct top_view *v, struct top_table *t, int sort, bool reverse);
-/* Rows equal in the sort column keep the order of the first of a, b that
- * is not the sort column (-1: none), e.g. MAJOR then MINOR. */
+/* Rows equal in the sort column keep the order of the first of fields a,
+ * b that is not the sort column (-1: none), e.g. MAJOR then MINOR. */
 void top__view_ties(struct top_view *v, int view, int a, int b);
 /* -s FIELD for a view (and makes it the one shown). Logs and returns -1
  * when no column has that name. */
@@ -130,7 +129,7 @@ void top__view_sort(struct top_view *v);
 /* New counts: sample, build, sort. */
 int top__view_update(struct top_view *v);
 /* Writes the title line (time, the tool's figures, sort and order) and
- * the status line when there is one. */
+ * the losses line when there are any. */
 void top__view_head(struct top_view *v, const struct timespec *now, FILE *f);
 /* Runs the interval loop of the command line `c`, watching pid (0: none):
  * with `batch`, batch_tick each interval (it calls top__view_update and

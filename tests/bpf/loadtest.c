@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "log.h"
+#include "module.h"
 #include "pagecache.h"
 #include "probe.h"
 #include "pagecache.skel.h"
@@ -42,27 +43,50 @@ struct lt_object {
 	const char *const *direct;
 };
 
+/* Modules driven through module.h (pagecache, faultstat): opened with the
+ * first of their option sets (module_ops.variants) this kernel can run;
+ * -EOPNOTSUPP is "not on this kernel", e.g. faultstat's --files --stacks
+ * without bpf_find_vma (< 5.17). */
+struct lt_module {
+	struct module m;	/* first: the handle is a struct module * too */
+	char opts[256];
+};
+
+static void *lt_module_open(const struct module_ops *ops, const int *forced, int *err)
+{
+	struct lt_module *h = calloc(1, sizeof(*h));
+	int v;
+
+	for (v = 0; h && ops->opts_size <= sizeof(h->opts) && ops->variants[v]; v++) {
+		module__close(&h->m);
+		memcpy(h->opts, ops->variants[v], ops->opts_size);
+		((struct module_opts *)h->opts)->forced = forced;
+		*err = module__open(&h->m, ops, (struct module_opts *)h->opts);
+		if (*err != -EOPNOTSUPP)
+			break;
+	}
+	return h;
+}
+static struct probe_set *lt_module_probes(void *h) { return module__probes(h); }
+static struct bpf_object *lt_module_obj(void *h)
+{
+	struct module *m = h;
+
+	return m->state ? m->ops->obj(m->state) : NULL;
+}
+static int lt_module_attach(void *h) { return module__attach(h); }
+static void lt_module_close(void *h)
+{
+	module__close(h);
+	free(h);
+}
 static void *lt_pagecache_open(const int *forced, int *err)
 {
-	struct pagecache_opts o = { .forced = forced };
-	struct pagecache *pc = calloc(1, sizeof(*pc));
-
-	if (pc)
-		*err = pagecache__open(pc, &o);
-	return pc;
+	return lt_module_open(&pagecache__module, forced, err);
 }
-static struct probe_set *lt_pagecache_probes(void *h) { return &((struct pagecache *)h)->probes; }
-static struct bpf_object *lt_pagecache_obj(void *h)
+static void *lt_faultstat_open(const int *forced, int *err)
 {
-	struct pagecache *pc = h;
-
-	return pc->skel ? pc->skel->obj : NULL;
-}
-static int lt_pagecache_attach(void *h) { return pagecache__attach(h); }
-static void lt_pagecache_close(void *h)
-{
-	pagecache__close(h);
-	free(h);
+	return lt_module_open(&faultstat__module, forced, err);
 }
 
 static void *lt_reclaimlat_open(const int *forced, int *err)
@@ -89,38 +113,6 @@ static void lt_reclaimlat_close(void *h)
 	free(h);
 }
 
-/* faultstat with --files and --stacks: every program and map is loaded
- * (where the kernel can run them) */
-static void *lt_faultstat_open(const int *forced, int *err)
-{
-	struct faultstat_opts o = { .forced = forced, .files = true, .stacks = true };
-	struct faultstat *fs = calloc(1, sizeof(*fs));
-
-	if (!fs)
-		return NULL;
-	*err = faultstat__open(fs, &o);
-	if (*err == -EOPNOTSUPP) {
-		/* no bpf_find_vma (< 5.17): -d is refused there, count without it */
-		faultstat__close(fs);
-		o.files = o.stacks = false;
-		*err = faultstat__open(fs, &o);
-	}
-	return fs;
-}
-static struct probe_set *lt_faultstat_probes(void *h) { return &((struct faultstat *)h)->probes; }
-static struct bpf_object *lt_faultstat_obj(void *h)
-{
-	struct faultstat *fs = h;
-
-	return fs->skel ? fs->skel->obj : NULL;
-}
-static int lt_faultstat_attach(void *h) { return faultstat__attach(h); }
-static void lt_faultstat_close(void *h)
-{
-	faultstat__close(h);
-	free(h);
-}
-
 /* memleak's kernel mode (its user mode attaches uprobes to a process and
  * is covered by tests/func/memleak.sh) */
 static void *lt_kmemleak_open(const int *forced, int *err)
@@ -144,12 +136,12 @@ static void lt_kmemleak_close(void *h)
 
 static const struct lt_object objects[] = {
 	{ "pagecache", pagecache__events, PAGECACHE_NR_EVENTS, lt_pagecache_open,
-	  lt_pagecache_probes, lt_pagecache_obj, lt_pagecache_attach, lt_pagecache_close, NULL },
+	  lt_module_probes, lt_module_obj, lt_module_attach, lt_module_close, NULL },
 	{ "reclaimlat", reclaimlat__events, RECLAIMLAT_NR_EVENTS, lt_reclaimlat_open,
 	  lt_reclaimlat_probes, lt_reclaimlat_obj, lt_reclaimlat_attach, lt_reclaimlat_close,
 	  NULL },
 	{ "faultstat", faultstat__events, FAULTSTAT_NR_EVENTS, lt_faultstat_open,
-	  lt_faultstat_probes, lt_faultstat_obj, lt_faultstat_attach, lt_faultstat_close,
+	  lt_module_probes, lt_module_obj, lt_module_attach, lt_module_close,
 	  faultstat__direct_progs },
 	{ "kmemleak", kmemleak__events, KML_NR_EVENTS, lt_kmemleak_open, lt_kmemleak_probes,
 	  lt_kmemleak_obj, lt_kmemleak_attach, lt_kmemleak_close, NULL },

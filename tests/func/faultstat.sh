@@ -152,13 +152,15 @@ if run_on "$mp" "$dir/file.json" -f --stacks; then
 	else
 		notok "file: --files has $fm major faults for $F (want $want): $(jq -c '.files' "$dir/file.json" | tr '\n' ' ')"
 	fi
-	# the faults are pcload's reads of the mapping, in main (no frame pointers)
+	# the faults are pcload's reads of the mapping, in main (no frame pointers);
+	# frames are the frame objects of every tool (memleak's too)
 	sm=$(jq -s "[.[].stacks[]? | select(.pid == $mp) | .major] | add // 0" "$dir/file.json")
-	top=$(jq -rs "[.[].stacks[]? | select(.pid == $mp) | .user[0]] | unique | .[]" "$dir/file.json")
-	if within "$sm" "$maj" $TOL && grep -qE '^main\+0x[0-9a-f]+ \[pcload\] .*pcload\.c:[0-9]+$' <<<"$top"; then
-		ok "file: --stacks counts $sm major faults, at $(head -n 1 <<<"$top")"
+	top=$(jq -rs "[.[].stacks[]? | select(.pid == $mp) | .user[0] | \"\(.sym)+\(.offset) [\(.module)] \(.file):\(.line)\"] | unique | .[]" "$dir/file.json")
+	bad=$(jq -s '[.[].stacks[]? | (.user + .kernel)[] | select((keys | sort) != ["addr", "file", "line", "module", "offset", "sym"])] | length' "$dir/file.json")
+	if within "$sm" "$maj" $TOL && grep -qE '^main\+[0-9]+ \[pcload\] .*pcload\.c:[0-9]+$' <<<"$top" && [ "$bad" = 0 ]; then
+		ok "file: --stacks counts $sm major faults, at $(head -n 1 <<<"$top"), every frame an object of addr, sym, offset, module, file, line"
 	else
-		notok "file: --stacks: $sm major faults (want $maj) at: $(echo $top)"
+		notok "file: --stacks: $sm major faults (want $maj) at: $(echo $top); $bad frames of other keys"
 	fi
 else
 	notok "file: faultstat gave no report within 15 s: $(cat "$dir/file.json.err")"

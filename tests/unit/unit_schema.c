@@ -126,6 +126,28 @@ int main(void)
 	CHECK(schema__find_header(&top_schema, "hit") == T_RATIO, "find_header: '%' optional");
 	CHECK(schema__find_header(&top_schema, "HITS") == T_HITS, "find_header: case");
 	CHECK(schema__find(&top_schema, "lost") == T_LOST, "find");
+	{
+		static const struct field path_fields[] = {
+			{ .key = "file", .header = "FILE", .width = -8, .type = FT_STR,
+			  .flags = FF_KEEP_TAIL },
+			{ .key = "n", .header = "N", .width = 3, .type = FT_U64 },
+		};
+		static const struct schema path_schema = SCHEMA("t.path", path_fields);
+		const char *cells[] = { NULL, "9" };
+		struct rec p;
+
+		rec__init(&p, &path_schema);
+		rec__str(&p, 0, "/var/tmp/data");
+		rec__u64(&p, 1, 5);
+		CAPTURE(buf, f, schema__row(f, &p, 0));
+		CHECK_STR(buf, ".../data   5\n", "row: FF_KEEP_TAIL keeps a long path's end");
+		CAPTURE(buf, f, schema__line(f, &path_schema, cells, 0));
+		CHECK_STR(buf, "           9\n", "line: given texts in the columns, NULL blank");
+		cells[0] = "x";
+		cells[1] = "";
+		CAPTURE(buf, f, schema__line(f, &path_schema, cells, 0));
+		CHECK_STR(buf, "x\n", "line: blank cells at the end are left out");
+	}
 
 	{
 		struct frame fr[2] = {

@@ -159,13 +159,13 @@ static void test_pagecache_formula(void)
 	d.v[PC_READ_PAGES] = 100;
 	d.v[PC_ADDED] = 100;
 	pagecache__derive(&d, NULL, &k);
-	CHECK(k.hits == 0 && k.misses == 100 && k.hit_ratio == 0.0, "pagecache: cold read");
+	CHECK(k.hits == 0 && k.misses == 100 && k.hit_pct == 0.0, "pagecache: cold read");
 	/* warm read plus a fault-around window */
 	memset(&d, 0, sizeof(d));
 	d.v[PC_READ_PAGES] = 84;
 	d.v[PC_FAULT_PAGES] = 16;
 	pagecache__derive(&d, NULL, &k);
-	CHECK(k.accesses == 100 && k.hits == 100 && k.misses == 0 && k.hit_ratio == 100.0,
+	CHECK(k.accesses == 100 && k.hits == 100 && k.misses == 0 && k.hit_pct == 100.0,
 	      "pagecache: warm read and fault pages are hits");
 	/* 64 new pages written: dirties, not misses */
 	memset(&d, 0, sizeof(d));
@@ -173,7 +173,7 @@ static void test_pagecache_formula(void)
 	d.v[PC_ADDED_BY_WRITE] = 64;
 	d.v[PC_DIRTIED] = 64;
 	pagecache__derive(&d, NULL, &k);
-	CHECK(k.misses == 0 && k.dirties == 64 && k.hits == 0 && isnan(k.hit_ratio),
+	CHECK(k.misses == 0 && k.dirties == 64 && k.hits == 0 && isnan(k.hit_pct),
 	      "pagecache: written pages are dirties, ratio undefined without reads");
 	/* readahead inserted more than this interval read */
 	memset(&d, 0, sizeof(d));
@@ -186,7 +186,7 @@ static void test_pagecache_formula(void)
 	d.v[PC_READ_PAGES] = 4;
 	d.v[PC_ADDED] = 1;
 	pagecache__derive(&d, NULL, &k);
-	CHECK(k.hits == 3 && k.misses == 1 && k.hit_ratio == 75.0, "pagecache: 75% ratio");
+	CHECK(k.hits == 3 && k.misses == 1 && k.hit_pct == 75.0, "pagecache: 75% ratio");
 
 	/* a cold read of 100 pages over three intervals, readahead ahead of
 	 * the reader: 10 read of 32 inserted, then 60 of 68, then 30 of 0,
@@ -253,31 +253,38 @@ static void test_probe_describe(void)
 
 static void test_top(void)
 {
-	static const struct top_col cols[] = {
-		{ "PID", 5, true }, { "CMD", -6, false }, { "HITS", 6, true }, { "READ_HIT%", 9, true },
+	enum { C_PID, C_CMD, C_HITS, C_RATIO, C_NF };
+	static const struct field fields[] = {
+		[C_PID] = { .key = "pid", .header = "PID", .width = 5, .type = FT_U64 },
+		[C_CMD] = { .key = "comm", .header = "CMD", .width = -6, .type = FT_STR },
+		[C_HITS] = { .key = "hits", .header = "HITS", .width = 6, .type = FT_U64 },
+		[C_RATIO] = { .key = "read_hit_pct", .header = "READ_HIT%", .width = 9, .prec = 1,
+			      .type = FT_DBL, .flags = FF_PCT },
 	};
+	static const struct schema sch = SCHEMA("t", fields);
 	struct top_table t;
-	struct top_cell *c;
+	struct rec *r, total;
 	char buf[512];
 	int i;
 	const struct {
 		int pid;
 		const char *cmd;
-		double hits, ratio;
+		unsigned long long hits;
+		double ratio;
 	} rows[] = { { 10, "b", 5, 50 }, { 20, "a", 7, NAN }, { 30, "c", 5, 100 } };
 
-	top__table_init(&t, cols, 4);
+	top__table_init(&t, &sch);
 	for (i = 0; i < 3; i++) {
-		c = top__row(&t);
-		top__cell_num(&c[0], rows[i].pid, NULL);
-		top__cell_str(&c[1], rows[i].cmd);
-		top__cell_num(&c[2], rows[i].hits, NULL);
-		top__cell_num(&c[3], rows[i].ratio, "%.1f%%");
+		r = top__row(&t);
+		rec__u64(r, C_PID, rows[i].pid);
+		rec__str(r, C_CMD, rows[i].cmd);
+		rec__u64(r, C_HITS, rows[i].hits);
+		rec__dbl(r, C_RATIO, rows[i].ratio);
 	}
-	CHECK(top__find_col(cols, 4, "hits") == 2, "top: -s is case-insensitive");
-	CHECK(top__find_col(cols, 4, "read_hit") == 3, "top: -s without the %");
-	CHECK(top__find_col(cols, 4, "nope") == -1, "top: unknown field");
-	top__sort(&t, 2, false);
+	CHECK(top__find_col(&sch, "hits") == C_HITS, "top: -s is case-insensitive");
+	CHECK(top__find_col(&sch, "read_hit") == C_RATIO, "top: -s without the %");
+	CHECK(top__find_col(&sch, "nope") == -1, "top: unknown field");
+	top__sort(&t, C_HITS, false);
 	CAPTURE(buf, f, top__print(f, &t, 0));
 	CHECK_STR(buf,
 		  "  PID CMD      HITS READ_HIT%\n"
@@ -285,16 +292,26 @@ static void test_top(void)
 		  "   10 b           5     50.0%\n"
 		  "   30 c           5    100.0%\n",
 		  "top: numeric sort descending, stable on ties, NaN as '-'");
-	top__sort(&t, 3, true);
+	top__sort(&t, C_RATIO, true);
 	CAPTURE(buf, f, top__print(f, &t, 2));
 	CHECK_STR(buf,
 		  "  PID CMD      HITS READ_HIT%\n"
 		  "   20 a           7         -\n"
 		  "   10 b           5     50.0%\n",
 		  "top: reversed, NaN lowest, row limit");
-	top__sort(&t, 1, false);
-	CHECK(!strcmp(t.cells[0 * 4 + 1].text, "a") && !strcmp(t.cells[2 * 4 + 1].text, "c"),
+	top__sort(&t, C_CMD, false);
+	CHECK(!strcmp(t.rows[0].v[C_CMD].s, "a") && !strcmp(t.rows[2].v[C_CMD].s, "c"),
 	      "top: text sorts ascending");
+	rec__init(&total, &sch);
+	rec__u64(&total, C_HITS, 17);
+	CAPTURE(buf, f, top__print_total(f, &t, &total, "TOTAL"));
+	CHECK_STR(buf, "      TOTAL      17\n", "top: a total line, its label in the text column");
+	CAPTURE(buf, f, (top__figures(&total, buf, sizeof(buf)), fputs(buf, f)));
+	CHECK_STR(buf, "PID - / CMD - / HITS 17 / READ_HIT% -", "top: title figures");
+	CAPTURE(buf, f, (top__losses(&total, buf, sizeof(buf)), fputs(buf, f)));
+	CHECK_STR(buf, "lost since start: 17 HITS", "top: losses, only those above 0");
+	CHECK(top__shown(3, 0) == 3 && top__shown(3, 2) == 2 && top__shown(3, 9) == 3,
+	      "top: -n rows shown");
 	top__table_free(&t);
 }
 
