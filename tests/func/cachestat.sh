@@ -234,10 +234,10 @@ elif jq -e 'select((.time | test("^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z$") | not
 	or (.hits|type) != "number" or (.misses|type) != "number"
 	or (.dirties|type) != "number" or (.buffers_mb|type) != "number"
 	or (.cached_mb|type) != "number"
-	or ((.read_hit_pct|type) != "number" and .read_hit_pct != null))' "$out" >/dev/null; then
+	or ((.hit_pct|type) != "number" and .hit_pct != null))' "$out" >/dev/null; then
 	notok "json$L: a line misses a documented field: $(head -n 2 "$out")"
 else
-	ok "json$L: every line has time, hits, misses, dirties, read_hit_pct, buffers_mb, cached_mb"
+	ok "json$L: every line has time, hits, misses, dirties, hit_pct, buffers_mb, cached_mb"
 fi
 
 # system-wide mode (no -p) sees the same cold read

@@ -123,7 +123,7 @@ if within "$D" "$N" $TOL && awk -v w="$WH" -v t=$TOL 'BEGIN { exit !(w > 100 - t
 else
 	notok "per process: the rewriter (pid $rp): $D dirties (want $N), WRITE_HIT% $WH (want > $((100 - TOL)))"
 fi
-RH=$(wpct "$wp" read_hit_pct "hits + .misses")
+RH=$(wpct "$wp" hit_pct "hits + .misses")
 if awk -v r="$RH" 'BEGIN { exit !(r >= 99) }'; then
 	ok "READ_HIT%: the warm reader's is $RH"
 else

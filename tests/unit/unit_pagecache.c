@@ -32,7 +32,7 @@ static void test_cachestat(void)
 	CAPTURE(buf, f, (json__init(&j, f), schema__json_line(&j, &r)));
 	CHECK_STR(buf,
 		  "{\"time\":\"2025-12-01T00:00:00.005Z\",\"hits\":2500,\"misses\":100,\"dirties\":7,"
-		  "\"read_hit_pct\":96.15,\"accesses\":2600,\"buffers_mb\":3,\"cached_mb\":555}\n",
+		  "\"hit_pct\":96.15,\"accesses\":2600,\"buffers_mb\":3,\"cached_mb\":555}\n",
 		  "cachestat: JSON, no pid key without -p");
 	k = (struct pagecache_counts){ .hit_pct = NAN };
 	pagecache__stat_rec(&r, &ts, 185, &k, &mi);
@@ -42,7 +42,7 @@ static void test_cachestat(void)
 	CAPTURE(buf, f, (json__init(&j, f), schema__json_line(&j, &r)));
 	CHECK_STR(buf,
 		  "{\"time\":\"2025-12-01T00:00:00.005Z\",\"pid\":185,\"hits\":0,\"misses\":0,"
-		  "\"dirties\":0,\"read_hit_pct\":null,\"accesses\":0,\"buffers_mb\":3,"
+		  "\"dirties\":0,\"hit_pct\":null,\"accesses\":0,\"buffers_mb\":3,"
 		  "\"cached_mb\":555}\n",
 		  "cachestat -p: JSON with pid, null ratio");
 }
@@ -93,7 +93,7 @@ static void test_cachetop(void)
 	CHECK_STR(buf,
 		  "{\"time\":\"2025-12-01T00:00:00.005Z\",\"rows\":[{\"pid\":4242,\"uid\":0,"
 		  "\"user\":\"root\",\"comm\":\"dd\",\"hits\":2560,\"misses\":0,\"dirties\":3,"
-		  "\"read_hit_pct\":100.0,\"write_hit_pct\":null}],\"lost\":{\"procs\":0,\"files\":4}}\n",
+		  "\"hit_pct\":100.0,\"write_hit_pct\":null}],\"lost\":{\"procs\":0,\"files\":4}}\n",
 		  "cachetop: JSON report, losses in lost");
 	rec__init(&report, &pagecache__files_report);
 	rec__time(&report, PCR_TIME, &ts);
@@ -103,7 +103,7 @@ static void test_cachetop(void)
 	CHECK_STR(buf,
 		  "{\"time\":\"2025-12-01T00:00:00.005Z\",\"rows\":[{\"file\":\"8:1:12\",\"dev\":\"8:1\","
 		  "\"ino\":12,\"pid\":77,\"shared\":true,\"hits\":10,\"misses\":30,\"dirties\":0,"
-		  "\"read_hit_pct\":25.0}],\"lost\":{\"procs\":0,\"files\":4}}\n",
+		  "\"hit_pct\":25.0}],\"lost\":{\"procs\":0,\"files\":4}}\n",
 		  "cachetop -f: JSON report");
 	pagecache__mem_rec(&title, &mi);
 	top__figures(&title, buf, sizeof(buf));

@@ -258,7 +258,7 @@ static void test_top(void)
 		[C_PID] = { .key = "pid", .header = "PID", .width = 5, .type = FT_U64 },
 		[C_CMD] = { .key = "comm", .header = "CMD", .width = -6, .type = FT_STR },
 		[C_HITS] = { .key = "hits", .header = "HITS", .width = 6, .type = FT_U64 },
-		[C_RATIO] = { .key = "read_hit_pct", .header = "READ_HIT%", .width = 9, .prec = 1,
+		[C_RATIO] = { .key = "hit_pct", .header = "READ_HIT%", .width = 9, .prec = 1,
 			      .type = FT_DBL, .flags = FF_PCT },
 	};
 	static const struct schema sch = SCHEMA("t", fields);
