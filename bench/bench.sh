@@ -143,7 +143,7 @@ bpf_check() {
 	while [ $t -gt 0 ]; do		# a link's release can trail its fd's close
 		left=$(bpf_loaded "$TMP/own.ids")
 		[ -z "$left" ] && break
-		sleep 0.1
+		nap 0.1
 		t=$((t - 1))
 	done
 	new=$(bpf_list | while read -r k id owners; do
@@ -162,10 +162,20 @@ bpf_check() {
 
 # ---------------------------------------------------------------- helpers
 
-now_us() { echo "${EPOCHREALTIME/./}"; }
 
-# state PID: the one-letter process state, empty when gone
-pstate() { local s; s=$(cat "/proc/$1/stat" 2>/dev/null) || return 1; s=${s##*) }; echo "${s%% *}"; }
+# pstate PID: PSTATE, the one-letter process state; fails when PID is gone.
+# No fork, no $(): the polling loops below call it every few ms.
+pstate() {
+	local s
+	{ read -r s <"/proc/$1/stat"; } 2>/dev/null || return 1
+	s=${s##*) }
+	PSTATE=${s%% *}
+}
+
+# nap SECS: sleeps without forking (a read that times out on a pipe nobody
+# writes), so that a polling loop keeps its step
+nap() { read -r -t "$1" -u "$NAP_FD" _; }
+exec {NAP_FD}<> <(:)
 
 # cpu_ms PID: utime + stime (all threads), in ms
 cpu_ms() {
@@ -182,22 +192,21 @@ child_of() {
 	while [ $t -gt 0 ]; do
 		c=$(pgrep -P "$1" | head -1)
 		[ -n "$c" ] && { echo "$c"; return 0; }
-		sleep 0.01
+		nap 0.01
 		t=$((t - 1))
 	done
 	return 1
 }
 
-# gone PID SECS: waits (bounded, polling every 5 ms) until PID has exited
+# gone PID SECS: waits (up to SECS, polling every 2 ms) until PID has exited
 # (gone, or a zombie not yet reaped); fails if it is still there
 gone() {
-	local pid=$1 t=$(($2 * 200)) st
+	local pid=$1 end=$((${EPOCHREALTIME/./} + $2 * 1000000))
 	while :; do
-		st=$(pstate "$pid") || return 0
-		[ "$st" = Z ] && return 0
-		[ $t -le 0 ] && return 1
-		sleep 0.005
-		t=$((t - 1))
+		pstate "$pid" || return 0
+		[ "$PSTATE" = Z ] && return 0
+		[ "${EPOCHREALTIME/./}" -ge "$end" ] && return 1
+		nap 0.002
 	done
 }
 
@@ -214,13 +223,12 @@ stop_pid() {
 
 # wait_match FILE ERE SECS PID: until a line of FILE matches, or PID is gone
 wait_match() {
-	local f=$1 re=$2 t=$(($3 * 200)) pid=$4 st
-	while [ $t -gt 0 ]; do
+	local f=$1 re=$2 end=$((${EPOCHREALTIME/./} + $3 * 1000000)) pid=$4
+	while [ "${EPOCHREALTIME/./}" -lt "$end" ]; do
 		grep -Eq "$re" "$f" 2>/dev/null && return 0
-		st=$(pstate "$pid") || return 1
-		[ "$st" = Z ] && return 1
-		sleep 0.005
-		t=$((t - 1))
+		pstate "$pid" || return 1
+		[ "$PSTATE" = Z ] && return 1
+		nap 0.005
 	done
 	return 1
 }
@@ -365,11 +373,11 @@ run_stopped() {
 	[ "$1" != untraced ] && TOOL_CPU0=$(cpu_ms "$TOOL_PID")
 	children_ms
 	c0=$CHILD_MS
-	t0=$(now_us)
+	t0=${EPOCHREALTIME/./}
 	kill -CONT "$2"
 	wait "$2"
 	rc=$?
-	t1=$(now_us)
+	t1=${EPOCHREALTIME/./}
 	children_ms
 	R[wall_us]=$((t1 - t0))
 	R[cpu_ms]=$((CHILD_MS - c0))
@@ -414,7 +422,7 @@ calibrate_reps() {
 startup() {
 	local name=$1 what=$2 re=$3 t0 t1 pid line=
 	shift 3
-	t0=$(now_us)
+	t0=${EPOCHREALTIME/./}
 	exec 3< <(exec "$@" 2>/dev/null)
 	pid=$!
 	echo "$pid" >>"$TMP/own.pids"
@@ -423,7 +431,7 @@ startup() {
 	else
 		while read -r -t 60 -u 3 line && ! [[ $line =~ $re ]]; do :; done
 	fi
-	t1=$(now_us)
+	t1=${EPOCHREALTIME/./}
 	[ -n "$line" ] && bpf_own "$pid"
 	stop_pid "$pid" INT
 	cat <&3 >/dev/null
@@ -814,14 +822,14 @@ ml_detach() {
 	ml_attach "$1" "$target" || return 1
 	bpf_ids_of "$TOOL_PID" >"$ids"
 	sleep 0.5
-	t0=$(now_us)
+	t0=${EPOCHREALTIME/./}
 	kill -INT "$TOOL_PID"
 	gone "$TOOL_PID" "$STOP_GRACE_S" || note "memleak $1: no exit ${STOP_GRACE_S} s after SIGINT"
-	t1=$(now_us)
+	t1=${EPOCHREALTIME/./}
 	while bpf_loaded "$ids" >/dev/null; do
-		[ $(($(now_us) - t0)) -gt $((STOP_GRACE_S * 1000000)) ] && break
+		[ $((${EPOCHREALTIME/./} - t0)) -gt $((STOP_GRACE_S * 1000000)) ] && break
 	done
-	t2=$(now_us)
+	t2=${EPOCHREALTIME/./}
 	gone "$target" 0 && alive=0
 	stop_tool
 	kill "$target"
