@@ -813,21 +813,26 @@ ml_run() {
 
 # ml_detach MODE: detach measured from outside on a live target: a leaker
 # running pairs for good, MODE's tracer attached; then SIGINT and the time
-# until the tracer has exited (exit_us) and until every program and link
-# it held is gone (gone_us), the leaker still running
+# until the tracer has exited (exit_us; SIGKILL after STOP_GRACE_S, killed=1)
+# and until every program and link it held is gone (gone_us), with the
+# leaker still running (target_alive)
 ml_detach() {
-	local t0 t1 t2 ids=$TMP/ml.ids alive=1
+	local t0 t1 t2 ids=$TMP/ml.ids alive=1 killed=0 target
 	"$LEAKER" pairs 2000000000 1 >/dev/null &
-	local target=$!
+	target=$!
 	ml_attach "$1" "$target" || return 1
 	bpf_ids_of "$TOOL_PID" >"$ids"
-	sleep 0.5
+	nap 0.5
 	t0=${EPOCHREALTIME/./}
 	kill -INT "$TOOL_PID"
-	gone "$TOOL_PID" "$STOP_GRACE_S" || note "memleak $1: no exit ${STOP_GRACE_S} s after SIGINT"
+	if ! gone "$TOOL_PID" "$STOP_GRACE_S"; then
+		note "memleak detach, $1: the tracer ignored SIGINT for $STOP_GRACE_S s: SIGKILL"
+		kill -KILL "$TOOL_PID"
+		killed=1
+	fi
 	t1=${EPOCHREALTIME/./}
 	while bpf_loaded "$ids" >/dev/null; do
-		[ $((${EPOCHREALTIME/./} - t0)) -gt $((STOP_GRACE_S * 1000000)) ] && break
+		[ $((${EPOCHREALTIME/./} - t0)) -gt $((2 * STOP_GRACE_S * 1000000)) ] && break
 	done
 	t2=${EPOCHREALTIME/./}
 	gone "$target" 0 && alive=0
@@ -835,7 +840,7 @@ ml_detach() {
 	kill "$target"
 	wait "$target" 2>/dev/null
 	emit kind=detach tool=memleak mode="$1" exit_us=$((t1 - t0)) gone_us=$((t2 - t0)) \
-		objects="$(wc -l <"$ids")" target_alive=$alive killed="$TOOL_KILLED"
+		objects="$(wc -l <"$ids")" target_alive=$alive killed=$killed
 }
 
 bench_memleak() {
