@@ -715,6 +715,7 @@ fs_run() {
 		R[seen]=$(jq -s --slurpfile p <(printf '%s\n' "${!want[@]}" | jq -s .) \
 			'[.[].rows[] | select(.pid as $x | $p[0] | index($x)) | .minor] | add // 0' "$TOOL_OUT")
 	fi
+	return 0
 }
 
 # faultstat's workload, N spawned processes touching FS_PAGES each
