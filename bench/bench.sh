@@ -767,7 +767,7 @@ LEAKER=$BUILD/tests/func/leaker
 ML_MODES="multi nosess perfn s100 bpftrace"
 
 # leaker_stopped N T: starts `leaker pairs N T` in the background, stopped
-# before its exec (leaker has no -s), its stdout in ML_WL_OUT; sets ML_WL
+# before its exec (leaker has no -s), its stdout in $TMP/ml.wl; sets ML_WL
 leaker_stopped() {
 	( kill -STOP "$BASHPID"; exec "$LEAKER" pairs "$1" "$2" ) >"$TMP/ml.wl" &
 	ML_WL=$!
