@@ -3,11 +3,12 @@
 # memscope benchmark (run as root, after `make`; `make bench` does both).
 #   bench/bench.sh            all tools (cachestat, memleak, faultstat, reclaimlat)
 #   BENCH_TOOLS=cachestat bench/bench.sh
-# Prints a table and writes the same figures to build/bench/results.json:
-#   {"time", "kernel", "host", "tools": {"cachestat": {...}, <later tools>...}}
-# Entries of tools not run this time are kept from the previous results.json.
+# This script only drives processes: each run appends one JSON line to
+# build/bench/runs.jsonl, and bench/report.py makes the tables and
+# build/bench/results.json from those lines.
 # Knobs: BENCH_REPS (workload repetitions; default: calibrated to ~2.5 s),
-#        BENCH_ROUNDS (interleaved rounds, default 3), SCRATCH (default /var/tmp).
+#        BENCH_ROUNDS (interleaved rounds, default 3), BENCH_ML_PAIRS,
+#        SCRATCH (default /var/tmp).
 # See bench/README.md for what each figure means.
 set -u
 export LC_ALL=C
@@ -20,13 +21,15 @@ CS=$BUILD/cachestat
 CT=$BUILD/cachetop
 RL=$BUILD/reclaimlat
 OUTDIR=$BUILD/bench
+RUNS=$OUTDIR/runs.jsonl
 RESULTS=$OUTDIR/results.json
 TOOLS=${BENCH_TOOLS:-cachestat memleak faultstat reclaimlat}
 ROUNDS=${BENCH_ROUNDS:-3}
-TARGET_S=2.5		# untraced duration the workload is calibrated to
+TARGET_MS=2500		# untraced CPU the workload is calibrated to
 BIG_PAGES=16384		# 64 MiB warm file for the overhead runs
 CHUNK=4096		# bytes per read(): one tracepoint hit per page
 ACC_PAGES=2560		# accuracy file
+STOP_GRACE_S=10		# a tracer still there this long after its signal gets SIGKILL
 
 die() { echo "bench: $*" >&2; exit 1; }
 note() { echo "bench: $*" >&2; }
@@ -35,6 +38,8 @@ note() { echo "bench: $*" >&2; }
 
 TMP=
 MOUNTED_TRACEFS=
+BPF_BEFORE=
+BPF_CHECKED=
 
 # Every process this script started, children first found, then signalled:
 # found before any is killed, so none is reparented away from us.
@@ -49,7 +54,7 @@ descendants() {
 }
 
 cleanup() {
-	local pids p
+	local rc=$? pids p
 	trap - EXIT INT TERM HUP
 	pids=$(descendants $$)
 	if [ -n "$pids" ]; then
@@ -58,7 +63,7 @@ cleanup() {
 		for p in $pids; do
 			[ -z "$(pgrep -P "$p")" ] || continue
 			kill -TERM "$p" 2>/dev/null
-			kill -CONT "$p" 2>/dev/null	# a stopped pcload dies once resumed
+			kill -CONT "$p" 2>/dev/null	# a stopped workload dies once resumed
 		done
 		sleep 0.3
 		for p in $pids; do
@@ -68,7 +73,10 @@ cleanup() {
 	fi
 	tracefs_off
 	declare -F memcg_cleanup >/dev/null && memcg_cleanup	# reclaimlat's swap storm
+	unpin
+	[ -n "$TMP" ] && { bpf_check || rc=1; }
 	[ -n "$TMP" ] && rm -rf "$TMP"
+	exit "$rc"
 }
 trap cleanup EXIT
 trap 'echo "bench: interrupted" >&2; exit 130' INT TERM HUP
@@ -86,68 +94,173 @@ tracefs_off() {
 	MOUNTED_TRACEFS=
 }
 
+# ---------------------------------------------------------------- BPF objects
+
+# bpf_list: "prog ID OWNERS" and "link ID OWNERS" for everything loaded now
+# (OWNERS: comm[pid],... of the processes holding it, as bpftool finds them)
+bpf_list() {
+	local k
+	for k in prog link; do
+		bpftool -j "$k" show 2>/dev/null | jq -r --arg k "$k" \
+			'.[] | "\($k) \(.id) \([.pids[]? | "\(.comm)[\(.pid)]"] | join(","))"'
+	done
+}
+
+# bpf_ids_of PID: the "prog ID"/"link ID" lines of what PID holds (its fdinfo)
+bpf_ids_of() {
+	local f
+	for f in /proc/"$1"/fdinfo/*; do
+		sed -n 's/^\(prog\|link\)_id:[[:space:]]*\([0-9]*\)$/\1 \2/p' "$f" 2>/dev/null
+	done | sort -u
+}
+
+# bpf_own PID: records PID and the ids of what it holds, so that bpf_check
+# can tell at the end that all of them are gone
+bpf_own() {
+	echo "$1" >>"$TMP/own.pids"
+	bpf_ids_of "$1" >>"$TMP/own.ids"
+}
+
+# bpf_loaded IDS_FILE: those of the "prog ID"/"link ID" lines of IDS_FILE
+# still loaded (plain bpftool, no owner lookup: quick enough to poll)
+bpf_loaded() {
+	{
+		bpftool prog show | sed -n 's/^\([0-9]\+\): .*/prog \1/p'
+		bpftool link show | sed -n 's/^\([0-9]\+\): .*/link \1/p'
+	} 2>/dev/null | grep -Fx -f "$1"
+}
+
+# bpf_check: fails loudly if a tracer this script started still runs, or a
+# program or link one of them held is still loaded (checked by id: ids are
+# not reused); lists what was loaded since the start beside it
+bpf_check() {
+	local t=50 left p alive='' new
+	[ -z "$BPF_CHECKED" ] || return 0
+	BPF_CHECKED=1
+	while read -r p; do
+		gone "$p" 0 || alive+=" $p($(cat "/proc/$p/comm" 2>/dev/null))"
+	done < <(sort -u "$TMP/own.pids")
+	while [ $t -gt 0 ]; do		# a link's release can trail its fd's close
+		left=$(bpf_loaded "$TMP/own.ids")
+		[ -z "$left" ] && break
+		nap 0.1
+		t=$((t - 1))
+	done
+	new=$(bpf_list | while read -r k id owners; do
+		[[ $'\n'$BPF_BEFORE$'\n' == *$'\n'"$k $id "* ]] || echo "$k $id $owners"
+	done)
+	if [ -n "$alive" ] || [ -n "$left" ]; then
+		echo "bench: ERROR: left behind by the bench:${alive:+ tracers still running:$alive}" >&2
+		[ -n "$left" ] && printf 'bench: ERROR:   still loaded: %s\n' "${left//$'\n'/, }" >&2
+		[ -n "$new" ] && printf 'bench:   loaded since the start: %s\n' "${new//$'\n'/, }" >&2
+		return 1
+	fi
+	note "bpf check: none of the $(wc -l <"$TMP/own.ids") programs and links of the" \
+		"$(sort -u "$TMP/own.pids" | wc -l) tracers the bench started is still loaded" \
+		"($(printf '%s' "$new" | grep -c .) loaded by others since the start)"
+}
+
 # ---------------------------------------------------------------- helpers
 
-now_us() { echo "${EPOCHREALTIME/./}"; }
 
-# state PID: the one-letter process state, empty when gone
-pstate() { local s; s=$(cat "/proc/$1/stat" 2>/dev/null) || return 1; s=${s##*) }; echo "${s%% *}"; }
+# pstate PID: PSTATE, the one-letter process state; fails when PID is gone.
+# No fork, no $(): the polling loops below call it every few ms.
+pstate() {
+	local s
+	{ read -r s <"/proc/$1/stat"; } 2>/dev/null || return 1
+	s=${s##*) }
+	PSTATE=${s%% *}
+}
 
-# cpu_ticks PID: utime + stime (all threads), in clock ticks
-cpu_ticks() {
+# nap SECS: sleeps without forking (a read that times out on a pipe nobody
+# writes), so that a polling loop keeps its step
+nap() { read -r -t "$1" -u "$NAP_FD" _; }
+exec {NAP_FD}<> <(:)
+
+# cpu_ms PID: utime + stime (all threads), in ms
+cpu_ms() {
 	local s fld
 	s=$(cat "/proc/$1/stat" 2>/dev/null) || { echo 0; return; }
 	# shellcheck disable=SC2206
 	fld=(${s##*) })
-	echo $((fld[11] + fld[12]))
+	echo $(((fld[11] + fld[12]) * 1000 / CLK_TCK))
 }
 
 # child_of PID: its first child (waits up to 5 s for the fork)
 child_of() {
-	local t=100 c
+	local t=500 c
 	while [ $t -gt 0 ]; do
 		c=$(pgrep -P "$1" | head -1)
 		[ -n "$c" ] && { echo "$c"; return 0; }
-		sleep 0.05
+		nap 0.01
 		t=$((t - 1))
 	done
 	return 1
 }
 
-# wait_exit PID SECS: waits (bounded) for our child PID to exit, reaps it
-wait_exit() {
-	local pid=$1 t=$(($2 * 20)) st
-	while [ $t -gt 0 ]; do
-		st=$(pstate "$pid") || break
-		[ "$st" = Z ] && break
-		sleep 0.05
-		t=$((t - 1))
+# gone PID SECS: waits (up to SECS, polling every 2 ms) until PID has exited
+# (gone, or a zombie not yet reaped); fails if it is still there
+gone() {
+	local pid=$1 end=$((${EPOCHREALTIME/./} + $2 * 1000000))
+	while :; do
+		pstate "$pid" || return 0
+		[ "$PSTATE" = Z ] && return 0
+		[ "${EPOCHREALTIME/./}" -ge "$end" ] && return 1
+		nap 0.002
 	done
-	if [ $t -le 0 ]; then
-		kill -KILL "$pid" 2>/dev/null
-	fi
-	wait "$pid" 2>/dev/null
+}
+
+# stop_pid PID [SIGNAL]: sends SIGNAL (if any) to PID itself, waits
+# STOP_GRACE_S for its exit, then SIGKILLs it; fails if it needed SIGKILL
+stop_pid() {
+	[ -n "${2:-}" ] && kill "-$2" "$1" 2>/dev/null
+	gone "$1" "$STOP_GRACE_S" && return 0
+	note "pid $1 ($(cat "/proc/$1/comm" 2>/dev/null)) still there ${STOP_GRACE_S} s after SIG${2:-nothing}: SIGKILL"
+	kill -KILL "$1" 2>/dev/null
+	gone "$1" 5 || die "pid $1 survives SIGKILL"
+	return 1
 }
 
 # wait_match FILE ERE SECS PID: until a line of FILE matches, or PID is gone
 wait_match() {
-	local f=$1 re=$2 t=$(($3 * 50)) pid=$4 st
-	while [ $t -gt 0 ]; do
+	local f=$1 re=$2 end=$((${EPOCHREALTIME/./} + $3 * 1000000)) pid=$4
+	while [ "${EPOCHREALTIME/./}" -lt "$end" ]; do
 		grep -Eq "$re" "$f" 2>/dev/null && return 0
-		st=$(pstate "$pid") || return 1
-		[ "$st" = Z ] && return 1
-		sleep 0.02
-		t=$((t - 1))
+		pstate "$pid" || return 1
+		[ "$PSTATE" = Z ] && return 1
+		nap 0.005
 	done
 	return 1
 }
 
-median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { if (!NR) print "null"; else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-minof() { printf '%s\n' "$@" | sort -g | head -1; }
-maxof() { printf '%s\n' "$@" | sort -g | tail -1; }
-# calc EXPR: awk arithmetic, printed with %.Nf when a second argument is given
-calc() { awk "BEGIN { v = $1; printf(\"${2:-%.6g}\", v) }"; }
-jarr() { printf '%s\n' "$@" | jq -s -c .; }
+# children_ms: CHILD_MS, the user+sys of every child this shell has reaped
+# so far (the second line of the `times` builtin, millisecond precision). Not
+# to be called in $(): a subshell has no children.
+children_ms() {
+	local line u s
+	times >"$TMP/times"
+	{ read -r _; read -r u s; } <"$TMP/times"	# "0m1.234s 0m0.567s"
+	CHILD_MS=$(($(min_s_ms "$u") + $(min_s_ms "$s")))
+}
+# min_s_ms 1m2.345s: 62345
+min_s_ms() { local m=${1%%m*} s=${1#*m}; s=${s%s}; echo $((m * 60000 + 10#${s/./})); }
+
+# emit KEY=VALUE...: appends one JSON object to RUNS; a VALUE that is a JSON
+# number, array or null goes in as JSON, any other as a string
+emit() {
+	local kv k v i=0 args=() prog=
+	for kv in "$@"; do
+		k=${kv%%=*} v=${kv#*=}
+		if [[ $v =~ ^-?[0-9]+(\.[0-9]+)?$ || $v == null || $v == '['* ]]; then
+			args+=(--argjson "v$i" "$v")
+		else
+			args+=(--arg "v$i" "$v")
+		fi
+		prog+="${prog:+, }\"$k\": \$v$i"
+		i=$((i + 1))
+	done
+	jq -n -c "${args[@]}" "{$prog}" >>"$RUNS" || die "emit: not JSON: $*"
+}
 
 # ---------------------------------------------------------------- tracers
 
@@ -170,8 +283,8 @@ EOF
 }
 
 # start_tool OUT READY_ERE CMD...: runs CMD under /usr/bin/time, waits until
-# its stdout matches READY_ERE (= attached). Sets TOOL_TP (time's pid),
-# TOOL_PID (the tool's), TOOL_OUT.
+# its stdout matches READY_ERE (= attached) and records the BPF objects it
+# holds (bpf_own). Sets TOOL_TP (time's pid), TOOL_PID (the tool's), TOOL_OUT.
 start_tool() {
 	local out=$1 re=$2
 	shift 2
@@ -179,201 +292,183 @@ start_tool() {
 	/usr/bin/time -f '%U %S %M' -o "$out.time" "$@" >"$out" 2>"$out.err" &
 	TOOL_TP=$!
 	TOOL_PID=$(child_of "$TOOL_TP") || { note "$1 did not start"; return 1; }
+	echo "$TOOL_PID" >>"$TMP/own.pids"
 	if ! wait_match "$out" "$re" 30 "$TOOL_PID"; then
 		note "$1 did not attach: $(head -c 600 "$out.err")"
-		kill -INT "$TOOL_PID" 2>/dev/null
-		wait_exit "$TOOL_TP" 5
+		stop_pid "$TOOL_PID" INT
+		wait "$TOOL_TP"
 		return 1
 	fi
+	bpf_own "$TOOL_PID"
 }
 
-# stop_tool [signal]: stops the tool (unless it exits by itself), sets
-# TOOL_CPU_TOTAL_MS and TOOL_RSS_KB from /usr/bin/time.
+# stop_tool [SIGNAL]: stops the tool itself (not its time wrapper; with no
+# SIGNAL it is to exit by itself), SIGKILL after STOP_GRACE_S, and sets
+# TOOL_CPU_TOTAL_MS, TOOL_RSS_KB and TOOL_KILLED (1 if it needed SIGKILL)
 stop_tool() {
 	local u s m
-	[ -n "${1:-}" ] && kill "-$1" "$TOOL_PID" 2>/dev/null
-	wait_exit "$TOOL_TP" 10
-	read -r u s m < <(tail -1 "$TOOL_OUT.time")
-	TOOL_CPU_TOTAL_MS=$(calc "($u + $s) * 1000" %.0f)
+	TOOL_KILLED=0
+	stop_pid "$TOOL_PID" "${1:-}" || TOOL_KILLED=1
+	wait "$TOOL_TP"
+	read -r u s m < <(tail -1 "$TOOL_OUT.time")	# after "Command terminated by signal 9"
+	TOOL_CPU_TOTAL_MS=$(($(s_ms "$u") + $(s_ms "$s")))
 	TOOL_RSS_KB=$m
 }
+# s_ms 1.23: 1230 (time(1)'s %U and %S have two decimals)
+s_ms() { local i=${1%.*} f=${1#*.}00; echo $((10#$i * 1000 + 10#${f:0:3})); }
 
 # ---------------------------------------------------------------- rounds
 
 # R: the figures of one run, set by a tool's run function for bench_rounds
 declare -A R=()
 
-# bench_rounds ARRAY RUNFN MODE...: every tool's overhead runs. ROUNDS
-# rounds; each goes through the MODEs in an order rotated by the round, so
-# that no mode always runs at the same point of a round, and for each MODE
-# runs `RUNFN untraced`, then `RUNFN MODE`. RUNFN returns non-zero when the
-# run failed, and reports its figures as R[FIGURE]=NUMBER (R is emptied
-# before each run). ARRAY (global, associative, made anew) gets, one value
-# a round, space-separated:
-#   [FIGURE.untraced], [FIGURE.MODE]   the figures of the runs;
-#   [cpu_ratio.MODE], [wall_ratio.MODE]   when the runs report cpu and wall,
-#       the traced run's over the untraced run's just before it.
+# bench_rounds TOOL GROUP RUNFN MODE...: every tool's overhead runs. First
+# one unmeasured pass of the untraced workload (on this VM the balloon device
+# hands freed pages back to the host, so the first run after a pause pays
+# host faults); then ROUNDS rounds; each goes through the MODEs in an order
+# rotated by the round, so that no mode always runs at the same point of a
+# round, and for each MODE runs `RUNFN untraced`, then `RUNFN MODE`. RUNFN
+# returns non-zero when the run failed, and reports its figures as
+# R[FIGURE]=NUMBER (R is emptied before each run). Each run is one JSON line:
+# {kind: "run", tool, group, round, pair, mode, FIGURE...}; report.py pairs a
+# traced run with the untraced run of the same pair.
 bench_rounds() {
-	local runfn=$2 r i m f order ucpu uwall
-	declare -gA "$1=()"
-	local -n br_v=$1
-	shift 2
-	local modes=("$@")
-	for ((r = 0; r < ROUNDS; r++)); do
+	local name=$1 group=$2 runfn=$3 r i m pair=0
+	shift 3
+	local modes=("$@") order
+	R=()
+	"$runfn" untraced || die "$runfn: warm-up run failed"
+	for ((r = 1; r <= ROUNDS; r++)); do
 		order=()
 		for ((i = 0; i < ${#modes[@]}; i++)); do
-			order+=("${modes[(i + r) % ${#modes[@]}]}")
+			order+=("${modes[(i + r - 1) % ${#modes[@]}]}")
 		done
 		for m in "${order[@]}"; do
+			pair=$((pair + 1))
 			R=()
 			"$runfn" untraced || die "$runfn: untraced run failed"
-			for f in "${!R[@]}"; do br_v["$f.untraced"]+=" ${R[$f]}"; done
-			ucpu=${R[cpu]:-} uwall=${R[wall]:-}
-			note "  round $((r + 1)): untraced $(rounds_brief)"
+			rounds_emit "$name" "$group" $r $pair untraced
 			R=()
 			"$runfn" "$m" || die "$runfn: run with $m failed"
-			for f in "${!R[@]}"; do br_v["$f.$m"]+=" ${R[$f]}"; done
-			[ -n "$ucpu" ] && br_v["cpu_ratio.$m"]+=" $(calc "${R[cpu]} / $ucpu" %.4f)"
-			[ -n "$uwall" ] && br_v["wall_ratio.$m"]+=" $(calc "${R[wall]} / $uwall" %.4f)"
-			note "  round $((r + 1)): $m $(rounds_brief)"
+			rounds_emit "$name" "$group" $r $pair "$m"
 		done
 	done
 }
 
-# rounds_brief: R as "name=value ...", for the progress notes
-rounds_brief() {
-	local f
-	for f in "${!R[@]}"; do echo "$f=${R[$f]}"; done | sort | paste -sd' '
+# rounds_emit TOOL GROUP ROUND PAIR MODE: R as a JSON line, and a progress note
+rounds_emit() {
+	local f kv=()
+	for f in "${!R[@]}"; do kv+=("$f=${R[$f]}"); done
+	emit kind=run tool="$1" group="$2" round="$3" pair="$4" mode="$5" "${kv[@]}"
+	note "  $1 ${2:+$2 }round $3: $5 $(printf '%s\n' "${kv[@]}" | sort | paste -sd' ')"
 }
 
 # run_stopped MODE PID: resumes the stopped workload PID, waits for it and
-# returns its exit status. Sets R[wall] and R[cpu] (the workload's user+sys:
-# BPF programs run in its context, so their cost lands there; other load on
-# the machine mostly does not). In a traced MODE, first notes the tool's CPU
-# so far for tool_figures.
+# returns its exit status. Sets R[wall_us] and R[cpu_ms] (the workload's
+# user+sys: BPF programs run in its context, so their cost lands there; other
+# load on the machine mostly does not). In a traced MODE, first notes the
+# tool's CPU so far for tool_figures.
 run_stopped() {
 	local t0 t1 c0 rc
-	[ "$1" != untraced ] && TOOL_CPU0=$(cpu_ticks "$TOOL_PID")
-	children_cpu
-	c0=$CHILD_CPU_US
-	t0=$(now_us)
+	[ "$1" != untraced ] && TOOL_CPU0=$(cpu_ms "$TOOL_PID")
+	children_ms
+	c0=$CHILD_MS
+	t0=${EPOCHREALTIME/./}
 	kill -CONT "$2"
 	wait "$2"
 	rc=$?
-	t1=$(now_us)
-	children_cpu
-	R[wall]=$(calc "($t1 - $t0) / 1e6" %.4f)
-	R[cpu]=$(calc "($CHILD_CPU_US - $c0) / 1e6" %.3f)
+	t1=${EPOCHREALTIME/./}
+	children_ms
+	R[wall_us]=$((t1 - t0))
+	R[cpu_ms]=$((CHILD_MS - c0))
 	return $rc
 }
 
-# tool_figures: after stop_tool, R[tool_cpu] (the tool's user+sys from the
-# workload's start to its exit, ms), R[tool_cpu_total] (its whole life,
-# start-up included) and R[rss] (its peak RSS, KiB)
+# tool_figures: after stop_tool, R[tool_cpu_ms] (the tool's user+sys from the
+# workload's start to its exit; 10 ms granularity), R[tool_cpu_total_ms] (its
+# whole life, start-up included), R[rss_kb] (its peak RSS) and R[killed]
 tool_figures() {
-	R[tool_cpu]=$((TOOL_CPU_TOTAL_MS - TOOL_CPU0 * 1000 / CLK_TCK))
-	[ "${R[tool_cpu]}" -lt 0 ] && R[tool_cpu]=0	# 10 ms granularity
-	R[tool_cpu_total]=$TOOL_CPU_TOTAL_MS
-	R[rss]=$TOOL_RSS_KB
+	R[tool_cpu_ms]=$((TOOL_CPU_TOTAL_MS - TOOL_CPU0))
+	[ "${R[tool_cpu_ms]}" -lt 0 ] && R[tool_cpu_ms]=0
+	R[tool_cpu_total_ms]=$TOOL_CPU_TOTAL_MS
+	R[rss_kb]=$TOOL_RSS_KB
+	R[killed]=$TOOL_KILLED
 }
 
-# ratio_str LIST: "median (min-max)"
-ratio_str() {
-	# shellcheck disable=SC2068
-	printf '%s (%s-%s)' "$(calc "$(median $@)" %.3f)" "$(calc "$(minof $@)" %.2f)" "$(calc "$(maxof $@)" %.2f)"
+# calibrate_reps VAR MAX RUN: sets VAR to the repetitions N of `RUN N` (a
+# function running the untraced workload) that take about TARGET_MS of CPU,
+# within 10..MAX; BENCH_REPS overrides
+calibrate_reps() {
+	local -n cr_var=$1
+	local max=$2 run=$3 c0 n=20
+	if [ -n "${BENCH_REPS:-}" ]; then
+		cr_var=$BENCH_REPS
+		return
+	fi
+	"$run" 5 >/dev/null	# warm-up
+	children_ms
+	c0=$CHILD_MS
+	"$run" $n >/dev/null
+	children_ms
+	cr_var=$((TARGET_MS * n / (CHILD_MS - c0 + 1)))
+	[ "$cr_var" -lt 10 ] && cr_var=10
+	[ "$cr_var" -gt "$max" ] && cr_var=$max
+	return 0
 }
 
-# rounds_get ARRAY MODE SPEC: one figure of MODE from bench_rounds' ARRAY
-#   med:FIG        median of the FIG values (null when there are none)
-#   meds:FIG/FIG2  both medians, "A/B"
-#   range:FIG      "median (min-max)" of a ratio, as ratio_str
-#   mb:FIG         median of a KiB figure in MiB, one decimal (or null)
-#   list:FIG       the values as a JSON array
-#   +ns:EVENTS     the extra workload CPU per event, ns, from the median
-#                  cpu_ratio and the untraced runs' median cpu
-#   fn:FUNC        what FUNC MODE prints
-#   =TEXT          TEXT
-# shellcheck disable=SC2086
-rounds_get() {
-	local -n rg_v=$1
-	local m=$2 spec=$3 v
-	case $spec in
-	med:*)
-		v=${rg_v[${spec#med:}.$m]:-}
-		if [ -n "${v// /}" ]; then median $v; else echo null; fi
-		;;
-	meds:*)
-		spec=${spec#meds:}
-		echo "$(rounds_get "$1" "$m" "med:${spec%/*}")/$(rounds_get "$1" "$m" "med:${spec#*/}")"
-		;;
-	range:*) ratio_str ${rg_v[${spec#range:}.$m]} ;;
-	mb:*)
-		v=$(rounds_get "$1" "$m" "med:${spec#mb:}")
-		if [ "$v" = null ]; then echo null; else calc "$v / 1024" %.1f; fi
-		;;
-	list:*) jarr ${rg_v[${spec#list:}.$m]:-} ;;
-	+ns:*)
-		calc "($(rounds_get "$1" "$m" med:cpu_ratio) - 1) * $(rounds_get "$1" untraced med:cpu) * 1e9 / ${spec#+ns:}" %.0f
-		;;
-	fn:*) "${spec#fn:}" "$m" ;;
-	=*) echo "${spec#=}" ;;
-	*) die "rounds_get: bad spec '$spec'" ;;
-	esac
+# startup TOOL WHAT READY CMD...: emits {kind: "startup", tool, what, us}:
+# the time from exec of CMD until a line of its stdout matches READY (READY
+# "first": its first line); then stops it (SIGINT, SIGKILL after the grace)
+startup() {
+	local name=$1 what=$2 re=$3 t0 t1 pid line=
+	shift 3
+	t0=${EPOCHREALTIME/./}
+	exec 3< <(exec "$@" 2>/dev/null)
+	pid=$!
+	echo "$pid" >>"$TMP/own.pids"
+	if [ "$re" = first ]; then
+		read -r -t 30 -u 3 line
+	else
+		while read -r -t 60 -u 3 line && ! [[ $line =~ $re ]]; do :; done
+	fi
+	t1=${EPOCHREALTIME/./}
+	[ -n "$line" ] && bpf_own "$pid"
+	stop_pid "$pid" INT
+	cat <&3 >/dev/null
+	exec 3<&-
+	wait "$pid" 2>/dev/null
+	[ -n "$line" ] || die "$* printed nothing"
+	[ "$re" = first ] || [[ $line =~ $re ]] || die "$* did not print /$re/"
+	emit kind=startup tool="$name" what="$what" us=$((t1 - t0))
 }
 
-# rounds_table ARRAY FORMAT CELLS FIELDS MODE=LABEL...: the summary of
-# bench_rounds' ARRAY, a mode a line: printf FORMAT of the rounds_get specs
-# in the array named CELLS ("label" is the mode's LABEL; null prints as -),
-# and in ROUNDS_JSON the object {MODE: {FIELD: value...}...} of the FIELD=SPEC
-# entries of the array named FIELDS (label as a string, the rest as JSON).
-rounds_table() {
-	local arr=$1 fmt=$2 pair m label spec f v i prog cols args objs=()
-	local -n rt_cells=$3 rt_fields=$4
-	shift 4
-	for pair in "$@"; do
-		m=${pair%%=*} label=${pair#*=} cols=()
-		for spec in "${rt_cells[@]}"; do
-			if [ "$spec" = label ]; then v=$label; else v=$(rounds_get "$arr" "$m" "$spec"); fi
-			[ "$v" = null ] && v=-
-			cols+=("$v")
+# ---------------------------------------------------------------- cachestat
+
+# The workload runs on one CPU, the last, in every run: bpftrace's cost
+# depended on the CPU the reader ran on (issue 18)
+CS_CPU=
+
+# sum_cols FILE COL... [-- NAMECOL NAME]: the sum of the numeric columns COL
+# (1-based) over the lines of FILE (only lines whose NAMECOL is NAME)
+sum_cols() {
+	local f=$1 s=0 c words=() nc='' nm=''
+	shift
+	local cols=()
+	while [ $# -gt 0 ] && [ "$1" != -- ]; do cols+=("$1"); shift; done
+	[ $# -gt 0 ] && nc=$2 nm=$3
+	while read -r -a words; do
+		[ -n "$nc" ] && [ "${words[nc - 1]:-}" != "$nm" ] && continue
+		for c in "${cols[@]}"; do
+			[[ ${words[c - 1]:-} =~ ^[0-9]+$ ]] && s=$((s + words[c - 1]))
 		done
-		# shellcheck disable=SC2059
-		printf "$fmt" "${cols[@]}"
-		args=() prog='' i=0
-		for f in "${rt_fields[@]}"; do
-			spec=${f#*=}
-			if [ "$spec" = label ]; then
-				args+=(--arg "v$i" "$label")
-			else
-				args+=(--argjson "v$i" "$(rounds_get "$arr" "$m" "$spec")")
-			fi
-			prog+="${prog:+, }${f%%=*}: \$v$i"
-			i=$((i + 1))
-		done
-		objs+=("$(jq -n -c --arg m "$m" "${args[@]}" "{(\$m): {$prog}}")") ||
-			die "rounds_table: bad JSON for $m"
-	done
-	ROUNDS_JSON=$(printf '%s\n' "${objs[@]}" | jq -s -c add)
+	done <"$f"
+	echo "$s"
 }
 
-# ---------------------------------------------------------------- overhead
-
-# children_cpu: sets CHILD_CPU_US to the user+sys of every child this shell
-# has reaped so far, in microseconds (the second line of the `times` builtin,
-# millisecond precision). Not to be called in $(): a subshell has no children.
-children_cpu() {
-	local line u s
-	times >"$TMP/times"
-	line=$(sed -n 2p "$TMP/times")		# "0m1.234s 0m0.567s"
-	u=${line%% *} s=${line##* }
-	CHILD_CPU_US=$(awk -v u="$u" -v s="$s" 'function sec(x, a) { split(x, a, /[ms]/); return a[1] * 60 + a[2] }
-		BEGIN { printf("%.0f\n", (sec(u) + sec(s)) * 1e6) }')
-}
-
-# run_timed MODE: one timed workload run (untraced | system | pid | cachetop
-# | bpftrace): R[cpu], R[wall], and for traced runs the tool_figures and
-# R[seen] (accessed pages it counted).
-run_timed() {
+# cs_run MODE: one timed workload run (untraced | system | pid | cachetop
+# | bpftrace): R[cpu_ms], R[wall_us], and for traced runs the tool_figures
+# and R[seen] (accessed pages it counted).
+cs_run() {
 	local mode=$1 wl_pid
 	"$PCLOAD" read "$BIGFILE" >/dev/null	# keep it warm
 	case $mode in
@@ -384,7 +479,7 @@ run_timed() {
 		start_tool "$TMP/tool" '^ready' bpftrace "$BT_SCRIPT" || return 1
 		;;
 	esac
-	"$PCLOAD" -s -n "$REPS" read "$BIGFILE" "$CHUNK" >"$TMP/wl.out" &
+	taskset -c "$CS_CPU" "$PCLOAD" -s -n "$REPS" read "$BIGFILE" "$CHUNK" >"$TMP/wl.out" &
 	wl_pid=$!
 	wait_stopped "$wl_pid" || { note "workload did not start"; return 1; }
 	if [ "$mode" = pid ]; then
@@ -399,113 +494,18 @@ run_timed() {
 	bpftrace) sleep 1.1; stop_tool INT; tracefs_off ;;
 	esac
 	tool_figures
-	if [ "$mode" = bpftrace ]; then
-		R[seen]=$(awk '$1 == "@acc:" { s += $2 } END { print s + 0 }' "$TOOL_OUT")
-	elif [ "$mode" = cachetop ]; then
-		R[seen]=$(awk '$3 == "pcload" { s += $4 + $5 } END { print s + 0 }' "$TOOL_OUT")
-	else
-		R[seen]=$(awk '$1 ~ /^[0-9]+$/ { s += $1 } END { print s + 0 }' "$TOOL_OUT")
-	fi
-}
-
-# calibrate_reps VAR MAX RUN: sets VAR to the repetitions N of `RUN N` (a
-# function running the untraced workload) that take about TARGET_S of CPU,
-# within 10..MAX; BENCH_REPS overrides
-calibrate_reps() {
-	local -n cr_var=$1
-	local max=$2 run=$3 c0 c1 n=20
-	if [ -n "${BENCH_REPS:-}" ]; then
-		cr_var=$BENCH_REPS
-		return
-	fi
-	"$run" 5 >/dev/null	# warm-up
-	children_cpu
-	c0=$CHILD_CPU_US
-	"$run" $n >/dev/null
-	children_cpu
-	c1=$CHILD_CPU_US
-	cr_var=$(calc "$TARGET_S * 1e6 * $n / ($c1 - $c0 + 1000)" %.0f)
-	[ "$cr_var" -lt 10 ] && cr_var=10
-	[ "$cr_var" -gt "$max" ] && cr_var=$max
-	return 0
+	case $mode in
+	bpftrace) R[seen]=$(sum_cols "$TOOL_OUT" 2 -- 1 @acc:) ;;
+	cachetop) R[seen]=$(sum_cols "$TOOL_OUT" 4 5 -- 3 pcload) ;;
+	*) R[seen]=$(sum_cols "$TOOL_OUT" 1 2) ;;
+	esac
 }
 
 # cachestat's workload, N warm reads of BIGFILE
-cs_reads() { "$PCLOAD" -n "$1" read "$BIGFILE" "$CHUNK"; }
+cs_reads() { taskset -c "$CS_CPU" "$PCLOAD" -n "$1" read "$BIGFILE" "$CHUNK"; }
 
-# cachestat's overhead rounds (bench_rounds) into CS_V, on a warm 64 MiB file
-bench_overhead() {
-	BIGFILE=$TMP/big.dat
-	"$PCLOAD" create "$BIGFILE" "$BIG_PAGES" || die "cannot create $BIGFILE"
-	"$PCLOAD" read "$BIGFILE" >/dev/null
-	calibrate_reps REPS 5000 cs_reads
-	READS=$((REPS * (BIG_PAGES + 1)))	# + the read() that returns 0 at EOF
-	note "overhead: $ROUNDS rounds of pcload -n $REPS read 64MiB $CHUNK ($READS read() calls per run)"
-	bench_rounds CS_V run_timed system pid cachetop bpftrace
-	"$PCLOAD" resident "$BIGFILE" >"$TMP/resident"
-	[ "$(cat "$TMP/resident")" -eq "$BIG_PAGES" ] ||
-		note "warning: only $(cat "$TMP/resident") of $BIG_PAGES pages still cached"
-	rm -f "$BIGFILE"
-}
-
-# ---------------------------------------------------------------- start-up
-
-bench_startup() {
-	local i t0 t1 line pid
-	ST_CS=() ST_BT=()
-	for i in 1 2 3 4 5; do
-		t0=$(now_us)
-		exec 3< <(exec "$CS" -v 1 1 2>/dev/null)
-		pid=$!
-		read -r -t 30 -u 3 line
-		t1=$(now_us)
-		kill -INT "$pid" 2>/dev/null
-		cat <&3 >/dev/null
-		exec 3<&-
-		wait "$pid" 2>/dev/null
-		case $line in *HITS*) ;; *) die "cachestat -v 1 1 printed no header" ;; esac
-		ST_CS+=("$(calc "($t1 - $t0) / 1000" %.1f)")
-	done
-	tracefs_on
-	for i in 1 2 3; do
-		t0=$(now_us)
-		exec 3< <(exec bpftrace "$BT_SCRIPT" 2>/dev/null)
-		pid=$!
-		line=
-		while read -r -t 60 -u 3 line && [ "$line" != ready ]; do :; done
-		t1=$(now_us)
-		kill -INT "$pid" 2>/dev/null
-		cat <&3 >/dev/null
-		exec 3<&-
-		wait "$pid" 2>/dev/null
-		[ "$line" = ready ] || die "bpftrace did not start"
-		ST_BT+=("$(calc "($t1 - $t0) / 1000" %.1f)")
-	done
-	tracefs_off
-}
-
-# first_report_ms CMD...: ST, 5 samples of the time from exec of CMD (a tool
-# with interval 1 and count 1) until its first report, less the 1 s interval:
-# load, attach and baseline
-first_report_ms() {
-	local i t0 t1 pid line
-	ST=()
-	for i in 1 2 3 4 5; do
-		t0=$(now_us)
-		exec 3< <(exec "$@" 2>/dev/null)
-		pid=$!
-		read -r -t 30 -u 3 line
-		t1=$(now_us)
-		cat <&3 >/dev/null
-		exec 3<&-
-		wait "$pid" 2>/dev/null
-		ST+=("$(calc "($t1 - $t0) / 1000 - 1000" %.1f)")
-	done
-}
-
-# ---------------------------------------------------------------- accuracy
-
-# acc_case NAME FIELD TRUTH WORKLOAD...: sets ACC_TOOL and ACC_ERR
+# acc_case NAME FIELD TRUTH WORKLOAD...: one accuracy line, the tool's FIELD
+# summed over its reports against TRUTH
 acc_case() {
 	local name=$1 field=$2 truth=$3
 	shift 3
@@ -513,12 +513,8 @@ acc_case() {
 		die "accuracy $name: tool did not attach (rc $TOOL_RC): $(head -c 300 "$TMP/acc-$name.err")"
 	[ "$TOOL_RC" = 0 ] || die "accuracy $name: cachestat exited with $TOOL_RC"
 	[ "$WL_OUT" = "pages=$truth" ] || die "accuracy $name: workload printed '$WL_OUT'"
-	ACC_TOOL=$(jsum "$TMP/acc-$name" "$field")
-	ACC_ERR=$(calc "($ACC_TOOL - $truth) * 100 / $truth" %.2f)
-	ACC_JSON+=("$(jq -n -c --arg name "$name" --arg field "$field" --argjson tool "$ACC_TOOL" \
-		--argjson truth "$truth" --argjson err "$ACC_ERR" \
-		'{($name): {field: $field, tool: $tool, truth: $truth, error_pct: $err}}')")
-	ACC_ROWS+=("$(printf '  %-22s %-8s %10s %10s %9s%%' "$name" "$field" "$ACC_TOOL" "$truth" "$ACC_ERR")")
+	emit kind=accuracy tool=cachestat case="$name" field="$field" \
+		count="$(jsum "$TMP/acc-$name" "$field")" truth="$truth"
 }
 
 # acc_matrix NAME STATE PAGES FIELD WORKLOAD...: one cell of cachestat's
@@ -539,9 +535,8 @@ acc_matrix() {
 	unpin
 }
 
-bench_accuracy() {
+cs_accuracy() {
 	local f=$TMP/acc.dat w=$TMP/acc-write.dat
-	ACC_JSON=() ACC_ROWS=()
 	"$PCLOAD" create "$f" "$ACC_PAGES" || die "cannot create $f"
 	[ "$("$PCLOAD" resident "$f")" -eq 0 ] || note "warning: $f not fully evicted"
 	acc_case cold_read misses "$ACC_PAGES" read "$f"
@@ -564,80 +559,30 @@ bench_accuracy() {
 	rm -f "$TMP/acc-m.dat"
 }
 
-# ---------------------------------------------------------------- cachestat
-
-# bench_cachestat FRAGMENT: prints its table, writes its JSON entry to FRAGMENT
-# cs_seen_pct MODE: the median of the accessed pages it counted, % of those read
-cs_seen_pct() { calc "$(rounds_get CS_V "$1" med:seen) * 100 / ($REPS * $BIG_PAGES)"; }
-
 bench_cachestat() {
-	local frag=$1 exp ucpu uwall cells fields
+	local i resident
 	[ -x "$CS" ] || die "$CS missing: run make"
+	CS_CPU=$((NCPU - 1))
 	write_bt_script
-	bench_overhead
-	bench_startup
-	bench_accuracy
+	BIGFILE=$TMP/big.dat
+	"$PCLOAD" create "$BIGFILE" "$BIG_PAGES" || die "cannot create $BIGFILE"
+	"$PCLOAD" read "$BIGFILE" >/dev/null
+	calibrate_reps REPS 5000 cs_reads
+	emit kind=meta tool=cachestat reps="$REPS" file_pages=$BIG_PAGES chunk_bytes=$CHUNK \
+		reads_per_run=$((REPS * (BIG_PAGES + 1))) cpu="$CS_CPU" rounds="$ROUNDS" \
+		acc_pages=$ACC_PAGES	# reads: + the read() that returns 0 at EOF
+	note "cachestat: $ROUNDS rounds of pcload -n $REPS read 64MiB $CHUNK on CPU $CS_CPU"
+	bench_rounds cachestat '' cs_run system pid cachetop bpftrace
+	resident=$("$PCLOAD" resident "$BIGFILE")
+	emit kind=meta tool=cachestat resident_after="$resident"
+	[ "$resident" -eq "$BIG_PAGES" ] || note "warning: only $resident of $BIG_PAGES pages still cached"
+	rm -f "$BIGFILE"
 
-	ucpu=$(rounds_get CS_V untraced med:cpu)
-	uwall=$(rounds_get CS_V untraced med:wall)
-	exp=$((REPS * BIG_PAGES))
-	echo
-	echo "cachestat"
-	printf '  overhead: pcload -n %s read FILE %s on a warm 64 MiB file = %s read() calls per run;\n' \
-		"$REPS" "$CHUNK" "$READS"
-	printf '  %s rounds of (untraced, traced) pairs; RATIO = traced / the untraced run just before it,\n' "$ROUNDS"
-	printf '  median (min-max); CPU = the workload'"'"'s user+sys (where BPF programs run), WALL = elapsed\n'
-	printf '  %-20s %7s %20s %8s %7s %20s %12s %7s %7s\n' MODE CPU_S CPU_RATIO +NS/READ WALL_S \
-		WALL_RATIO TOOL_CPU_MS PEAK_MB SEEN
-	printf '  %-20s %7.3f %20s %8s %7.3f %20s %12s %7s %7s\n' untraced "$ucpu" 1 - "$uwall" 1 - - -
-	# +NS/READ: extra CPU per read() call, from the median CPU ratio
-	cells=(label med:cpu range:cpu_ratio "+ns:$READS" med:wall range:wall_ratio
-		meds:tool_cpu/tool_cpu_total mb:rss fn:cs_seen_pct)
-	fields=(command=label cpu_s=list:cpu wall_s=list:wall
-		cpu_ratios=list:cpu_ratio cpu_ratio_median=med:cpu_ratio
-		wall_ratios=list:wall_ratio wall_ratio_median=med:wall_ratio
-		"extra_ns_per_read=+ns:$READS"
-		tool_cpu_ms_during_run=list:tool_cpu tool_cpu_ms_during_run_median=med:tool_cpu
-		tool_cpu_ms_total=list:tool_cpu_total tool_cpu_ms_total_median=med:tool_cpu_total
-		tool_peak_rss_kb=list:rss tool_peak_rss_kb_median=med:rss
-		pages_seen=list:seen "pages_expected==$exp")
-	rounds_table CS_V '  %-20s %7.3f %20s %8s %7.3f %20s %12s %7.1f %6.1f%%\n' cells fields \
-		"system=cachestat 1" "pid=cachestat -p PID 1" "cachetop=cachetop -b 1" \
-		"bpftrace=bpftrace, same tps"
-	echo "  +NS/READ: extra workload CPU per read() call. TOOL_CPU_MS: the tracer's own user+sys,"
-	echo "  from the workload's start to its exit / over its whole life (start-up included), 10 ms"
-	echo "  granularity. PEAK_MB: its peak RSS (VmHWM). SEEN: accessed pages it counted / $exp."
-	echo
-	# shellcheck disable=SC2068
-	printf '  start-up to attached: cachestat -v 1 1 until its header, median of 5: %s ms (%s-%s)\n' \
-		"$(median ${ST_CS[@]})" "$(minof ${ST_CS[@]})" "$(maxof ${ST_CS[@]})"
-	# shellcheck disable=SC2068
-	printf '                        bpftrace until its BEGIN output, median of 3:   %s ms (%s-%s)\n' \
-		"$(median ${ST_BT[@]})" "$(minof ${ST_BT[@]})" "$(maxof ${ST_BT[@]})"
-	echo
-	echo "  accuracy vs ground truth (cachestat --json -p PID 1; a ${ACC_PAGES}-page file unless named):"
-	printf '  %-22s %-8s %10s %10s %10s\n' CASE FIELD TOOL TRUTH ERROR
-	printf '%s\n' "${ACC_ROWS[@]}"
-
-	# shellcheck disable=SC2068,SC2086
-	jq -n --argjson reps "$REPS" --argjson pages "$BIG_PAGES" --argjson chunk "$CHUNK" \
-		--argjson reads "$READS" --argjson rounds "$ROUNDS" \
-		--argjson ucpu "$(rounds_get CS_V untraced list:cpu)" --argjson ucpum "$ucpu" \
-		--argjson uwall "$(rounds_get CS_V untraced list:wall)" --argjson uwallm "$uwall" \
-		--argjson modes "$ROUNDS_JSON" \
-		--argjson stcs "$(jarr ${ST_CS[@]})" --argjson stcsm "$(median ${ST_CS[@]})" \
-		--argjson stbt "$(jarr ${ST_BT[@]})" --argjson stbtm "$(median ${ST_BT[@]})" \
-		--argjson acc "$(printf '%s\n' "${ACC_JSON[@]}" | jq -s 'add')" --argjson accn "$ACC_PAGES" \
-		'{overhead: {workload: {command: "pcload -n \($reps) read FILE \($chunk)", reps: $reps,
-			file_pages: $pages, chunk_bytes: $chunk, reads_per_run: $reads},
-		    rounds: $rounds,
-		    untraced: {cpu_s: $ucpu, cpu_s_median: $ucpum, wall_s: $uwall, wall_s_median: $uwallm},
-		    traced: $modes},
-		  startup_ms: {cachestat: {command: "cachestat -v 1 1, until its header",
-				samples: $stcs, median: $stcsm},
-			bpftrace: {command: "bpftrace, until its BEGIN output", samples: $stbt,
-				median: $stbtm}},
-		  accuracy: ({n_pages: $accn} + $acc)}' >"$frag"
+	for i in 1 2 3 4 5; do startup cachestat cachestat 'HITS' "$CS" -v 1 1; done
+	tracefs_on
+	for i in 1 2 3; do startup cachestat bpftrace '^ready$' bpftrace "$BT_SCRIPT"; done
+	tracefs_off
+	cs_accuracy
 }
 
 # ---------------------------------------------------------------- reclaimlat
@@ -667,14 +612,14 @@ END { clear(@m); clear(@d); clear(@k); clear(@s); clear(@pages); clear(@memcg_us
 EOF
 }
 
-# rl_run MODE (untraced | reclaimlat | bpftrace): one storm. R[cpu] (memhog's
-# user+sys: reclaim and the BPF programs run in its context), R[wall], and for
-# traced runs the tool_figures, R[pages] (pages reclaimed the tracer saw),
-# R[pgsteal] (the pgsteal_anon + pgsteal_file delta), R[pages_err] (% error
-# of the one against the other) and for reclaimlat R[swap_err] (% error of
-# the swap-outs it reported against the pswpout delta).
+# rl_run MODE (untraced | reclaimlat | bpftrace): one storm. R[cpu_ms]
+# (memhog's user+sys: reclaim and the BPF programs run in its context),
+# R[wall_us], R[pgsteal] (the pgsteal_anon + pgsteal_file delta), R[pswpout]
+# (the pswpout delta), and for traced runs the tool_figures, R[pages] (pages
+# reclaimed the tracer saw) and for reclaimlat R[swap_out] (the swap-outs it
+# reported).
 rl_run() {
-	local mode=$1 hog s0 o0 steal out
+	local mode=$1 hog s0 o0
 	case $mode in
 	reclaimlat) start_tool "$TMP/rl" '^\{' "$RL" --json -P 1 || return 1 ;;
 	bpftrace)
@@ -687,76 +632,35 @@ rl_run() {
 	wait_stopped "$hog" || { note "memhog did not start"; return 1; }
 	s0=$(vmstat pgsteal_anon pgsteal_file) o0=$(vmstat pswpout)
 	run_stopped "$mode" "$hog" || { note "memhog failed"; return 1; }
-	steal=$(( $(vmstat pgsteal_anon pgsteal_file) - s0 ))
-	out=$(( $(vmstat pswpout) - o0 ))
+	R[pgsteal]=$(($(vmstat pgsteal_anon pgsteal_file) - s0))
+	R[pswpout]=$(($(vmstat pswpout) - o0))
 	[ "$mode" = untraced ] && return 0
 	sleep 1.1
 	stop_tool INT
 	[ "$mode" = bpftrace ] && tracefs_off
 	tool_figures
 	if [ "$mode" = bpftrace ]; then
-		R[pages]=$(awk '$1 == "@pages:" { s += $2 } END { print s + 0 }' "$TOOL_OUT")
+		R[pages]=$(sum_cols "$TOOL_OUT" 2 -- 1 @pages:)
 	else
 		R[pages]=$(jq -s 'map((.classes.memcg.pages // 0) + (.classes.direct.pages // 0) + (.classes.kswapd.pages // 0)) | add' "$TOOL_OUT")
-		R[swap_err]=$(calc "($(jq -s 'map(.swap.out_pages // 0) | add' "$TOOL_OUT") - $out) * 100 / ($out + 1)" %.2f)
+		R[swap_out]=$(jq -s 'map(.swap.out_pages // 0) | add' "$TOOL_OUT")
 	fi
-	R[pgsteal]=$steal
-	R[pages_err]=$(calc "(${R[pages]} - $steal) * 100 / $steal" %.2f)
 }
 
-# bench_reclaimlat FRAGMENT: prints its table, writes its JSON entry to FRAGMENT
 bench_reclaimlat() {
-	local frag=$1 ucpu uwall st=() cells fields
+	local i
 	[ -x "$RL" ] || die "$RL missing: run make"
 	# shellcheck source=tests/lib/memcg.sh
 	. "$ROOT/tests/lib/memcg.sh"
 	swap_on "$RL_SWAP_MB" || die "reclaimlat: cannot add a swapfile on $SCRATCH"
 	memcg_new bench "$RL_LIMIT_MB" || die "reclaimlat: cannot create a memory cgroup"
 	write_rl_bt_script
+	emit kind=meta tool=reclaimlat pages=$RL_PAGES passes=$RL_PASSES memcg_limit_mb=$RL_LIMIT_MB \
+		swap_mb=$RL_SWAP_MB rounds="$ROUNDS"
 	note "reclaimlat: $ROUNDS rounds of memhog -p $RL_PASSES $RL_PAGES in a $RL_LIMIT_MB MiB memory cgroup"
-	bench_rounds RL_V rl_run reclaimlat bpftrace
+	bench_rounds reclaimlat '' rl_run reclaimlat bpftrace
 	memcg_cleanup
-	first_report_ms "$RL" --json 1 1
-	st=("${ST[@]}")
-
-	ucpu=$(rounds_get RL_V untraced med:cpu)
-	uwall=$(rounds_get RL_V untraced med:wall)
-	echo
-	echo "reclaimlat"
-	printf '  overhead: memhog -p %s %s (%s MiB, twice) in a %s MiB memory cgroup with swap;\n' \
-		"$RL_PASSES" "$RL_PAGES" "$((RL_PAGES / 256))" "$RL_LIMIT_MB"
-	printf '  %s rounds of (untraced, traced) pairs; RATIO = traced / the untraced run just before it\n' "$ROUNDS"
-	printf '  %-22s %7s %20s %7s %20s %12s %7s %9s\n' MODE CPU_S CPU_RATIO WALL_S WALL_RATIO \
-		TOOL_CPU_MS PEAK_MB PAGES_ERR
-	printf '  %-22s %7.3f %20s %7.3f %20s %12s %7s %9s\n' untraced "$ucpu" 1 "$uwall" 1 - - -
-	cells=(label med:cpu range:cpu_ratio med:wall range:wall_ratio med:tool_cpu mb:rss
-		med:pages_err)
-	fields=(command=label cpu_s=list:cpu wall_s=list:wall cpu_ratios=list:cpu_ratio
-		wall_ratios=list:wall_ratio tool_cpu_ms_during_run=list:tool_cpu
-		tool_peak_rss_kb=list:rss pages_error_pct_vs_pgsteal=list:pages_err)
-	rounds_table RL_V '  %-22s %7.3f %20s %7.3f %20s %12s %7.1f %8s%%\n' cells fields \
-		"reclaimlat=reclaimlat --json -P 1" "bpftrace=bpftrace, same tps"
-	echo "  TOOL_CPU_MS: the tracer's user+sys from the storm's start to its exit (10 ms granularity)."
-	echo "  PAGES_ERR: pages reclaimed it reported vs /proc/vmstat pgsteal_anon + pgsteal_file, median."
-	# shellcheck disable=SC2086
-	printf '  swap-out: reclaimlat out_pages vs pswpout, error %% per round: %s\n' "$(echo ${RL_V[swap_err.reclaimlat]})"
-	# shellcheck disable=SC2068
-	printf '  start-up to attached: reclaimlat --json 1 1 until its first report minus 1 s, median of 5: %s ms (%s-%s)\n' \
-		"$(median ${st[@]})" "$(minof ${st[@]})" "$(maxof ${st[@]})"
-
-	# shellcheck disable=SC2068,SC2086
-	jq -n --argjson pages "$RL_PAGES" --argjson passes "$RL_PASSES" --argjson limit "$RL_LIMIT_MB" \
-		--argjson rounds "$ROUNDS" \
-		--argjson ucpu "$(rounds_get RL_V untraced list:cpu)" \
-		--argjson uwall "$(rounds_get RL_V untraced list:wall)" \
-		--argjson modes "$ROUNDS_JSON" \
-		--argjson serr "$(rounds_get RL_V reclaimlat list:swap_err)" \
-		--argjson st "$(jarr ${st[@]})" --argjson stm "$(median ${st[@]})" \
-		'{overhead: {workload: {command: "memhog -p \($passes) \($pages)", memcg_limit_mb: $limit},
-		    rounds: $rounds, untraced: {cpu_s: $ucpu, wall_s: $uwall}, traced: $modes},
-		  swap_out_error_pct_vs_pswpout: $serr,
-		  startup_ms: {command: "reclaimlat --json 1 1, first report minus 1 s", samples: $st,
-			median: $stm}}' >"$frag"
+	for i in 1 2 3 4 5; do startup reclaimlat reclaimlat first "$RL" --json 1 1; done
 }
 
 # ---------------------------------------------------------------- faultstat
@@ -765,13 +669,19 @@ FS=$BUILD/faultstat
 FS_SPAWN=$BUILD/tests/func/faultstat_spawn
 FS_MEMHOG=$BUILD/tests/func/memhog
 FS_PAGES=2000		# pages each child of the fault workload touches
+FS_WARM=50		# children of the unmeasured pass just before each run
 
 # fs_run MODE: one timed run of the fault workload (untraced | count | detail
-# | bpftrace): R[cpu], R[wall], and for traced runs the tool_figures and
-# R[seen_pct] (minor faults it counted for the workload's children, from the
-# tool's own output, % of the children's own getrusage total).
+# | bpftrace): R[cpu_ms], R[wall_us], R[truth] (the children's own getrusage
+# minor faults), and for traced runs the tool_figures and R[seen] (minor
+# faults it counted for the workload's children, from its own output). Each
+# run, the tracer attached, first runs FS_WARM children unmeasured: the
+# balloon hands freed pages back to the host within ~2 s, and without it a
+# run that starts after a tracer's start-up pays host faults its untraced
+# partner did not.
 fs_run() {
-	local mode=$1 wl_pid seen truth
+	local mode=$1 wl_pid p n
+	local -A want=()
 	case $mode in
 	count) start_tool "$TMP/fstool" '^' "$FS" --json 1 || return 1 ;;
 	detail) start_tool "$TMP/fstool" '^' "$FS" --json -d 1 || return 1 ;;
@@ -780,67 +690,49 @@ fs_run() {
 			software:page-faults:1 { @[pid] = count(); }' || return 1
 		;;
 	esac
+	"$FS_SPAWN" "$FS_WARM" "$FS_PAGES" >/dev/null
 	"$FS_SPAWN" -s "$FS_REPS" "$FS_PAGES" >"$TMP/fswl.out" &
 	wl_pid=$!
 	wait_stopped "$wl_pid" || { note "workload did not start"; return 1; }
 	run_stopped "$mode" "$wl_pid"
 	[ "$(wc -l <"$TMP/fswl.out")" = "$FS_REPS" ] || { note "workload failed"; return 1; }
+	R[truth]=0
+	while read -r p n _; do
+		want[${p#pid=}]=1
+		R[truth]=$((R[truth] + ${n#minflt=}))
+	done <"$TMP/fswl.out"
 	[ "$mode" = untraced ] && return 0
 	sleep 1.1
 	stop_tool INT
 	tool_figures
-	sed 's/pid=\([0-9]*\).*/\1/' "$TMP/fswl.out" >"$TMP/fspids"
 	if [ "$mode" = bpftrace ]; then
-		seen=$(sed -n 's/^@\[\([0-9]*\)\]: \([0-9]*\)$/\1 \2/p' "$TOOL_OUT" |
-			awk 'NR == FNR { want[$1] = 1; next } ($1 in want) { s += $2 } END { print s + 0 }' \
-				"$TMP/fspids" -)
+		R[seen]=0
+		while read -r p n; do		# "@[1234]: 2003"
+			p=${p#@[} p=${p%]:}
+			[ -n "${want[$p]:-}" ] && R[seen]=$((R[seen] + n))
+		done < <(grep '^@\[' "$TOOL_OUT")
 	else
-		seen=$(jq -s --slurpfile p <(jq -s . "$TMP/fspids") \
+		R[seen]=$(jq -s --slurpfile p <(printf '%s\n' "${!want[@]}" | jq -s .) \
 			'[.[].rows[] | select(.pid as $x | $p[0] | index($x)) | .minor] | add // 0' "$TOOL_OUT")
 	fi
-	truth=$(awk -F'[= ]' '{ s += $4 } END { print s + 0 }' "$TMP/fswl.out")
-	R[seen_pct]=$(calc "$seen * 100 / $truth" %.2f)
+	return 0
 }
 
 # faultstat's workload, N spawned processes touching FS_PAGES each
 fs_spawns() { "$FS_SPAWN" "$1" "$FS_PAGES"; }
 
-# bench_faultstat FRAGMENT: prints its table, writes its JSON entry to FRAGMENT
+# minflt_of FILE: memhog's "pass=1 minflt=N" count
+minflt_of() { sed -n 's/^pass=1 minflt=\([0-9]*\).*/\1/p' "$1"; }
+
 bench_faultstat() {
-	local frag=$1 ucpu cells fields
-	local st=() pid hp want got perf_min perf_maj perf_json=null
+	local i hp pid min maj k v _
 	[ -x "$FS" ] && [ -x "$FS_SPAWN" ] && [ -x "$FS_MEMHOG" ] || die "faultstat or its workloads missing: run make"
 	calibrate_reps FS_REPS 20000 fs_spawns
-	note "faultstat overhead: $ROUNDS rounds of faultstat_spawn $FS_REPS $FS_PAGES (fork, touch $FS_PAGES pages, exit)"
-	bench_rounds FS_V fs_run count detail bpftrace
-	ucpu=$(rounds_get FS_V untraced med:cpu)
-	echo
-	echo "faultstat"
-	printf '  overhead: faultstat_spawn %s %s = %s processes forked, each touching %s fresh pages\n' \
-		"$FS_REPS" "$FS_PAGES" "$FS_REPS" "$FS_PAGES"
-	printf '  (minor faults) and exiting; %s rounds; RATIO = traced / the untraced run before it\n' "$ROUNDS"
-	printf '  %-34s %7s %20s %9s %20s %12s %7s %8s\n' MODE CPU_S CPU_RATIO +NS/FAULT WALL_RATIO \
-		TOOL_CPU_MS PEAK_MB SEEN
-	printf '  %-34s %7.3f %20s %9s %20s %12s %7s %8s\n' untraced "$ucpu" 1 - 1 - - -
-	cells=(label med:cpu range:cpu_ratio "+ns:$((FS_REPS * FS_PAGES))" range:wall_ratio
-		meds:tool_cpu/tool_cpu_total mb:rss med:seen_pct)
-	fields=(command=label cpu_s=list:cpu cpu_ratios=list:cpu_ratio cpu_ratio_median=med:cpu_ratio
-		wall_ratios=list:wall_ratio "extra_ns_per_fault=+ns:$((FS_REPS * FS_PAGES))"
-		tool_cpu_ms_during_run=list:tool_cpu tool_cpu_ms_total=list:tool_cpu_total
-		tool_peak_rss_kb=list:rss seen_pct=list:seen_pct)
-	rounds_table FS_V '  %-34s %7.3f %20s %9s %20s %12s %7.1f %7.2f%%\n' cells fields \
-		"count=faultstat --json 1" "detail=faultstat --json -d 1" \
-		"bpftrace=bpftrace software:page-faults:1"
-	echo "  +NS/FAULT: extra workload CPU per minor fault. SEEN: minor faults the tracer counted for the"
-	echo "  workload's children / their own getrusage total (bpftrace counts every fault entry, retries too)."
-	echo "  -d hooks major faults only: on this minor-fault workload it costs what counting costs."
-
-	first_report_ms "$FS" --json 1 1
-	st=("${ST[@]}")
-	# shellcheck disable=SC2068
-	printf '\n  start-up to attached: faultstat --json 1 1 until its report, less the 1 s interval,\n'
-	# shellcheck disable=SC2068
-	printf '  median of 5: %s ms (%s-%s)\n' "$(median ${st[@]})" "$(minof ${st[@]})" "$(maxof ${st[@]})"
+	emit kind=meta tool=faultstat reps="$FS_REPS" pages_each=$FS_PAGES warm_children=$FS_WARM \
+		rounds="$ROUNDS"
+	note "faultstat: $ROUNDS rounds of faultstat_spawn $FS_REPS $FS_PAGES (fork, touch $FS_PAGES pages, exit)"
+	bench_rounds faultstat '' fs_run count detail bpftrace
+	for i in 1 2 3 4 5; do startup faultstat faultstat first "$FS" --json 1 1; done
 
 	# accuracy: memhog's own getrusage; perf stat on the same workload
 	"$FS_MEMHOG" -s 25600 >"$TMP/fshog.out" &
@@ -848,107 +740,116 @@ bench_faultstat() {
 	wait_stopped "$hp" || die "memhog did not start"
 	"$FS" --json -p "$hp" 1 >"$TMP/fsacc.json" 2>/dev/null &
 	pid=$!
+	echo "$pid" >>"$TMP/own.pids"
 	wait_lines "$TMP/fsacc.json" 15 || die "faultstat did not attach"
+	bpf_own "$pid"
 	kill -CONT "$hp"
 	wait "$hp"
+	stop_pid "$pid"
 	wait "$pid"
-	want=$(sed -n 's/^pass=1 minflt=\([0-9]*\).*/\1/p' "$TMP/fshog.out")
-	got=$(jq -s "[.[].rows[] | select(.pid == $hp) | .minor] | add // 0" "$TMP/fsacc.json")
-	echo
-	echo "  accuracy: memhog touching 25600 fresh pages; truth = its getrusage over the touching loop"
-	printf '  %-44s %10s %10s %9s\n' COUNTER COUNT TRUTH ERROR
-	printf '  %-44s %10s %10s %8s%%\n' "faultstat --json -p PID 1 (minor)" "$got" "$want" \
-		"$(calc "($got - $want) * 100 / $want" %.2f)"
-	if command -v perf >/dev/null; then
-		perf stat -x, -e minor-faults,major-faults -o "$TMP/perf.out" "$FS_MEMHOG" 25600 >"$TMP/fshog2.out" 2>/dev/null
-		perf_min=$(awk -F, '$3 ~ /minor-faults/ { print $1 }' "$TMP/perf.out")
-		perf_maj=$(awk -F, '$3 ~ /major-faults/ { print $1 }' "$TMP/perf.out")
-		want2=$(sed -n 's/^pass=1 minflt=\([0-9]*\).*/\1/p' "$TMP/fshog2.out")
-		printf '  %-44s %10s %10s %8s%%\n' "perf stat -e minor-faults memhog (whole run)" \
-			"$perf_min" "$want2" "$(calc "($perf_min - $want2) * 100 / $want2" %.2f)"
-		echo "  (perf stat counts the whole process, exec and loader included; faultstat -p counts"
-		echo "  from attach, so it sees the loop plus the exit path)"
-		perf_json=$(jq -n -c --argjson min "${perf_min:-null}" --argjson maj "${perf_maj:-null}" \
-			--argjson truth "$want2" '{minor: $min, major: $maj, truth_minor_loop: $truth}')
-	fi
-
-	# shellcheck disable=SC2068,SC2086
-	jq -n --argjson reps "$FS_REPS" --argjson pages "$FS_PAGES" --argjson rounds "$ROUNDS" \
-		--argjson ucpu "$(rounds_get FS_V untraced list:cpu)" --argjson ucpum "$ucpu" \
-		--argjson modes "$ROUNDS_JSON" \
-		--argjson st "$(jarr ${st[@]})" --argjson stm "$(median ${st[@]})" \
-		--argjson got "$got" --argjson want "$want" --argjson perf "$perf_json" \
-		'{overhead: {workload: {command: "faultstat_spawn \($reps) \($pages)", processes: $reps,
-			pages_each: $pages}, rounds: $rounds,
-		    untraced: {cpu_s: $ucpu, cpu_s_median: $ucpum}, traced: $modes},
-		  startup_ms: {command: "faultstat --json 1 1, first report less 1000 ms", samples: $st,
-			median: $stm},
-		  accuracy: {memhog_25600: {tool: $got, truth: $want}, perf_stat: $perf}}' >"$frag"
+	emit kind=accuracy tool=faultstat case=memhog_25600 field=minor \
+		count="$(jq -s "[.[].rows[] | select(.pid == $hp) | .minor] | add // 0" "$TMP/fsacc.json")" \
+		truth="$(minflt_of "$TMP/fshog.out")"
+	command -v perf >/dev/null || return 0
+	perf stat -x, -e minor-faults,major-faults -o "$TMP/perf.out" "$FS_MEMHOG" 25600 >"$TMP/fshog2.out" 2>/dev/null
+	min=null maj=null
+	while IFS=, read -r v _ k _; do
+		case $k in minor-faults*) min=$v ;; major-faults*) maj=$v ;; esac
+	done <"$TMP/perf.out"
+	emit kind=accuracy tool=faultstat case=perf_stat field=minor count="$min" major="$maj" \
+		truth="$(minflt_of "$TMP/fshog2.out")"
 }
 
 # ---------------------------------------------------------------- memleak
 
 ML=$BUILD/memleak
 LEAKER=$BUILD/tests/func/leaker
+ML_MODES="multi nosess perfn s100 bpftrace"
 
-# ml_run OUT CMD...: runs CMD under /usr/bin/time; sets NS (the workload's
-# ns_per_pair), RSS_KB, DETACH_S (memleak -v's "detached in")
-ml_run() {
-	local out=$1
-	shift
-	/usr/bin/time -f '%M' -o "$out.time" "$@" >"$out" 2>"$out.err"
-	NS=$(awk '/^ns_per_pair/ { print $2 }' "$out" | tail -1)
-	RSS_KB=$(tail -1 "$out.time")
-	DETACH_S=$(awk '/detached in/ { print $(NF-1) }' "$out.err")
-	[ -n "$NS" ] || { note "no ns_per_pair from: $* ($(head -c 300 "$out.err"))"; NS=null; }
+# leaker_stopped N T: starts `leaker pairs N T` in the background, stopped
+# before its exec (leaker has no -s), its stdout in $TMP/ml.wl; sets ML_WL
+leaker_stopped() {
+	( kill -STOP "$BASHPID"; exec "$LEAKER" pairs "$1" "$2" ) >"$TMP/ml.wl" &
+	ML_WL=$!
+	wait_stopped "$ML_WL"
 }
 
-# ml_round MODE: one run of `leaker pairs N ML_T` (ML_T threads), untraced
-# (ML_NU pairs) or traced (ML_N pairs) by memleak -c as it runs by default
+# ml_attach MODE PID: starts MODE's tracer on PID (start_tool)
+ml_attach() {
+	local pid=$2 o=(-v -O "$ML_LIBC" -p "$2")
+	case $1 in
+	multi) start_tool "$TMP/ml" 'Attaching' "$ML" "${o[@]}" 1 ;;
+	nosess) start_tool "$TMP/ml" 'Attaching' "$ML" "${o[@]}" --no-uprobe-session 1 ;;
+	perfn) start_tool "$TMP/ml" 'Attaching' "$ML" "${o[@]}" --per-function-links 1 ;;
+	s100) start_tool "$TMP/ml" 'Attaching' "$ML" "${o[@]}" -s 100 1 ;;
+	bpftrace) start_tool "$TMP/ml" '^ready' bpftrace -p "$pid" "$ML_BT" ;;
+	esac
+}
+
+# ml_run MODE: one run of `leaker pairs N ML_T` (ML_T threads), untraced
+# (ML_NU pairs a thread) or traced (ML_N) by memleak -p as it runs by default
 # (multi: a uprobe session link on v6.13+, else uprobe_multi links), with
 # uprobe_multi links (nosess), one link per function (perfn), sampling one
 # call in 100 (s100: with a session link the others skip the return probe),
-# or by bpftrace (ML_BT). R[ns]
-# (the workload's ns per pair), and when traced R[rss] (the tracer's peak
-# RSS) and R[detach] (memleak's "detached in").
-ml_round() {
-	case $1 in
-	untraced) ml_run "$TMP/ml.u" "$LEAKER" pairs "$ML_NU" "$ML_T" ;;
-	multi) ml_run "$TMP/ml.m" "$ML" -v -c "$LEAKER pairs $ML_N $ML_T" 1 ;;
-	nosess) ml_run "$TMP/ml.n" "$ML" -v --no-uprobe-session -c "$LEAKER pairs $ML_N $ML_T" 1 ;;
-	perfn) ml_run "$TMP/ml.p" "$ML" -v --per-function-links -c "$LEAKER pairs $ML_N $ML_T" 1 ;;
-	s100) ml_run "$TMP/ml.s" "$ML" -v -s 100 -c "$LEAKER pairs $ML_N $ML_T" 1 ;;
-	bpftrace) ml_run "$TMP/ml.b" bpftrace -c "$LEAKER pairs $ML_N $ML_T" "$ML_BT" ;;
-	esac
-	R[ns]=$NS
+# or by bpftrace (ML_BT). The leaker is stopped before its exec and the
+# tracer attached to its pid, as -c does, so that its CPU is ours to
+# measure: R[cpu_ms], R[wall_us], R[pairs] (all threads), R[wl_ns_per_pair]
+# (the leaker's own wall time per pair: throughput), and when traced the
+# tool_figures.
+ml_run() {
+	local n=$ML_N
+	[ "$1" = untraced ] && n=$ML_NU
+	leaker_stopped "$n" "$ML_T" || { note "leaker did not start"; return 1; }
+	if [ "$1" != untraced ]; then
+		ml_attach "$1" "$ML_WL" || return 1
+	fi
+	run_stopped "$1" "$ML_WL" || { note "leaker failed"; return 1; }
+	R[pairs]=$((n * ML_T))
+	R[wl_ns_per_pair]=$(sed -n 's/^ns_per_pair \([0-9.]*\)$/\1/p' "$TMP/ml.wl" | tail -1)
+	[ -n "${R[wl_ns_per_pair]}" ] || { note "leaker printed no ns_per_pair"; return 1; }
 	[ "$1" = untraced ] && return 0
-	R[rss]=$RSS_KB
-	[ -n "$DETACH_S" ] && R[detach]=$DETACH_S
-	return 0
+	stop_tool		# memleak and bpftrace -p exit after the pid
+	tool_figures
 }
 
-# ml_ns MODE: its ns per pair from ML_V$ML_T, "median (min-max)"
-ml_ns() {
-	local -n ml_v=ML_V$ML_T
-	# shellcheck disable=SC2086
-	printf '%s (%s-%s)' "$(calc "$(median ${ml_v[ns.$1]})" %.0f)" \
-		"$(calc "$(minof ${ml_v[ns.$1]})" %.0f)" "$(calc "$(maxof ${ml_v[ns.$1]})" %.0f)"
+# ml_detach MODE: detach measured from outside on a live target: a leaker
+# running pairs for good, MODE's tracer attached; then SIGINT and the time
+# until the tracer has exited (exit_us; SIGKILL after STOP_GRACE_S, killed=1)
+# and until every program and link it held is gone (gone_us), with the
+# leaker still running (target_alive)
+ml_detach() {
+	local t0 t1 t2 ids=$TMP/ml.ids alive=1 killed=0 target
+	"$LEAKER" pairs 2000000000 1 >/dev/null &
+	target=$!
+	ml_attach "$1" "$target" || return 1
+	bpf_ids_of "$TOOL_PID" >"$ids"
+	nap 0.5
+	t0=${EPOCHREALTIME/./}
+	kill -INT "$TOOL_PID"
+	if ! gone "$TOOL_PID" "$STOP_GRACE_S"; then
+		note "memleak detach, $1: the tracer ignored SIGINT for $STOP_GRACE_S s: SIGKILL"
+		kill -KILL "$TOOL_PID"
+		killed=1
+	fi
+	t1=${EPOCHREALTIME/./}
+	while bpf_loaded "$ids" >/dev/null; do
+		[ $((${EPOCHREALTIME/./} - t0)) -gt $((2 * STOP_GRACE_S * 1000000)) ] && break
+	done
+	t2=${EPOCHREALTIME/./}
+	gone "$target" 0 && alive=0
+	stop_tool
+	kill "$target"
+	wait "$target" 2>/dev/null
+	emit kind=detach tool=memleak mode="$1" exit_us=$((t1 - t0)) gone_us=$((t2 - t0)) \
+		objects="$(wc -l <"$ids")" target_alive=$alive killed=$killed
 }
-# ml_extra MODE [FORMAT]: its median ns per pair minus the untraced median
-ml_extra() {
-	calc "$(rounds_get "ML_V$ML_T" "$1" med:ns) - $(rounds_get "ML_V$ML_T" untraced med:ns)" "${2:-%.1f}"
-}
-ml_extra0() { ml_extra "$1" %.0f; }
 
-# bench_memleak FRAGMENT: cost per malloc+free pair (traced - untraced), one
-# and two threads, for memleak (uprobe_multi links, then one link per
-# function) and for bpftrace doing the same map work; start-up, detach, RSS
 bench_memleak() {
-	local frag=$1 libc t r cells fields json=()
-	local st=() t0 sp
+	local t r sp
 	[ -x "$ML" ] && [ -x "$LEAKER" ] || die "$ML or $LEAKER missing: run make"
 	ML_N=${BENCH_ML_PAIRS:-200000} ML_NU=2000000
-	libc=$(ldd "$LEAKER" | awk '/libc.so/ { print $3 }')
+	ML_LIBC=$(ldd "$LEAKER" | sed -n 's/.*libc\.so\.6 => \([^ ]*\).*/\1/p')
+	[ -r "$ML_LIBC" ] || die "no libc for $LEAKER"
 	ML_BT=$TMP/memleak.bt
 	if "$ML" -v --probes -p $$ 2>&1 | grep -q "uprobe session"; then
 		ML_LINKS="session link"
@@ -958,94 +859,56 @@ bench_memleak() {
 	# what memleak does per call: size at entry, address -> size and stack
 	# at return, delete at free
 	cat >"$ML_BT" <<EOF
-uprobe:$libc:malloc { @sz[tid] = arg0; }
-uretprobe:$libc:malloc /@sz[tid]/ { @a[retval] = @sz[tid]; @s[retval] = ustack; delete(@sz[tid]); }
-uprobe:$libc:free { delete(@a[arg0]); delete(@s[arg0]); }
+BEGIN { printf("ready\n"); }
+uprobe:$ML_LIBC:malloc { @sz[tid] = arg0; }
+uretprobe:$ML_LIBC:malloc /@sz[tid]/ { @a[retval] = @sz[tid]; @s[retval] = ustack; delete(@sz[tid]); }
+uprobe:$ML_LIBC:free { delete(@a[arg0]); delete(@s[arg0]); }
 END { clear(@sz); clear(@a); clear(@s); }
 EOF
+	emit kind=meta tool=memleak pairs_traced="$ML_N" pairs_untraced=$ML_NU links="$ML_LINKS" \
+		rounds="$ROUNDS"
 	for t in 1 2; do
 		ML_T=$t
 		note "memleak: $ROUNDS rounds of leaker pairs with $t thread(s)"
-		bench_rounds "ML_V$t" ml_round multi nosess perfn s100 bpftrace
+		# shellcheck disable=SC2086
+		bench_rounds memleak "${t}t" ml_run $ML_MODES
+	done
+	for ((r = 1; r <= ROUNDS; r++)); do
+		for t in $ML_MODES; do ml_detach "$t" || die "memleak: detach with $t failed"; done
 	done
 	# start-up: until memleak -p prints its header (attached)
 	sleep 600 &
 	sp=$!
-	for r in 1 2 3; do
-		t0=$(now_us)
-		start_tool "$TMP/ml.st" 'Attaching' "$ML" -v -p "$sp" 1 || continue
-		st+=("$(( ($(now_us) - t0) / 1000 ))")
-		stop_tool INT
-	done
-	kill "$sp" 2>/dev/null
+	for r in 1 2 3; do startup memleak memleak 'Attaching' "$ML" -v -p "$sp" 1; done
+	kill "$sp"
 	wait "$sp" 2>/dev/null
-
-	echo
-	echo "memleak"
-	echo "  workload: leaker pairs N T: T threads each do N malloc(64)+free pairs (N=$ML_N traced, $ML_NU untraced)"
-	echo "  NS/PAIR: the workload's wall time per pair, median of $ROUNDS (min-max), untraced: of all"
-	echo "  $((3 * ROUNDS)), one run before each traced run; +NS: minus untraced"
-	printf '  %-34s %3s %22s %8s %9s %8s\n' MODE T NS/PAIR +NS DETACH_S PEAK_MB
-	for t in 1 2; do
-		ML_T=$t
-		# shellcheck disable=SC2034 # rounds_table takes them by name
-		cells=(label "=$t" fn:ml_ns fn:ml_extra0 med:detach mb:rss)
-		# shellcheck disable=SC2034
-		fields=(command=label "threads==$t" ns_per_pair=list:ns ns_per_pair_median=med:ns
-			extra_ns_per_pair=fn:ml_extra detach_s=list:detach peak_rss_kb=list:rss)
-		rounds_table "ML_V$t" '  %-34s %3s %22s %8s %9s %8s\n' cells fields \
-			untraced=untraced "multi=memleak -c ($ML_LINKS)" \
-			"nosess=memleak -c (uprobe_multi links)" \
-			"perfn=memleak -c --per-function-links" "s100=memleak -c -s 100" \
-			"bpftrace=bpftrace, same probes and maps"
-		json+=("$(jq -c --arg t "$t" 'with_entries(.key += "_\($t)t")' <<<"$ROUNDS_JSON")")
-	done
-	# shellcheck disable=SC2068
-	printf '  start-up to attached: memleak -v -p PID 1 until its header, median of %s: %s ms\n' \
-		"${#st[@]}" "$(median ${st[@]})"
-	echo "  bcc's memleak: not run; Debian's bpfcc-tools compiles its BPF at run time against"
-	echo "  kernel headers, and this kernel ($KERNEL) has neither /lib/modules/*/build nor kheaders"
-	# shellcheck disable=SC2068
-	jq -n --argjson modes "$(printf '%s\n' "${json[@]}" | jq -s 'add')" \
-		--argjson st "$(jarr ${st[@]})" --argjson n "$ML_N" --argjson nu "$ML_NU" \
-		'{workload: {command: "leaker pairs N T", pairs_traced: $n, pairs_untraced: $nu},
-		  modes: $modes, startup_ms: $st}' >"$frag"
+	return 0
 }
 
 # ---------------------------------------------------------------- main
 
 [ "$(id -u)" = 0 ] || die "run as root"
-for c in jq bpftrace pgrep /usr/bin/time; do
+for c in jq bpftrace bpftool pgrep taskset python3 /usr/bin/time; do
 	command -v "$c" >/dev/null || die "$c missing (scripts/deps.sh bench)"
 done
 [ -x "$PCLOAD" ] || die "$PCLOAD missing: run make"
 [ "$(stat -f -c %T "$SCRATCH")" != tmpfs ] || die "SCRATCH=$SCRATCH is tmpfs; use a disk filesystem"
 CLK_TCK=$(getconf CLK_TCK)
-TMP=$(mktemp -d "$SCRATCH/memscope-bench.XXXXXX") || die "cannot create a directory in $SCRATCH"
-mkdir -p "$OUTDIR" || die "cannot create $OUTDIR"
-
-KERNEL=$(uname -r)
-STAMP=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 NCPU=$(nproc)
-echo "memscope bench  $STAMP  kernel $KERNEL  $NCPU CPUs  scratch $SCRATCH ($(stat -f -c %T "$SCRATCH"))"
-
-frags=()
+TMP=$(mktemp -d "$SCRATCH/memscope-bench.XXXXXX") || die "cannot create a directory in $SCRATCH"
+: >"$TMP/own.ids"
+: >"$TMP/own.pids"
+BPF_BEFORE=$(bpf_list)
+mkdir -p "$OUTDIR" || die "cannot create $OUTDIR"
 for t in $TOOLS; do
 	declare -F "bench_$t" >/dev/null || die "no benchmark for tool '$t'"
-	"bench_$t" "$TMP/$t.json" || die "$t failed"
-	frags+=("$t")
 done
 
-prev='{}'
-[ -s "$RESULTS" ] && jq -e 'type == "object"' "$RESULTS" >/dev/null 2>&1 && prev=$(cat "$RESULTS")
-new=$(jq -n --arg time "$STAMP" --arg kernel "$KERNEL" --argjson ncpu "$NCPU" \
-	--argjson prev "$prev" '$prev + {time: $time, kernel: $kernel, host: {cpus: $ncpu}} |
-	.tools = (.tools // {})')
-for t in "${frags[@]}"; do
-	new=$(jq --arg t "$t" --slurpfile f "$TMP/$t.json" '.tools[$t] = $f[0]' <<<"$new")
+: >"$RUNS"
+emit kind=host time="$(date -u +%Y-%m-%dT%H:%M:%SZ)" kernel="$(uname -r)" cpus="$NCPU" \
+	scratch="$SCRATCH ($(stat -f -c %T "$SCRATCH"))" tools="$TOOLS"
+for t in $TOOLS; do
+	"bench_$t" || die "$t failed"
 done
-if ! printf '%s\n' "$new" >"$RESULTS.tmp" || ! mv "$RESULTS.tmp" "$RESULTS"; then
-	die "cannot write $RESULTS"
-fi
-echo
-echo "results: $RESULTS"
+bpf_check || die "programs or links of the bench's tracers are still loaded"
+python3 "$ROOT/bench/report.py" "$RUNS" "$RESULTS" || die "report.py failed"

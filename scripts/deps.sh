@@ -7,7 +7,7 @@ set -eu
 
 build="clang llvm make gcc pkg-config libbpf-dev libelf-dev zlib1g-dev bpftool libncurses-dev libdw-dev liblzma-dev"
 test="jq bpftool util-linux procps tmux"
-bench="bpftrace time linux-perf"
+bench="bpftrace time linux-perf python3"
 
 groups=${*:-build test}
 want=
