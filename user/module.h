@@ -43,6 +43,10 @@ struct module_ops {
 	void (*close)(void *state);		/* safe after a failed open */
 	struct probe_set *(*probes)(void *state);
 	struct bpf_object *(*obj)(void *state);	/* NULL before open */
+	/* Hooks outside the probe layer (uprobes on a library the module
+	 * picked): prints them for --probes instead of the probe set's
+	 * table; NULL: the probe set's table. */
+	void (*print_probes)(void *state, FILE *f);
 };
 
 struct module {
