@@ -59,7 +59,7 @@ static __always_inline void *map__lookup_or_init(void *map, const void *key, con
 
 /*
  * Per-CPU counters of what was lost (a full map, a lost stack), indexed by
- * the tool's enum; user space sums them (events__percpu_sum) and shows them.
+ * the tool's enum; user space sums them (bpfmap__percpu_sum) and shows them.
  */
 #define COUNTERS_MAP(name, nr)                                                               \
 	struct {                                                                             \

@@ -5,27 +5,6 @@
 #include <bpf/bpf.h>
 #include "events.h"
 
-int events__percpu_sum(int map_fd, __u32 key, unsigned long long *sum)
-{
-	int i, n = libbpf_num_possible_cpus();
-	unsigned long long *vals;
-
-	if (n <= 0)
-		return n ? n : -EINVAL;
-	vals = calloc(n, sizeof(*vals));
-	if (!vals)
-		return -ENOMEM;
-	if (bpf_map_lookup_elem(map_fd, &key, vals)) {
-		free(vals);
-		return -errno;
-	}
-	*sum = 0;
-	for (i = 0; i < n; i++)
-		*sum += vals[i];
-	free(vals);
-	return 0;
-}
-
 int events__open(struct events *ev, struct bpf_map *ringbuf, struct bpf_map *dropped,
 		 ring_buffer_sample_fn fn, void *ctx)
 {
@@ -40,7 +19,8 @@ int events__open(struct events *ev, struct bpf_map *ringbuf, struct bpf_map *dro
 long long events__dropped(const struct events *ev)
 {
 	unsigned long long sum;
-	int err = events__percpu_sum(ev->dropped_fd, 0, &sum);
+	__u32 key = 0;
+	int err = bpfmap__percpu_sum(ev->dropped_fd, &key, &sum, 1);
 
 	return err ? err : (long long)sum;
 }

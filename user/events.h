@@ -3,11 +3,13 @@
 #define MEMSCOPE_EVENTS_H
 
 #include <bpf/libbpf.h>
+#include "bpfmap.h"
 
 /*
  * Ring-buffer events with drop accounting. The BPF side reserves through
  * events__reserve() (bpf/maps.bpf.h), which counts a failed reservation in a
- * per-CPU `dropped` slot; this side polls and reports the total, so lost
+ * per-CPU `dropped` slot; this side polls and reports the total (summed
+ * with bpfmap__percpu_sum, which users of this header may call), so lost
  * events are shown, never silent.
  */
 struct events {
@@ -23,8 +25,5 @@ long long events__dropped(const struct events *ev);
 /* Events lost since the previous call. */
 unsigned long long events__dropped_since(struct events *ev);
 void events__close(struct events *ev);
-
-/* Sum of slot 0 of a per-CPU array of __u64 (counters kept per CPU in BPF). */
-int events__percpu_sum(int map_fd, __u32 key, unsigned long long *sum);
 
 #endif

@@ -672,7 +672,7 @@ int faultstat__full(struct faultstat *fs, unsigned long long out[FS_NR_FULL])
 	int i, err;
 
 	for (i = 0; i < FS_NR_FULL; i++) {
-		err = events__percpu_sum(bpf_map__fd(fs->skel->maps.full), i, &out[i]);
+		err = bpfmap__percpu_sum(bpf_map__fd(fs->skel->maps.full), &i, &out[i], 1);
 		if (err)
 			return err;
 	}

@@ -14,6 +14,19 @@ void hist__bounds(int i, unsigned long long *lo, unsigned long long *hi)
 	*hi = i >= 64 ? ~0ULL : (1ULL << i) - 1;
 }
 
+const char *hist__label(const char *unit)
+{
+	static const char *const labels[][2] = {
+		{ "us", "usecs" }, { "ms", "msecs" }, { "ns", "nsecs" },
+	};
+	size_t i;
+
+	for (i = 0; unit && i < sizeof(labels) / sizeof(labels[0]); i++)
+		if (!strcmp(unit, labels[i][0]))
+			return labels[i][1];
+	return unit ?: "";
+}
+
 static int hist__last(const struct hist_view *h)
 {
 	int i;

@@ -375,14 +375,9 @@ int memleak__open_user(struct memleak *m, const struct memleak_opts *o)
 	int err;
 
 	memleak__init(m, o);
-	if (!o->mo.tgid) {
-		log__err("user mode needs a process");
+	if (!o->mo.tgid || !o->lib[0]) {
+		log__err("user mode needs a process and its allocator library");
 		return -EINVAL;
-	}
-	if (!o->lib[0]) {
-		err = memleak__find_libs(&m->o, o->mo.tgid, NULL, NULL);
-		if (err)
-			return err;
 	}
 	skel = memleak_bpf__open();
 	if (!skel) {
@@ -1008,6 +1003,25 @@ static void memleak__mod_print_plan(void *state, FILE *f)
 	memleak__print_plan(state, f);
 }
 
+/* the load test's own process and libc */
+static int memleak__mod_self_target(void *opts)
+{
+	struct memleak_opts *o = opts;
+
+	o->mo.tgid = getpid();
+	return memleak__find_libs(o, o->mo.tgid, NULL, NULL);
+}
+
+static void memleak__mod_describe(void *state, char *buf, size_t size)
+{
+	struct memleak *m = state;
+
+	snprintf(buf, size, "%s, %s stack buffer",
+		 m->session ? "uprobe session link" : m->multi ? "uprobe_multi links" :
+							      "per-function links",
+		 m->task_storage ? "task-storage" : "per-CPU");
+}
+
 /* links (session, uprobe_multi, per function, as far as the kernel has
  * them) times stack buffer (task storage, or what older kernels get) */
 static const struct memleak_opts memleak__variant_opts[] = {
@@ -1034,6 +1048,8 @@ const struct module_ops memleak__module = {
 	.close = memleak__mod_close,
 	.probes = memleak__mod_probes,
 	.obj = memleak__mod_obj_user,
+	.self_target = memleak__mod_self_target,
+	.describe = memleak__mod_describe,
 	.print_probes = memleak__mod_print_plan,
 };
 

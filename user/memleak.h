@@ -44,7 +44,7 @@ extern const struct memleak_cxx_fn memleak__cxx_fns[ML_NR_CXX];
 
 struct memleak_opts {
 	struct module_opts mo;		/* mo.tgid: user mode's process */
-	/* user mode: the allocator library; "": the libc that mo.tgid maps */
+	/* user mode: the allocator library (memleak__find_libs) */
 	char lib[PATH_MAX];
 	/* user mode: file offset per function, 0 when the library lacks it */
 	unsigned long long offsets[ML_NR_FNS];
@@ -66,8 +66,9 @@ struct memleak_opts {
  * The two data sources (module.h), both with struct memleak_opts and
  * struct memleak as state: memleak__module, user mode (mo.tgid's
  * allocator; its variants are the links, session, uprobe_multi or one per
- * function, times the stack buffer, task storage or per CPU: the load
- * test sets mo.tgid to itself), and kmemleak__module, kernel mode.
+ * function, times the stack buffer, task storage or per CPU, each traced
+ * on the load test itself through self_target), and kmemleak__module,
+ * kernel mode.
  */
 extern const struct module_ops memleak__module;
 extern const struct module_ops kmemleak__module;

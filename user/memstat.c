@@ -72,6 +72,7 @@ int memstat__zoneinfo(const char *root, struct zone_wm *zones, int max)
 			memset(&cur, 0, sizeof(cur));
 			cur.node = node;
 			snprintf(cur.name, sizeof(cur.name), "%s", name);
+			snprintf(cur.label, sizeof(cur.label), "%d:%s", node, name);
 			in_zone = true;
 			done = false;
 			continue;
@@ -143,4 +144,53 @@ int memstat__psi(const char *root, const char *resource, struct psi *p)
 	}
 	fclose(f);
 	return found & 1 ? 0 : -ENODATA;
+}
+
+#define PAGES(k, h, what)                                                                \
+	{ .key = k, .header = h, .width = 10, .type = FT_U64, .kind = FK_GAUGE,          \
+	  .unit = "pages", .help = what }
+static const struct field zone_fields[] = {
+	[MZ_LABEL] = { .key = "label", .header = "ZONE", .width = -12, .type = FT_STR,
+		       .kind = FK_LABEL, .flags = FF_TEXT_ONLY, .help = "node:zone" },
+	[MZ_NODE] = { .key = "node", .type = FT_I64, .kind = FK_LABEL, .flags = FF_JSON_ONLY,
+		      .help = "NUMA node" },
+	[MZ_ZONE] = { .key = "zone", .type = FT_STR, .kind = FK_LABEL, .flags = FF_JSON_ONLY,
+		      .help = "zone name (DMA, DMA32, Normal, Movable)" },
+	[MZ_FREE] = PAGES("free_pages", "FREE", "free pages in the zone"),
+	[MZ_MIN] = PAGES("min_pages", "MIN", "min watermark: below it, allocations reclaim"),
+	[MZ_LOW] = PAGES("low_pages", "LOW", "low watermark: below it kswapd is woken"),
+	[MZ_HIGH] = PAGES("high_pages", "HIGH", "high watermark: kswapd reclaims up to it"),
+	[MZ_LEVEL] = { .key = "level", .header = "LEVEL", .width = -5, .type = FT_STR,
+		       .kind = FK_LABEL, .help = "where free pages stand: ok, <high, <low, <min" },
+};
+const struct schema memstat__zone_schema = SCHEMA("memstat.zone", zone_fields);
+
+static const struct field psi_fields[] = {
+	[MP_SOME_AVG10] = { .key = "some_avg10_pct", .header = "some", .prec = 2, .type = FT_DBL,
+			    .kind = FK_RATIO, .unit = "pct", .flags = FF_PCT,
+			    .help = "share of the last 10 s in which a task stalled on memory" },
+	[MP_FULL_AVG10] = { .key = "full_avg10_pct", .header = "full", .prec = 2, .type = FT_DBL,
+			    .kind = FK_RATIO, .unit = "pct", .flags = FF_PCT,
+			    .help = "share of the last 10 s in which all tasks stalled on memory" },
+};
+const struct schema memstat__psi_schema = SCHEMA("memstat.psi", psi_fields);
+
+void memstat__zone_rec(struct rec *r, const struct zone_wm *z)
+{
+	rec__init(r, &memstat__zone_schema);
+	rec__str(r, MZ_LABEL, z->label);
+	rec__i64(r, MZ_NODE, z->node);
+	rec__str(r, MZ_ZONE, z->name);
+	rec__u64(r, MZ_FREE, z->free);
+	rec__u64(r, MZ_MIN, z->min);
+	rec__u64(r, MZ_LOW, z->low);
+	rec__u64(r, MZ_HIGH, z->high);
+	rec__str(r, MZ_LEVEL, memstat__zone_level(z));
+}
+
+void memstat__psi_rec(struct rec *r, const struct psi *p)
+{
+	rec__init(r, &memstat__psi_schema);
+	rec__dbl(r, MP_SOME_AVG10, p->some_avg10);
+	rec__dbl(r, MP_FULL_AVG10, p->full_avg10);
 }

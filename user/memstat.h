@@ -2,6 +2,8 @@
 #ifndef MEMSCOPE_MEMSTAT_H
 #define MEMSCOPE_MEMSTAT_H
 
+#include "schema.h"
+
 /*
  * System-wide memory state from /proc: /proc/vmstat counters, per-zone free
  * pages against the watermarks (/proc/zoneinfo), and pressure stall
@@ -25,6 +27,7 @@ int memstat__vmstat(const char *root, struct vmstat_snap *v);
 struct zone_wm {
 	int node;
 	char name[MEMSTAT_ZONE_NAME];	/* "DMA32", "Normal" */
+	char label[MEMSTAT_ZONE_NAME + 12];	/* "0:Normal": node and name */
 	unsigned long long free, min, low, high, managed;	/* pages */
 };
 
@@ -42,5 +45,19 @@ struct psi {
 
 /* /proc/pressure/<resource>: 0, or -errno (-ENOENT without PSI). */
 int memstat__psi(const char *root, const char *resource, struct psi *p);
+
+/*
+ * Their fields, described once (schema.h) for every tool that shows them.
+ * A zone: ZONE ("0:Normal", tables only), node and zone (JSON only),
+ * free_pages, min_pages, low_pages, high_pages, level. PSI: some_avg10_pct,
+ * full_avg10_pct. A zone's record points into z, which must outlive it.
+ */
+enum memstat_zone_field {
+	MZ_LABEL, MZ_NODE, MZ_ZONE, MZ_FREE, MZ_MIN, MZ_LOW, MZ_HIGH, MZ_LEVEL, MZ_NF
+};
+enum memstat_psi_field { MP_SOME_AVG10, MP_FULL_AVG10, MP_NF };
+extern const struct schema memstat__zone_schema, memstat__psi_schema;
+void memstat__zone_rec(struct rec *r, const struct zone_wm *z);
+void memstat__psi_rec(struct rec *r, const struct psi *p);
 
 #endif

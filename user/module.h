@@ -43,6 +43,13 @@ struct module_ops {
 	void (*close)(void *state);		/* safe after a failed open */
 	struct probe_set *(*probes)(void *state);
 	struct bpf_object *(*obj)(void *state);	/* NULL before open */
+	/* For the load test, which traces itself: fills in a variant's
+	 * run-time fields (memleak: this process's pid and libc); -errno:
+	 * the variant cannot run here. NULL: nothing to fill. */
+	int (*self_target)(void *opts);
+	/* What an attached module chose where the probe layer does not say
+	 * (link kind, stack buffer), for the load test's lines. NULL: none. */
+	void (*describe)(void *state, char *buf, size_t size);
 	/* Hooks outside the probe layer (uprobes on a library the module
 	 * picked): prints them for --probes instead of the probe set's
 	 * table; NULL: the probe set's table. */

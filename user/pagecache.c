@@ -458,7 +458,7 @@ int pagecache__full(struct pagecache *pc, unsigned long long out[PC_NR_FULL])
 	int i, err;
 
 	for (i = 0; i < PC_NR_FULL; i++) {
-		err = events__percpu_sum(bpf_map__fd(pc->skel->maps.full), i, &out[i]);
+		err = bpfmap__percpu_sum(bpf_map__fd(pc->skel->maps.full), &i, &out[i], 1);
 		if (err)
 			return err;
 	}

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <time.h>
 #include <bpf/bpf.h>
+#include "bpfmap.h"
 #include "log.h"
 #include "reclaimlat.skel.h"
 #include "reclaimlat.h"
@@ -130,16 +131,17 @@ int reclaimlat__open(struct reclaimlat *rl, const struct reclaimlat_opts *o)
 	err = probe__init(&rl->probes, "reclaimlat", reclaimlat__events, RECLAIMLAT_NR_EVENTS);
 	if (err)
 		return err;
-	rl->probes.skip_kinds = o->skip_kinds;
-	for (e = 0; o->forced && e < RECLAIMLAT_NR_EVENTS; e++)
-		probe__force(&rl->probes, e, o->forced[e]);
+	rl->probes.skip_kinds = o->common.skip_kinds;
+	for (e = 0; o->common.forced && e < RECLAIMLAT_NR_EVENTS; e++)
+		probe__force(&rl->probes, e, o->common.forced[e]);
+	rl->ms = o->ms;
 	rl->skel = reclaimlat_bpf__open();
 	if (!rl->skel) {
 		err = -errno;
 		log__err("cannot open BPF object: %s", strerror(-err));
 		return err;
 	}
-	rl->skel->rodata->targ_tgid = o->tgid;
+	rl->skel->rodata->targ_tgid = o->common.tgid;
 	rl->skel->rodata->targ_cgroup_id = o->cgroup_id;
 	rl->skel->rodata->targ_cgroup_mode = o->cgroup_mode;
 	rl->skel->rodata->targ_ms = o->ms;
@@ -148,7 +150,7 @@ int reclaimlat__open(struct reclaimlat *rl, const struct reclaimlat_opts *o)
 	rl->skel->rodata->targ_min_ns = o->min_ns;
 	if (!o->procs)
 		bpf_map__set_max_entries(rl->skel->maps.procs, 1);
-	return probe__resolve(&rl->probes, rl->skel->obj, o->all_probes);
+	return probe__resolve(&rl->probes, rl->skel->obj, o->common.all_probes);
 }
 
 int reclaimlat__attach(struct reclaimlat *rl)
@@ -160,13 +162,25 @@ int reclaimlat__attach(struct reclaimlat *rl)
 			 strerror(-err));
 		return err;
 	}
-	return probe__attach(&rl->probes, rl->skel->obj);
+	err = probe__attach(&rl->probes, rl->skel->obj);
+	clock_gettime(CLOCK_MONOTONIC, &rl->prev_mono);
+	rl->have_prev_vm = !memstat__vmstat(NULL, &rl->prev_vm);
+	return err;
+}
+
+static long long ts_ns(const struct timespec *t)
+{
+	return (long long)t->tv_sec * 1000000000LL + t->tv_nsec;
 }
 
 int reclaimlat__open_events(struct reclaimlat *rl, ring_buffer_sample_fn fn, void *ctx)
 {
 	int err = events__open(&rl->ev, rl->skel->maps.events, rl->skel->maps.dropped, fn, ctx);
+	struct timespec mono, real;
 
+	clock_gettime(CLOCK_MONOTONIC, &mono);
+	clock_gettime(CLOCK_REALTIME, &real);
+	rl->mono_to_real_ns = ts_ns(&real) - ts_ns(&mono);
 	if (err) {
 		log__err("cannot open the event ring buffer: %s", strerror(-err));
 		return err;
@@ -199,39 +213,29 @@ void reclaimlat__merge(struct rl_stats *a, const struct rl_stats *b)
 		a->hist[i] += b->hist[i];
 }
 
+static void merge_cpu(void *acc, const void *cpu_val)
+{
+	reclaimlat__merge(acc, cpu_val);
+}
+
 int reclaimlat__drain(struct reclaimlat *rl, struct rl_stats out[RL_NR_CLASSES])
 {
-	int fd = bpf_map__fd(rl->skel->maps.stats), n = libbpf_num_possible_cpus(), c, i;
+	int fd = bpf_map__fd(rl->skel->maps.stats), c, err = 0;
 	struct timespec settle = { .tv_nsec = 1000000 };
-	struct rl_stats *vals;
 	__u32 old, key;
 
-	if (n <= 0)
-		return -EINVAL;
-	vals = calloc(n, sizeof(*vals));
-	if (!vals)
-		return -ENOMEM;
 	old = rl->skel->bss->epoch & 1;
 	__atomic_store_n(&rl->skel->bss->epoch, old ^ 1, __ATOMIC_SEQ_CST);
 	/* a handler that read the old epoch finishes within microseconds */
 	nanosleep(&settle, NULL);
 	memset(out, 0, RL_NR_CLASSES * sizeof(*out));
-	for (c = 0; c < RL_NR_CLASSES; c++) {
+	for (c = 0; !err && c < RL_NR_CLASSES; c++) {
 		key = old * RL_NR_CLASSES + c;
-		if (bpf_map_lookup_elem(fd, &key, vals)) {
-			free(vals);
-			return -errno;
-		}
-		for (i = 0; i < n; i++)
-			reclaimlat__merge(&out[c], &vals[i]);
-		memset(vals, 0, n * sizeof(*vals));
-		if (bpf_map_update_elem(fd, &key, vals, BPF_ANY)) {
-			free(vals);
-			return -errno;
-		}
+		err = bpfmap__percpu_fold(fd, &key, sizeof(*out), merge_cpu, &out[c]);
+		if (!err)
+			err = bpfmap__percpu_zero(fd, &key, sizeof(*out));
 	}
-	free(vals);
-	return 0;
+	return err;
 }
 
 int reclaimlat__cmp_rows(const void *a, const void *b)
@@ -247,48 +251,39 @@ int reclaimlat__cmp_rows(const void *a, const void *b)
 	return (int)x->class - (int)y->class;
 }
 
-/* Keys first, then lookup-and-delete each (as pagecache__drain). */
 int reclaimlat__drain_procs(struct reclaimlat *rl, struct reclaimlat_row **rows, size_t *n)
 {
 	struct bpf_map *map = rl->skel->maps.procs;
-	size_t cap = bpf_map__max_entries(map), nk = 0, i;
-	int fd = bpf_map__fd(map);
-	struct rl_proc_key *keys, *prev = NULL;
+	struct rl_proc_key *keys;
 	struct reclaimlat_row *out;
+	struct rl_proc *vals;
+	size_t i;
+	int err;
 
 	*rows = NULL;
-	*n = 0;
-	keys = calloc(cap, sizeof(*keys));
-	out = calloc(cap ? cap : 1, sizeof(*out));
-	if (!keys || !out) {
-		free(keys);
-		free(out);
-		return -ENOMEM;
-	}
-	while (nk < cap && !bpf_map_get_next_key(fd, prev, &keys[nk])) {
-		prev = &keys[nk];
-		nk++;
-	}
-	for (i = 0; i < nk; i++) {
-		struct reclaimlat_row *r = &out[*n];
-		struct rl_proc v;
+	err = bpfmap__drain(bpf_map__fd(map), sizeof(*keys), sizeof(*vals),
+			    bpf_map__max_entries(map), (void **)&keys, (void **)&vals, n);
+	if (err)
+		return err;
+	out = calloc(*n ? *n : 1, sizeof(*out));
+	for (i = 0; out && i < *n; i++) {
+		struct reclaimlat_row *r = &out[i];
 
-		if (bpf_map_lookup_and_delete_elem(fd, &keys[i], &v)) {
-			if (bpf_map_lookup_elem(fd, &keys[i], &v))
-				continue;
-			bpf_map_delete_elem(fd, &keys[i]);
-		}
 		r->pid = keys[i].tgid;
 		r->class = keys[i].class;
-		memcpy(r->comm, v.comm, sizeof(r->comm));
+		memcpy(r->comm, vals[i].comm, sizeof(r->comm));
 		r->comm[sizeof(r->comm) - 1] = '\0';
-		r->count = v.count;
-		r->total_ns = v.total_ns;
-		r->max_ns = v.max_ns;
-		r->pages = v.pages;
-		(*n)++;
+		r->count = vals[i].count;
+		r->total_ns = vals[i].total_ns;
+		r->max_ns = vals[i].max_ns;
+		r->pages = vals[i].pages;
 	}
 	free(keys);
+	free(vals);
+	if (!out) {
+		*n = 0;
+		return -ENOMEM;
+	}
 	qsort(out, *n, sizeof(*out), reclaimlat__cmp_rows);
 	*rows = out;
 	return 0;
@@ -296,5 +291,130 @@ int reclaimlat__drain_procs(struct reclaimlat *rl, struct reclaimlat_row **rows,
 
 int reclaimlat__full(struct reclaimlat *rl, unsigned long long *procs)
 {
-	return events__percpu_sum(bpf_map__fd(rl->skel->maps.full), RL_FULL_PROCS, procs);
+	__u32 key = RL_FULL_PROCS;
+
+	return bpfmap__percpu_sum(bpf_map__fd(rl->skel->maps.full), &key, procs, 1);
 }
+
+static bool class_has_pages(const struct reclaimlat *rl, int c)
+{
+	if (c == RL_KSWAPD)
+		return reclaimlat__kswapd_pages(rl);
+	return c == RL_DIRECT || c == RL_MEMCG;
+}
+
+int reclaimlat__snapshot(struct reclaimlat *rl, const struct timespec *now,
+			 struct reclaimlat_snap *s)
+{
+	unsigned long long full = 0;
+	struct vmstat_snap vm;
+	struct timespec mono;
+	bool vm_ok;
+	int c, err;
+
+	memset(s, 0, sizeof(*s));
+	s->time = *now;
+	s->ms = rl->ms;
+	for (c = 0; c < RL_NR_CLASSES; c++) {
+		s->has_class[c] = reclaimlat__has_class(rl, c);
+		s->has_pages[c] = class_has_pages(rl, c);
+	}
+	err = reclaimlat__drain(rl, s->st);
+	if (!err)
+		err = reclaimlat__drain_procs(rl, &s->rows, &s->nrows);
+	if (err) {
+		log__err("cannot read counters: %s", strerror(-err));
+		return err;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &mono);
+	s->interval_s = (double)(ts_ns(&mono) - ts_ns(&rl->prev_mono)) / 1e9;
+	rl->prev_mono = mono;
+	vm_ok = !memstat__vmstat(NULL, &vm);
+	s->have_vm = vm_ok && rl->have_prev_vm;
+	if (s->have_vm) {
+		s->vm.pswpin = vm.pswpin - rl->prev_vm.pswpin;
+		s->vm.pswpout = vm.pswpout - rl->prev_vm.pswpout;
+		s->vm.allocstall = vm.allocstall - rl->prev_vm.allocstall;
+	}
+	rl->prev_vm = vm;
+	rl->have_prev_vm = vm_ok;
+	s->nz = memstat__zoneinfo(NULL, s->zones, RL_MAX_ZONES);
+	if (s->nz < 0)
+		s->nz = 0;
+	s->have_psi = !memstat__psi(NULL, "memory", &s->psi);
+	if (!reclaimlat__full(rl, &full) && full > rl->full_seen) {
+		s->lost_procs = full - rl->full_seen;
+		rl->full_seen = full;
+		log__err("%llu process rows lost: the process table is full", s->lost_procs);
+	}
+	return 0;
+}
+
+void reclaimlat__snap_free(struct reclaimlat_snap *s)
+{
+	free(s->rows);
+	s->rows = NULL;
+	s->nrows = 0;
+}
+
+void reclaimlat__end_events(struct reclaimlat *rl, unsigned long min_ms)
+{
+	long long lost = events__dropped(&rl->ev);
+	struct rl_stats st[RL_NR_CLASSES], all = {};
+	int c;
+
+	if (lost > 0)
+		log__err("%lld events dropped in all: the ring buffer was full", lost);
+	/* event mode never drains the statistics: they hold the whole run */
+	if (reclaimlat__drain(rl, st))
+		return;
+	for (c = 0; c < RL_NR_CLASSES; c++)
+		reclaimlat__merge(&all, &st[c]);
+	log__err("%llu stalls traced, %llu of at least %lu ms", (unsigned long long)all.count,
+		 (unsigned long long)all.at_least_min, min_ms);
+}
+
+static int module_open(void *state, const struct module_opts *o)
+{
+	return reclaimlat__open(state, (const struct reclaimlat_opts *)o);
+}
+
+static int module_attach(void *state)
+{
+	return reclaimlat__attach(state);
+}
+
+static void module_close(void *state)
+{
+	reclaimlat__close(state);
+}
+
+static struct probe_set *module_probes(void *state)
+{
+	return &((struct reclaimlat *)state)->probes;
+}
+
+static struct bpf_object *module_obj(void *state)
+{
+	struct reclaimlat *rl = state;
+
+	return rl->skel ? rl->skel->obj : NULL;
+}
+
+/* every map and path in use: per-process rows and events */
+static const struct reclaimlat_opts every_program = { .procs = true, .events = true };
+static const void *const variants[] = { &every_program, NULL };
+
+const struct module_ops reclaimlat__module = {
+	.name = "reclaimlat",
+	.events = reclaimlat__events,
+	.n_events = RECLAIMLAT_NR_EVENTS,
+	.size = sizeof(struct reclaimlat),
+	.opts_size = sizeof(struct reclaimlat_opts),
+	.variants = variants,
+	.open = module_open,
+	.attach = module_attach,
+	.close = module_close,
+	.probes = module_probes,
+	.obj = module_obj,
+};

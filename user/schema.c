@@ -172,6 +172,15 @@ void schema__cell(const struct rec *r, int f, char *buf, size_t size)
 		break;
 	case FT_TIME:
 		out__hms(&x->t, buf, size);
+		if (fd->prec > 0 && fd->prec <= 9) {
+			size_t len = strlen(buf);
+			long frac = x->t.tv_nsec;
+			int i;
+
+			for (i = fd->prec; i < 9; i++)
+				frac /= 10;
+			snprintf(buf + len, size - len, ".%0*ld", fd->prec, frac);
+		}
 		break;
 	default:
 		snprintf(buf, size, "-");
@@ -256,6 +265,15 @@ void schema__table(FILE *out, const struct rec *r, int list_field, size_t max)
 		schema__row(out, &x->list.recs[i], 0);
 }
 
+void schema__block(FILE *out, const struct rec *r, int f)
+{
+	const struct field *fd = &r->s->fields[f];
+	const struct val *x = &r->v[f];
+
+	if (x->set && fd->type == FT_HIST)
+		hist__print(out, &x->h, hist__label(x->h.unit ?: fd->unit));
+}
+
 static void json_val(struct json *j, const struct field *fd, const struct val *x)
 {
 	size_t i;
@@ -297,7 +315,7 @@ static void json_val(struct json *j, const struct field *fd, const struct val *x
 		json__end_array(j);
 		break;
 	case FT_HIST:
-		hist__json(j, fd->key, &x->h, fd->unit ?: "");
+		hist__json(j, fd->key, &x->h, x->h.unit ?: fd->unit ?: "");
 		break;
 	case FT_FRAMES:
 		stack__json(j, fd->key, x->st);

@@ -27,10 +27,12 @@ enum field_type {
 	FT_DBL,		/* printed with .prec decimals; NaN and inf are absent */
 	FT_STR,
 	FT_BOOL,
-	FT_TIME,	/* a struct timespec: RFC 3339 UTC in JSON, HH:MM:SS in tables */
+	FT_TIME,	/* a struct timespec: RFC 3339 UTC in JSON, HH:MM:SS in tables
+			 * (with .prec decimals of the second: HH:MM:SS.mmm) */
 	FT_OBJ,		/* one record of .sub (e.g. "lost") */
 	FT_LIST,	/* an array of records of .sub (rows, zones, stacks) */
-	FT_HIST,	/* a struct hist_view: log2 slots */
+	FT_HIST,	/* a struct hist_view: log2 slots, in the view's unit or
+			 * else the field's; a block of text (schema__block) */
 	FT_FRAMES,	/* a struct stack_view (stack.h): resolved frames */
 };
 
@@ -130,6 +132,11 @@ void schema__header(FILE *out, const struct schema *s, unsigned long long hide);
 void schema__row(FILE *out, const struct rec *r, unsigned long long hide);
 /* A list field of r: its header, then its rows (max 0: all). */
 void schema__table(FILE *out, const struct rec *r, int list_field, size_t max);
+
+/* A field that is a block of text rather than a cell, after a table: an
+ * FT_HIST as hist__print's bcc-style histogram (nothing when absent or
+ * empty). Other types print nothing. */
+void schema__block(FILE *out, const struct rec *r, int f);
 
 /* The record as one JSON object: under `key` (NULL at top level or in an
  * array). At top level json__end writes the newline and flushes. */

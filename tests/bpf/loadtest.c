@@ -69,7 +69,7 @@ static void lt_pagecache_close(void *h)
 static void *lt_reclaimlat_open(const int *forced, int *err)
 {
 	/* every map and path in use: per-process rows and events */
-	struct reclaimlat_opts o = { .forced = forced, .procs = true, .events = true };
+	struct reclaimlat_opts o = { .common.forced = forced, .procs = true, .events = true };
 	struct reclaimlat *rl = calloc(1, sizeof(*rl));
 
 	if (rl)
@@ -263,14 +263,14 @@ static void loadtest__memleak_user(void)
 	for (v = memleak__module.variants; *v; v++) {
 		struct memleak_opts o = *(const struct memleak_opts *)*v;
 		struct module mod = {};
-		struct memleak *m;
+		char desc[128];
 		int err;
 
-		o.mo.tgid = getpid();
-		err = module__open(&mod, &memleak__module, &o.mo);
+		err = memleak__module.self_target(&o);
+		if (!err)
+			err = module__open(&mod, &memleak__module, &o.mo);
 		if (!err)
 			err = module__attach(&mod);
-		m = mod.state;
 		if (err) {
 			printf("not ok memleak user mode (%s, %s): %s\n",
 			       o.per_function_links ? "per-function links" : "default links",
@@ -278,10 +278,8 @@ static void loadtest__memleak_user(void)
 			       strerror(-err));
 			failures++;
 		} else {
-			printf("ok memleak user mode (%s, %s stack buffer): loaded and attached\n",
-			       m->session ? "uprobe session link" :
-			       m->multi   ? "uprobe_multi links" : "per-function links",
-			       m->task_storage ? "task-storage" : "per-CPU");
+			memleak__module.describe(mod.state, desc, sizeof(desc));
+			printf("ok memleak user mode (%s): loaded and attached\n", desc);
 		}
 		module__close(&mod);
 	}

@@ -104,9 +104,11 @@ done
 
 # sums over a run's reports
 csum() { jq -s "map(.classes.$2.$3 // 0) | add // 0" "$1"; }
+# events an event-mode run lost (its lines {"time", "lost": {"events": N}})
+lost_events() { jq -s 'map(.lost.events // 0) | add // 0' "$1"; }
 
 # --- system-wide: memcg reclaim seen, pages and swap-outs against vmstat ---
-count=$(csum "$dir/sys" memcg count)
+count=$(csum "$dir/sys" memcg stalls)
 pages=$(jq -s 'map((.classes.memcg.pages // 0) + (.classes.direct.pages // 0) + (.classes.kswapd.pages // 0)) | add' "$dir/sys")
 echo "system-wide: memcg stalls $count, pages (memcg+direct+kswapd) $pages"
 if [ "$count" -gt 0 ] && within "$pages" "$steal" "$TOL"; then
@@ -122,7 +124,7 @@ else
 	notok "swap-out: $outp pages, $outr from out_pps x interval_s, want vmstat pswpout $out ±$TOL%"
 fi
 # the interval with the most memcg stalls names memhog as its top staller
-top=$(jq -s -c 'max_by(.classes.memcg.count // 0) | .top[0] // {}' "$dir/sys")
+top=$(jq -s -c 'max_by(.classes.memcg.stalls // 0) | .top[0] // {}' "$dir/sys")
 if [ "$(jq -r '"\(.pid) \(.comm) \(.class)"' <<<"$top")" = "$hog memhog memcg" ]; then
 	ok "top staller: $top"
 else
@@ -131,7 +133,7 @@ fi
 
 # --- -c CGROUP: the cgroup's own stalls; kswapd is no task of it ---
 cgpages=$(csum "$dir/cg" memcg pages)
-cgk=$(csum "$dir/cg" kswapd count)
+cgk=$(csum "$dir/cg" kswapd stalls)
 truth=${cgsteal:-$steal} src="vmstat pgsteal_anon+file"
 [ -n "${cgsteal:-}" ] && src="memory.stat pgsteal"
 if within "$cgpages" "$truth" "$TOL" && [ "$cgk" = 0 ]; then
@@ -144,7 +146,7 @@ fi
 nev=$(jq -s "map(select(.class == \"memcg\" and .pid == $hog and .comm == \"memhog\")) | length" "$dir/ev")
 evpages=$(jq -s 'map(select(.class == "memcg") | .pages) | add // 0' "$dir/ev")
 others=$(jq -s "map(select(.pid != null and .pid != $hog)) | length" "$dir/ev")
-dropped=$(jq -s 'map(.dropped // 0) | add // 0' "$dir/ev")
+dropped=$(lost_events "$dir/ev")
 if [ "$nev" -gt 0 ] && within "$nev" "$count" "$TOL" && within "$evpages" "$cgpages" "$TOL" &&
 	[ "$others" = 0 ] && [ "$dropped" = 0 ]; then
 	ok "event mode: $nev memcg events for memhog ($count stalls system-wide), $evpages pages, none dropped"
@@ -164,7 +166,7 @@ fi
 # Comparing the two runs' counts above 2 ms tests that jitter, not the filter.
 n2=$(jq -s 'map(select(.lat_ms != null)) | length' "$dir/ev2")
 short=$(jq -s 'map(select(.lat_ms != null and .lat_ms < 2)) | length' "$dir/ev2")
-drop2=$(jq -s 'map(.dropped // 0) | add // 0' "$dir/ev2")
+drop2=$(lost_events "$dir/ev2")
 all0=$(jq -s 'map(select(.lat_ms != null)) | length' "$dir/ev")
 tally=$(sed -n 's/^reclaimlat: \([0-9]*\) stalls traced, \([0-9]*\) of at least 2 ms$/\1 \2/p' "$dir/ev2.err")
 traced2=${tally% *} atleast2=${tally#* }
@@ -179,19 +181,32 @@ fi
 # --- the JSON fields of reclaimlat(8) ---
 if jq -e 'select((.time | test("^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z$") | not)
 	or (.classes | keys) != ["compact","direct","kswapd","memcg","slab"]
-	or ([.classes[] | select(. != null) | select((.count|type) != "number"
-		or (.total_us|type) != "number" or (.max_us|type) != "number"
+	or ([.classes[] | select(. != null) | select((.stalls|type) != "number"
+		or (.total_ms|type) != "number" or (.max_ms|type) != "number"
 		or (.hist|type) != "array")] | length) > 0
 	or (.top|type) != "array" or (.swap.in_pps|type) != "number"
 	or (.swap.out_pps|type) != "number" or (.zones|type) != "array"
-	or (.zones | length) == 0 or ((.psi|type) != "object" and .psi != null))' "$dir/sys" >/dev/null; then
+	or (.zones | length) == 0 or ([.zones[] | select((.free_pages|type) != "number"
+		or (.min_pages|type) != "number" or (.low_pages|type) != "number"
+		or (.high_pages|type) != "number")] | length) > 0
+	or ((.psi|type) != "object" and .psi != null)
+	or (.psi != null and (.psi.some_avg10_pct|type) != "number")
+	or (.lost.procs|type) != "number")' "$dir/sys" >/dev/null; then
 	notok "json: a report misses a documented field: $(head -c 400 "$dir/sys")"
 else
-	ok "json: every report has time, classes, top, swap, zones, psi"
+	ok "json: every report has time, classes, top, swap, zones, psi, lost"
 fi
 # histogram counts add up to the class's count
-if jq -e 'select([.classes[] | select(. != null) | select(([.hist[].count] | add // 0) != .count)] | length > 0)' "$dir/sys" >/dev/null; then
+if jq -e 'select([.classes[] | select(. != null) | select(([.hist[].count] | add // 0) != .stalls)] | length > 0)' "$dir/sys" >/dev/null; then
 	notok "json: a class's histogram does not add up to its count"
 else
 	ok "json: each class's histogram adds up to its count"
+fi
+# event mode: each stall's line has the keys of reclaimlat(8)
+if jq -e 'select(.lost == null and ((.time|type) != "string" or (.comm|type) != "string"
+	or (.pid|type) != "number" or (.tid|type) != "number" or (.class|type) != "string"
+	or (.lat_ms|type) != "number" or ((.pages|type) != "number" and .pages != null)))' "$dir/ev" >/dev/null; then
+	notok "json: an event misses a documented field: $(head -c 400 "$dir/ev")"
+else
+	ok "json: every event has time, comm, pid, tid, class, lat_ms, pages"
 fi

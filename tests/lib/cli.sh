@@ -61,6 +61,11 @@ still_loaded() {
 expect_detach() {
 	local name=$1 sig=$2 min=$3 dir=$4 pid ids rc left nl
 	shift 4
+	# emptied here, not by the child's redirection: on a busy machine the
+	# child may not have run yet when wait_lines looks, and would find the
+	# previous case's lines (seen: SIGTERM sent before the tool had started)
+	: >"$dir/out"
+	: >"$dir/err"
 	"$@" >"$dir/out" 2>"$dir/err" &
 	pid=$!
 	if ! wait_lines "$dir/out" 15; then

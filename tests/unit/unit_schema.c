@@ -36,6 +36,49 @@ static const struct field top_fields[] = {
 };
 static const struct schema top_schema = SCHEMA("t", top_fields);
 
+enum { H_TIME, H_HIST, H_NF };
+static const struct field hist_fields[] = {
+	[H_TIME] = { .key = "time", .header = "TIME", .width = -12, .prec = 3, .type = FT_TIME },
+	[H_HIST] = { .key = "hist", .type = FT_HIST, .kind = FK_HISTOGRAM, .unit = "us" },
+};
+static const struct schema hist_schema = SCHEMA("t.hist", hist_fields);
+
+/* FT_TIME with decimals of the second; FT_HIST as a text block and as JSON,
+ * in the field's unit or the view's */
+static void test_time_and_hist(void)
+{
+	struct timespec ts = { .tv_sec = 1764547200, .tv_nsec = 5999999 };
+	unsigned long long slots[4] = { 0, 2, 0, 1 };
+	struct hist_view h = { slots, 4, NULL };
+	struct json j;
+	struct rec r;
+	char buf[1024];
+
+	rec__init(&r, &hist_schema);
+	rec__time(&r, H_TIME, &ts);
+	schema__cell(&r, H_TIME, buf, sizeof(buf));
+	CHECK(strlen(buf) == 12 && !strcmp(buf + 8, ".005"), "time: .prec decimals, truncated");
+	CAPTURE(buf, f, schema__block(f, &r, H_HIST));
+	CHECK_STR(buf, "", "block: an absent histogram prints nothing");
+	rec__hist(&r, H_HIST, &h);
+	CAPTURE(buf, f, schema__block(f, &r, H_HIST));
+	CHECK_STR(buf,
+		  "          usecs        : count    distribution\n"
+		  "         0 -> 0          : 0        |                                        |\n"
+		  "         1 -> 1          : 2        |****************************************|\n"
+		  "         2 -> 3          : 0        |                                        |\n"
+		  "         4 -> 7          : 1        |********************                    |\n",
+		  "block: a histogram in the field's unit, bcc-style");
+	h.unit = "ms";
+	rec__hist(&r, H_HIST, &h);
+	CAPTURE(buf, f, schema__block(f, &r, H_HIST));
+	CHECK(!strncmp(buf, "          msecs        : count", 30), "block: the view's unit");
+	CAPTURE(buf, f, (json__init(&j, f), schema__json_line(&j, &r)));
+	CHECK(strstr(buf, "\"hist\":[{\"lo_ms\":1,\"hi_ms\":1,\"count\":2},"
+			  "{\"lo_ms\":4,\"hi_ms\":7,\"count\":1}]}") != NULL,
+	      "json: a histogram in the view's unit");
+}
+
 int main(void)
 {
 	struct timespec ts = { .tv_sec = 1764547200, .tv_nsec = 5000000 };	/* 2025-12-01 */
@@ -106,5 +149,6 @@ int main(void)
 		CAPTURE(buf, f, stack__folded(f, &v, "_[k]"));
 		CHECK_STR(buf, "[unknown]_[k];leak_[k]", "frames: folded, outermost first");
 	}
+	test_time_and_hist();
 	return check_failures ? 1 : 0;
 }

@@ -49,9 +49,9 @@ wait "$rl"
 rc=$?
 rl=
 csum() { jq -s "map(.classes.$1.$2 // 0) | add // 0" "$dir/out"; }
-kc=$(csum kswapd count) kp=$(csum kswapd pages) dc=$(csum direct count) dp=$(csum direct pages)
+kc=$(csum kswapd stalls) kp=$(csum kswapd pages) dc=$(csum direct stalls) dp=$(csum direct pages)
 echo "memhog $pages pages (rc $hog_rc) in $mem_mb MiB: vmstat pgsteal_kswapd $k, pgsteal_direct $d;" \
-	"reclaimlat kswapd $kc periods $kp pages, direct $dc stalls $dp pages, slab $(csum slab count) calls"
+	"reclaimlat kswapd $kc periods $kp pages, direct $dc stalls $dp pages, slab $(csum slab stalls) calls"
 
 if [ "$rc" != 0 ] || [ "$hog_rc" != 0 ] || [ "$k" -lt 1000 ]; then
 	notok "global pressure: no pressure or a failure (reclaimlat rc $rc, memhog rc $hog_rc, kswapd reclaimed $k pages)"
