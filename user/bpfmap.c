@@ -39,6 +39,18 @@ int bpfmap__dump(int fd, size_t ksz, size_t vsz, size_t cap, void *keys, void *v
 	return 0;
 }
 
+int bpfmap__keys(int fd, size_t ksz, size_t cap, void *keys, size_t *n)
+{
+	char *k = keys, *prev = NULL;
+
+	*n = 0;
+	while (*n < cap && !bpf_map_get_next_key(fd, prev, k + *n * ksz)) {
+		prev = k + *n * ksz;
+		(*n)++;
+	}
+	return 0;
+}
+
 int bpfmap__drain(int fd, size_t ksz, size_t vsz, size_t cap, void **keys, void **vals,
 		  size_t *n)
 {

@@ -17,6 +17,10 @@
  * op"), else get_next_key and lookup. Returns 0 or -errno. */
 int bpfmap__dump(int fd, size_t ksz, size_t vsz, size_t cap, void *keys, void *vals, size_t *n);
 
+/* Reads up to cap keys of a hash map into keys (cap * ksz); *n: how many.
+ * Returns 0 or -errno. */
+int bpfmap__keys(int fd, size_t ksz, size_t cap, void *keys, size_t *n);
+
 /* Empties a hash map of up to cap entries: *keys and *vals are malloc'ed,
  * in step, *n entries (free both). Keys are read first, then each entry is
  * taken with lookup_and_delete, which closes the window between lookup and

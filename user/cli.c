@@ -330,7 +330,8 @@ int cli__parse_spec(const struct cli_spec *spec, int argc, char **argv, struct c
 	for (i = 0; i < n; i++) {
 		o = &spec->opts[i];
 		opts[i] = (struct argp_option){ .name = o->name, .key = o->key, .arg = o->arg,
-						.doc = o->help, .group = o->group };
+						.doc = o->help, .group = o->group,
+						.flags = o->flags };
 	}
 	{
 		const struct argp_child children[] = {

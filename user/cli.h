@@ -104,6 +104,7 @@ struct cli_opt {
 	const char *help;
 	void (*fn)(struct argp_state *state, const char *arg, void *dest);
 	int group;		/* argp group, for --help's order; 0 by default */
+	int flags;		/* argp option flags: OPTION_HIDDEN (tests' knobs) */
 };
 
 struct cli_spec {

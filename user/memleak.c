@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
+#include "bpfmap.h"
 #include "log.h"
 #include "memleak.h"
 #include "sym.h"
@@ -324,7 +325,10 @@ int memleak__cxx_offsets(const char *lib, struct memleak_opts *o)
 		memset(o->cxx_offsets, 0, sizeof(o->cxx_offsets));
 	for (i = 0; i < ML_NR_CXX; i++)
 		n += !!o->cxx_offsets[i];
-	o->cxx_lib = n ? lib : NULL;
+	if (!n)
+		o->cxx_lib[0] = '\0';
+	else if (lib != o->cxx_lib)
+		snprintf(o->cxx_lib, sizeof(o->cxx_lib), "%s", lib);
 	if (n)
 		log__info("%s: %d forms of operator new and delete traced", lib, n);
 	return n;
@@ -356,19 +360,33 @@ unsigned long long memleak__entry_offset(const char *path, int fn, unsigned long
 	return off;
 }
 
-static int memleak__open_user(struct memleak *m, const struct memleak_opts *o)
+static void memleak__init(struct memleak *m, const struct memleak_opts *o)
 {
-	struct memleak_bpf *skel = memleak_bpf__open();
+	memset(m, 0, sizeof(*m));
+	for (int i = 0; i < 4; i++)
+		m->multi_fds[i] = -1;
+	m->o = *o;
+}
+
+int memleak__open_user(struct memleak *m, const struct memleak_opts *o)
+{
+	struct memleak_bpf *skel;
 	struct bpf_program *prog;
 	int err;
 
+	memleak__init(m, o);
+	if (!o->mo.tgid || !o->lib[0]) {
+		log__err("user mode needs a process and its allocator library");
+		return -EINVAL;
+	}
+	skel = memleak_bpf__open();
 	if (!skel) {
 		err = -errno;
 		log__err("cannot open BPF object: %s", strerror(-err));
 		return err;
 	}
 	m->uskel = skel;
-	skel->rodata->targ_tgid = o->pid;
+	skel->rodata->targ_tgid = o->mo.tgid;
 	skel->rodata->page_size = getpagesize();
 	skel->rodata->min_size = o->min_size;
 	skel->rodata->max_size = o->max_size ?: ~0ULL;
@@ -424,19 +442,20 @@ static int memleak__open_user(struct memleak *m, const struct memleak_opts *o)
 	return 0;
 }
 
-static int memleak__open_kernel(struct memleak *m, const struct memleak_opts *o)
+int memleak__open_kernel(struct memleak *m, const struct memleak_opts *o)
 {
 	struct kmemleak_bpf *skel;
 	struct bpf_program *prog;
 	int err, e;
 
+	memleak__init(m, o);
 	err = probe__init(&m->probes, "kmemleak", kmemleak__events,
 			  o->percpu ? KML_NR_EVENTS : KML_PERCPU_ALLOC);
 	if (err)
 		return err;
-	m->probes.skip_kinds = o->skip_kinds;
-	for (e = 0; o->forced && e < m->probes.n_events; e++)
-		probe__force(&m->probes, e, o->forced[e]);
+	m->probes.skip_kinds = o->mo.skip_kinds;
+	for (e = 0; o->mo.forced && e < m->probes.n_events; e++)
+		probe__force(&m->probes, e, o->mo.forced[e]);
 	skel = kmemleak_bpf__open();
 	if (!skel) {
 		err = -errno;
@@ -462,16 +481,7 @@ static int memleak__open_kernel(struct memleak *m, const struct memleak_opts *o)
 	 * the programs of the events it is given */
 	bpf_object__for_each_program(prog, skel->obj)
 		bpf_program__set_autoload(prog, false);
-	return probe__resolve(&m->probes, skel->obj, o->all_probes);
-}
-
-int memleak__open(struct memleak *m, const struct memleak_opts *o)
-{
-	memset(m, 0, sizeof(*m));
-	for (int i = 0; i < 4; i++)
-		m->multi_fds[i] = -1;
-	m->o = *o;
-	return o->pid ? memleak__open_user(m, o) : memleak__open_kernel(m, o);
+	return probe__resolve(&m->probes, skel->obj, o->mo.all_probes);
 }
 
 static int memleak__attach_multi(struct memleak *m, struct bpf_program *prog, bool ret,
@@ -488,7 +498,7 @@ static int memleak__attach_multi(struct memleak *m, struct bpf_program *prog, bo
 	attr.cookies = (__u64)(unsigned long)cookies;
 	attr.cnt = n;
 	attr.um_flags = ret ? ML_BPF_F_UPROBE_MULTI_RETURN : 0;
-	attr.pid = m->o.pid;
+	attr.pid = m->o.mo.tgid;
 	fd = syscall(__NR_bpf, ML_BPF_LINK_CREATE, &attr, sizeof(attr));
 	return fd < 0 ? -errno : fd;
 }
@@ -571,7 +581,7 @@ static int memleak__attach_lib(struct memleak *m, const struct ml_probes *p, int
 			log__err("BPF object has no program %s", name);
 			return -ENOENT;
 		}
-		l = bpf_program__attach_uprobe_opts(prog, m->o.pid, p->lib,
+		l = bpf_program__attach_uprobe_opts(prog, m->o.mo.tgid, p->lib,
 						    ret ? p->roffs[i - p->n] : p->offs[i], &uo);
 		if (!l) {
 			err = -errno;
@@ -590,13 +600,14 @@ fail:
 static int memleak__attach_user(struct memleak *m)
 {
 	struct ml_probes p[2] = { { .lib = m->o.lib }, { .lib = m->o.cxx_lib } };
+	bool cxx = m->o.cxx_lib[0];
 	int fn, i, slot = 0, err = 0;
 
 	for (fn = 0; fn < ML_NR_FNS; fn++)
 		if (m->o.offsets[fn])
 			memleak__add_probe(&p[0], &slot, fn, m->o.offsets[fn]);
 	/* a static binary is both libraries: one set of probes */
-	for (i = 0; m->o.cxx_lib && i < ML_NR_CXX; i++)
+	for (i = 0; cxx && i < ML_NR_CXX; i++)
 		if (m->o.cxx_offsets[i])
 			memleak__add_probe(&p[strcmp(m->o.cxx_lib, m->o.lib) ? 1 : 0], &slot,
 					   memleak__cxx_fns[i].fn, m->o.cxx_offsets[i]);
@@ -608,38 +619,55 @@ static int memleak__attach_user(struct memleak *m)
 	return err;
 }
 
-int memleak__attach(struct memleak *m)
+/* kernel stacks are named from kallsyms: say once when it hides them */
+static void memleak__warn_hidden(void)
 {
-	int err;
+	int kr;
 
-	if (m->uskel) {
-		err = memleak_bpf__load(m->uskel);
-		if (err) {
-			log__err("cannot load BPF programs: %s (run with -v for the verifier's log)",
-				 strerror(-err));
-			return err;
-		}
-		m->allocs_fd = bpf_map__fd(m->uskel->maps.allocs);
-		m->stacks_fd = bpf_map__fd(m->uskel->maps.stacks);
-		m->combined_fd = bpf_map__fd(m->uskel->maps.combined);
-		m->counters_fd = bpf_map__fd(m->uskel->maps.counters);
-		m->max_allocs = bpf_map__max_entries(m->uskel->maps.allocs);
-		m->max_stacks = bpf_map__max_entries(m->uskel->maps.stacks);
-		return memleak__attach_user(m);
-	}
-	err = kmemleak_bpf__load(m->kskel);
+	if (!memleak__kallsyms_hidden(&kr))
+		return;
+	if (kr == 2)
+		log__err("kernel addresses are hidden (kernel.kptr_restrict = 2): kernel frames show as 0xADDR [unknown]");
+	else
+		log__err("kernel addresses are hidden from this process (kernel.kptr_restrict = %d, no CAP_SYSLOG): kernel frames show as 0xADDR [unknown]",
+			 kr);
+}
+
+/* After a skeleton's load (err): both objects name their tables alike */
+static int memleak__loaded(struct memleak *m, int err, struct bpf_object *obj)
+{
+	struct bpf_map *allocs = bpf_object__find_map_by_name(obj, "allocs");
+	struct bpf_map *stacks = bpf_object__find_map_by_name(obj, "stacks");
+
 	if (err) {
 		log__err("cannot load BPF programs: %s (run with -v for the verifier's log)",
 			 strerror(-err));
 		return err;
 	}
-	m->allocs_fd = bpf_map__fd(m->kskel->maps.allocs);
-	m->stacks_fd = bpf_map__fd(m->kskel->maps.stacks);
-	m->combined_fd = bpf_map__fd(m->kskel->maps.combined);
-	m->counters_fd = bpf_map__fd(m->kskel->maps.counters);
-	m->max_allocs = bpf_map__max_entries(m->kskel->maps.allocs);
-	m->max_stacks = bpf_map__max_entries(m->kskel->maps.stacks);
-	return probe__attach(&m->probes, m->kskel->obj);
+	m->allocs_fd = bpf_map__fd(allocs);
+	m->stacks_fd = bpf_map__fd(stacks);
+	m->combined_fd = bpf_object__find_map_fd_by_name(obj, "combined");
+	m->counters_fd = bpf_object__find_map_fd_by_name(obj, "counters");
+	m->max_allocs = bpf_map__max_entries(allocs);
+	m->max_stacks = bpf_map__max_entries(stacks);
+	return 0;
+}
+
+int memleak__attach(struct memleak *m)
+{
+	int err;
+
+	if (m->uskel) {
+		err = memleak__loaded(m, memleak_bpf__load(m->uskel), m->uskel->obj);
+		return err ?: memleak__attach_user(m);
+	}
+	err = memleak__loaded(m, kmemleak_bpf__load(m->kskel), m->kskel->obj);
+	if (err)
+		return err;
+	err = probe__attach(&m->probes, m->kskel->obj);
+	if (!err)
+		memleak__warn_hidden();
+	return err;
 }
 
 void memleak__detach(struct memleak *m)
@@ -696,10 +724,6 @@ int memleak__kallsyms_hidden(int *kptr_restrict)
 	return hidden;
 }
 
-struct bpf_object *memleak__kernel_obj(struct memleak *m)
-{
-	return m->kskel ? m->kskel->obj : NULL;
-}
 
 static int memleak__cmp_u64(const void *a, const void *b)
 {
@@ -719,18 +743,14 @@ static bool memleak__has(const __u64 *ids, size_t n, __u64 id)
 static void memleak__gc_combined(struct memleak *m)
 {
 	size_t n = 0, nz = 0, i;
-	__u64 key, *prev = NULL, k2, *keys, *zero;
+	__u64 *keys, *zero;
 	struct ml_combined c;
 
 	keys = calloc(m->max_stacks, sizeof(*keys));
 	zero = calloc(m->max_stacks, sizeof(*zero));
 	if (!keys || !zero)
 		goto out;
-	while (n < m->max_stacks && !bpf_map_get_next_key(m->combined_fd, prev, &key)) {
-		k2 = key;
-		prev = &k2;
-		keys[n++] = key;
-	}
+	bpfmap__keys(m->combined_fd, sizeof(*keys), m->max_stacks, keys, &n);
 	for (i = 0; i < n; i++) {
 		if (bpf_map_lookup_elem(m->combined_fd, &keys[i], &c) || c.allocs || c.bytes)
 			continue;
@@ -755,8 +775,8 @@ out:
 
 int memleak__gc_stacks(struct memleak *m, __u64 *held, size_t n)
 {
-	size_t fsz = sizeof(__u64) * ML_MAX_FRAMES, nk = 0, nd = 0, i, u = 0;
-	__u64 key, *prev = NULL, k2, *keys, *ids;
+	size_t fsz = sizeof(__u64) * ML_MAX_FRAMES, nk = 0, nd = 0, i, u = 0, all = 0;
+	__u64 *keys, *ids;
 	char *frames, *f = NULL;
 
 	qsort(held, n, sizeof(*held), memleak__cmp_u64);
@@ -791,12 +811,10 @@ int memleak__gc_stacks(struct memleak *m, __u64 *held, size_t n)
 	keys = calloc(m->max_stacks, sizeof(*keys));
 	if (!keys)
 		return -ENOMEM;
-	while (nk < m->max_stacks && !bpf_map_get_next_key(m->stacks_fd, prev, &key)) {
-		k2 = key;
-		prev = &k2;
-		if (!memleak__has(held, n, key))
-			keys[nk++] = key;
-	}
+	bpfmap__keys(m->stacks_fd, sizeof(*keys), m->max_stacks, keys, &all);
+	for (i = 0; i < all; i++)
+		if (!memleak__has(held, n, keys[i]))
+			keys[nk++] = keys[i];
 	ids = calloc(nk ?: 1, sizeof(*ids));
 	frames = calloc(nk ?: 1, fsz);
 	if (!ids || !frames) {
@@ -821,22 +839,236 @@ int memleak__gc_stacks(struct memleak *m, __u64 *held, size_t n)
 
 int memleak__counters(struct memleak *m, unsigned long long out[ML_NR_COUNTERS])
 {
-	int n = libbpf_num_possible_cpus(), c;
 	__u32 k;
-	__u64 *v;
 
-	if (n <= 0)
-		return -EINVAL;
-	v = calloc(n, sizeof(*v));
-	if (!v)
-		return -ENOMEM;
-	for (k = 0; k < ML_NR_COUNTERS; k++) {
-		out[k] = 0;
-		if (bpf_map_lookup_elem(m->counters_fd, &k, v))
-			continue;
-		for (c = 0; c < n; c++)
-			out[k] += v[c];
-	}
-	free(v);
+	for (k = 0; k < ML_NR_COUNTERS; k++)
+		if (bpfmap__percpu_sum(m->counters_fd, &k, &out[k], 1))
+			out[k] = 0;
 	return 0;
 }
+
+/* A static binary is its own allocator library, if it has one */
+static bool memleak__static_has_malloc(const char *path)
+{
+	unsigned long long off;
+
+	if (syms__func_offset(path, "malloc", &off)) {
+		log__err("%s is static and has no malloc: nothing to trace (name its allocator with -O)",
+			 path);
+		return false;
+	}
+	log__info("%s is static: probing its own allocator", path);
+	return true;
+}
+
+static int memleak__command_alloc_lib(const char *cmd, const char *obj, char *out, size_t size)
+{
+	int err = memleak__command_lib(cmd, obj, out, size);
+
+	if (err == 1 && !memleak__static_has_malloc(out))
+		return -ENOENT;
+	else if (err == -ENOENT && obj)
+		log__err("%s loads no library named %s", cmd, obj);
+	else if (err == -ENOENT)
+		log__err("%s loads no libc (name its allocator with -O)", cmd);
+	else if (err < 0)
+		log__err("cannot tell what %s loads: %s", cmd,
+			 err == -ENOEXEC ? "not an ELF file, or its dynamic linker failed" :
+					   strerror(-err));
+	return err < 0 ? err : 0;
+}
+
+static int memleak__pid_alloc_lib(pid_t pid, const char *obj, char *out, size_t size)
+{
+	int err = memleak__maps_find(pid, obj, out, size);
+
+	if (err == -ENOENT && !obj) {
+		char exe[64];
+
+		snprintf(exe, sizeof(exe), "/proc/%d/exe", pid);
+		if (memleak__command_lib(exe, NULL, out, size) == 1)
+			return memleak__static_has_malloc(exe) ? 0 : -ENOENT;
+	}
+	if (err == -ENOENT) {
+		if (obj)
+			log__err("pid %d maps no library named %s", pid, obj);
+		else
+			log__err("pid %d maps no libc (name its allocator with -O)", pid);
+	} else if (err) {
+		log__err("cannot read /proc/%d/maps: %s", pid, strerror(-err));
+	}
+	return err;
+}
+
+int memleak__find_libs(struct memleak_opts *o, pid_t pid, const char *cmd, const char *obj)
+{
+	char *lib = o->lib, *cxx = o->cxx_lib;
+	size_t size = sizeof(o->lib);
+	int err;
+
+	if (obj && strchr(obj, '/')) {
+		if (access(obj, R_OK)) {
+			log__err("cannot read %s: %s", obj, strerror(errno));
+			return -ENOENT;
+		}
+		snprintf(lib, size, "%s", obj);
+		err = 0;
+	} else if (cmd) {
+		err = memleak__command_alloc_lib(cmd, obj, lib, size);
+	} else {
+		err = memleak__pid_alloc_lib(pid, obj, lib, size);
+	}
+	if (!err)
+		err = memleak__lib_offsets(lib, o);
+	if (err)
+		return err;
+	/* operator new and delete where the C++ runtime is (else in a static
+	 * binary, the allocator library itself): their caller is the
+	 * allocation's first frame */
+	if ((cmd ? memleak__command_lib(cmd, "libstdc++", cxx, size) :
+		   memleak__maps_find(pid, "libstdc++", cxx, size)) < 0)
+		snprintf(cxx, size, "%s", lib);
+	memleak__cxx_offsets(cxx, o);
+	return 0;
+}
+
+void memleak__print_plan(const struct memleak *m, FILE *f)
+{
+	const char *link = m->session ? " (uprobe session)" : m->multi ? " (uprobe_multi)" : "";
+	const struct memleak_opts *o = &m->o;
+	int fn;
+
+	fprintf(f, "%-16s %-12s %s\n", "FUNCTION", "OFFSET", "PROBES");
+	for (fn = 0; fn < ML_NR_FNS; fn++) {
+		if (!o->offsets[fn]) {
+			fprintf(f, "%-16s %-12s %s\n", memleak__fn_names[fn], "-",
+				"absent: not traced");
+			continue;
+		}
+		fprintf(f, "%-16s 0x%-10llx uprobe%s%s in %s\n", memleak__fn_names[fn],
+			memleak__entry_offset(o->lib, fn, o->offsets[fn]),
+			fn == ML_FREE || fn == ML_MUNMAP ? "" : " + uretprobe", link, o->lib);
+	}
+	for (fn = 0; o->cxx_lib[0] && fn < ML_NR_CXX; fn++)
+		if (o->cxx_offsets[fn])
+			fprintf(f, "%-16s 0x%-10llx uprobe%s%s in %s\n", memleak__cxx_fns[fn].name,
+				o->cxx_offsets[fn],
+				memleak__cxx_fns[fn].fn == ML_DELETE ? "" : " + uretprobe", link,
+				o->cxx_lib);
+}
+
+/* ---- the two modules ---- */
+
+static int memleak__mod_open_user(void *state, const struct module_opts *o)
+{
+	return memleak__open_user(state, (const struct memleak_opts *)o);
+}
+
+static int memleak__mod_open_kernel(void *state, const struct module_opts *o)
+{
+	return memleak__open_kernel(state, (const struct memleak_opts *)o);
+}
+
+static int memleak__mod_attach(void *state)
+{
+	return memleak__attach(state);
+}
+
+static void memleak__mod_close(void *state)
+{
+	memleak__close(state);
+}
+
+static struct probe_set *memleak__mod_probes(void *state)
+{
+	return &((struct memleak *)state)->probes;
+}
+
+static struct bpf_object *memleak__mod_obj_user(void *state)
+{
+	struct memleak *m = state;
+
+	return m->uskel ? m->uskel->obj : NULL;
+}
+
+static struct bpf_object *memleak__mod_obj_kernel(void *state)
+{
+	struct memleak *m = state;
+
+	return m->kskel ? m->kskel->obj : NULL;
+}
+
+static void memleak__mod_print_plan(void *state, FILE *f)
+{
+	memleak__print_plan(state, f);
+}
+
+/* the load test's own process and libc */
+static int memleak__mod_self_target(void *opts)
+{
+	struct memleak_opts *o = opts;
+
+	o->mo.tgid = getpid();
+	return memleak__find_libs(o, o->mo.tgid, NULL, NULL);
+}
+
+static void memleak__mod_describe(void *state, char *buf, size_t size)
+{
+	struct memleak *m = state;
+
+	snprintf(buf, size, "%s, %s stack buffer",
+		 m->session ? "uprobe session link" : m->multi ? "uprobe_multi links" :
+							      "per-function links",
+		 m->task_storage ? "task-storage" : "per-CPU");
+}
+
+/* links (session, uprobe_multi, per function, as far as the kernel has
+ * them) times stack buffer (task storage, or what older kernels get) */
+static const struct memleak_opts memleak__variant_opts[] = {
+	{ .max_allocs = 1024, .max_stacks = 64 },
+	{ .max_allocs = 1024, .max_stacks = 64, .no_session = true },
+	{ .max_allocs = 1024, .max_stacks = 64, .per_function_links = true },
+	{ .max_allocs = 1024, .max_stacks = 64, .no_task_storage = true },
+	{ .max_allocs = 1024, .max_stacks = 64, .no_session = true, .no_task_storage = true },
+	{ .max_allocs = 1024, .max_stacks = 64, .per_function_links = true,
+	  .no_task_storage = true },
+};
+static const void *const memleak__variants[] = {
+	&memleak__variant_opts[0], &memleak__variant_opts[1], &memleak__variant_opts[2],
+	&memleak__variant_opts[3], &memleak__variant_opts[4], &memleak__variant_opts[5], NULL,
+};
+
+const struct module_ops memleak__module = {
+	.name = "memleak",
+	.size = sizeof(struct memleak),
+	.opts_size = sizeof(struct memleak_opts),
+	.variants = memleak__variants,
+	.open = memleak__mod_open_user,
+	.attach = memleak__mod_attach,
+	.close = memleak__mod_close,
+	.probes = memleak__mod_probes,
+	.obj = memleak__mod_obj_user,
+	.self_target = memleak__mod_self_target,
+	.describe = memleak__mod_describe,
+	.print_probes = memleak__mod_print_plan,
+};
+
+/* every event, the percpu ones too */
+static const struct memleak_opts kmemleak__variant_opts = {
+	.percpu = true, .max_allocs = 1024, .max_stacks = 64,
+};
+static const void *const kmemleak__variants[] = { &kmemleak__variant_opts, NULL };
+
+const struct module_ops kmemleak__module = {
+	.name = "kmemleak",
+	.events = kmemleak__events,
+	.n_events = KML_NR_EVENTS,
+	.size = sizeof(struct memleak),
+	.opts_size = sizeof(struct memleak_opts),
+	.variants = kmemleak__variants,
+	.open = memleak__mod_open_kernel,
+	.attach = memleak__mod_attach,
+	.close = memleak__mod_close,
+	.probes = memleak__mod_probes,
+	.obj = memleak__mod_obj_kernel,
+};

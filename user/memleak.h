@@ -2,10 +2,13 @@
 #ifndef MEMSCOPE_USER_MEMLEAK_H
 #define MEMSCOPE_USER_MEMLEAK_H
 
+#include <limits.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <sys/types.h>
 #include <linux/types.h>
 #include "memleak.abi.h"
+#include "module.h"
 #include "probe.h"
 
 /*
@@ -40,15 +43,16 @@ struct memleak_cxx_fn {
 extern const struct memleak_cxx_fn memleak__cxx_fns[ML_NR_CXX];
 
 struct memleak_opts {
-	pid_t pid;			/* user mode: the traced process; 0: kernel mode */
-	const char *lib;		/* user mode: the allocator library */
+	struct module_opts mo;		/* mo.tgid: user mode's process */
+	/* user mode: the allocator library (memleak__find_libs) */
+	char lib[PATH_MAX];
 	/* user mode: file offset per function, 0 when the library lacks it */
 	unsigned long long offsets[ML_NR_FNS];
-	/* user mode: the C++ runtime (libstdc++, or a static binary), NULL:
+	/* user mode: the C++ runtime (libstdc++, or a static binary), "":
 	 * none; file offset per memleak__cxx_fns entry, 0 when absent */
-	const char *cxx_lib;
+	char cxx_lib[PATH_MAX];
 	unsigned long long cxx_offsets[ML_NR_CXX];
-	bool percpu;
+	bool percpu;			/* kernel mode: the percpu events too */
 	bool combined_only;
 	unsigned long long min_size, max_size;
 	unsigned int sample_rate;
@@ -56,10 +60,18 @@ struct memleak_opts {
 	bool per_function_links;	/* never one uprobe_multi link */
 	bool no_task_storage;		/* tests: the per-CPU stack buffer of < v5.11 */
 	bool no_session;		/* tests: no uprobe session link (v6.13+) */
-	bool all_probes;		/* kernel mode: evaluate every candidate */
-	const int *forced;
-	unsigned int skip_kinds;
 };
+
+/*
+ * The two data sources (module.h), both with struct memleak_opts and
+ * struct memleak as state: memleak__module, user mode (mo.tgid's
+ * allocator; its variants are the links, session, uprobe_multi or one per
+ * function, times the stack buffer, task storage or per CPU, each traced
+ * on the load test itself through self_target), and kmemleak__module,
+ * kernel mode.
+ */
+extern const struct module_ops memleak__module;
+extern const struct module_ops kmemleak__module;
 
 struct memleak_bpf;
 struct kmemleak_bpf;
@@ -101,9 +113,19 @@ int memleak__lib_offsets(const char *lib, struct memleak_opts *o);
 /* Fills o->cxx_offsets from the C++ runtime's symbols and sets o->cxx_lib
  * when it has any. Returns how many it found. */
 int memleak__cxx_offsets(const char *lib, struct memleak_opts *o);
+/* The libraries to probe and their offsets in o: -O `obj` as a path, as a
+ * name the process maps, or the libc it maps; for a command not started
+ * yet (`cmd`: its executable; pid unused), the library of that name or
+ * the libc its dynamic linker says it will load; a static binary is its
+ * own allocator library (refused without malloc). The C++ runtime where
+ * libstdc++ is, else the allocator library. Errors are logged. */
+int memleak__find_libs(struct memleak_opts *o, pid_t pid, const char *cmd, const char *obj);
 /* Opens the object for the mode of `o` (and, in kernel mode, picks hooks).
  * Errors are logged. */
-int memleak__open(struct memleak *m, const struct memleak_opts *o);
+int memleak__open_user(struct memleak *m, const struct memleak_opts *o);
+int memleak__open_kernel(struct memleak *m, const struct memleak_opts *o);
+/* --probes in user mode: each function, its offset and its probes. */
+void memleak__print_plan(const struct memleak *m, FILE *f);
 /* Loads and attaches. */
 int memleak__attach(struct memleak *m);
 /* Detaches every probe (closing uprobe_multi links detaches all their
@@ -114,8 +136,6 @@ void memleak__close(struct memleak *m);
  * or 1 without CAP_SYSLOG), so kernel frames cannot be named; also gives
  * kptr_restrict's value (-1: unreadable). */
 int memleak__kallsyms_hidden(int *kptr_restrict);
-/* The kernel-mode BPF object (for load tests), or NULL. */
-struct bpf_object *memleak__kernel_obj(struct memleak *m);
 /*
  * Deletes the stacks that no outstanding allocation holds, so that a long
  * run with churn does not fill the stack map. `held`: the stack ids of

@@ -27,8 +27,13 @@ struct probe_set *module__probes(const struct module *m)
 
 void module__print_probes(const struct module *m, FILE *f)
 {
-	struct probe_set *ps = module__probes(m);
+	struct probe_set *ps;
 
+	if (m->state && m->ops->print_probes) {
+		m->ops->print_probes(m->state, f);
+		return;
+	}
+	ps = module__probes(m);
 	if (!ps || !ps->chosen)
 		return;
 	probe__print(ps, f);

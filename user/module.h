@@ -53,6 +53,10 @@ struct module_ops {
 	/* Lines after the probe table for what `direct` attaches (why each
 	 * is used or not here); NULL: none. */
 	void (*print_direct)(void *state, FILE *f);
+	/* Hooks outside the probe layer (uprobes on a library the module
+	 * picked): prints them for --probes instead of the probe set's
+	 * table; NULL: the probe set's table. */
+	void (*print_probes)(void *state, FILE *f);
 };
 
 struct module {

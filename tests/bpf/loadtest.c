@@ -23,6 +23,7 @@
 #include "faultstat.h"
 #include "faultstat.skel.h"
 #include "memleak.h"
+#include "module.h"
 
 #define MAX_EVENTS 32
 
@@ -117,20 +118,25 @@ static void lt_reclaimlat_close(void *h)
  * is covered by tests/func/memleak.sh) */
 static void *lt_kmemleak_open(const int *forced, int *err)
 {
-	struct memleak_opts o = { .forced = forced, .percpu = true, .max_allocs = 1024,
-				  .max_stacks = 64 };
-	struct memleak *m = calloc(1, sizeof(*m));
+	struct memleak_opts o = *(const struct memleak_opts *)kmemleak__module.variants[0];
+	struct module *m = calloc(1, sizeof(*m));
 
+	o.mo.forced = forced;
 	if (m)
-		*err = memleak__open(m, &o);
+		*err = module__open(m, &kmemleak__module, &o.mo);
 	return m;
 }
-static struct probe_set *lt_kmemleak_probes(void *h) { return &((struct memleak *)h)->probes; }
-static struct bpf_object *lt_kmemleak_obj(void *h) { return memleak__kernel_obj(h); }
-static int lt_kmemleak_attach(void *h) { return memleak__attach(h); }
+static struct probe_set *lt_kmemleak_probes(void *h) { return module__probes(h); }
+static struct bpf_object *lt_kmemleak_obj(void *h)
+{
+	struct module *m = h;
+
+	return m->state ? m->ops->obj(m->state) : NULL;
+}
+static int lt_kmemleak_attach(void *h) { return module__attach(h); }
 static void lt_kmemleak_close(void *h)
 {
-	memleak__close(h);
+	module__close(h);
 	free(h);
 }
 
@@ -244,31 +250,19 @@ static void loadtest__coverage(const struct lt_object *o)
  * this kernel has them) and stack buffer (what older kernels get) */
 static void loadtest__memleak_user(void)
 {
-	static const struct {
-		bool per_function, no_session, no_task_storage;
-	} variants[] = { { false, false, false }, { false, true, false }, { true, false, false },
-			 { false, false, true },  { false, true, true },	 { true, false, true } };
-	char lib[4096];
-	size_t v;
+	const void *const *v;
 
-	if (memleak__maps_find(getpid(), NULL, lib, sizeof(lib))) {
-		printf("not ok memleak user mode: this process maps no libc\n");
-		failures++;
-		return;
-	}
-	for (v = 0; v < sizeof(variants) / sizeof(variants[0]); v++) {
-		struct memleak_opts o = { .pid = getpid(), .lib = lib };
-		struct memleak m = {};
+	for (v = memleak__module.variants; *v; v++) {
+		struct memleak_opts o = *(const struct memleak_opts *)*v;
+		struct module mod = {};
+		char desc[128];
 		int err;
 
-		o.per_function_links = variants[v].per_function;
-		o.no_session = variants[v].no_session;
-		o.no_task_storage = variants[v].no_task_storage;
-		err = memleak__lib_offsets(lib, &o);
+		err = memleak__module.self_target(&o);
 		if (!err)
-			err = memleak__open(&m, &o);
+			err = module__open(&mod, &memleak__module, &o.mo);
 		if (!err)
-			err = memleak__attach(&m);
+			err = module__attach(&mod);
 		if (err) {
 			printf("not ok memleak user mode (%s, %s): %s\n",
 			       o.per_function_links ? "per-function links" : "default links",
@@ -276,13 +270,10 @@ static void loadtest__memleak_user(void)
 			       strerror(-err));
 			failures++;
 		} else {
-			printf("ok memleak user mode (%s, %s stack buffer): loaded and attached\n",
-			       m.session ? "uprobe session link" :
-			       m.multi   ? "uprobe_multi links" : "per-function links",
-			       m.task_storage ? "task-storage" : "per-CPU");
+			memleak__module.describe(mod.state, desc, sizeof(desc));
+			printf("ok memleak user mode (%s): loaded and attached\n", desc);
 		}
-		memleak__detach(&m);
-		memleak__close(&m);
+		module__close(&mod);
 	}
 }
 
