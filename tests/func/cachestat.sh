@@ -242,6 +242,7 @@ fi
 
 # system-wide mode (no -p) sees the same cold read
 evict
+: >"$out.sys"
 "${CS[@]}" --json 1 >"$out.sys" 2>"$out.err" &
 cs=$!
 if wait_lines "$out.sys" 15; then

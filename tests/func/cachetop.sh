@@ -67,6 +67,7 @@ start write "$NEW" "$N"; np=${pids[-1]}
 start rewrite "$RW" "$N"; rp=${pids[-1]}
 # no report count: under load (or TCG) the workloads can outlast any fixed
 # number of intervals; the tools are stopped one report after they exit
+: >"$dir/procs.json"; : >"$dir/files.json"; : >"$dir/batch.txt"
 "$CT" --json 1 >"$dir/procs.json" 2>"$dir/procs.err" &
 ct=$!
 "$CT" -f --json 1 >"$dir/files.json" 2>"$dir/files.err" &
@@ -184,6 +185,7 @@ start -w 300 mmap "$MC"; mcp=${pids[-1]}
 start mmap "$MW"; mwp=${pids[-1]}
 : >"$dir/procs.json"
 : >"$dir/files.json"
+: >"$dir/procs.json"; : >"$dir/files.json"
 "$CT" --json 1 >"$dir/procs.json" 2>"$dir/procs.err" &
 ct=$!
 "$CT" -f --json 1 >"$dir/files.json" 2>"$dir/files.err" &

@@ -216,6 +216,7 @@ fi
 held_ids() {
 	cat /proc/"$1"/fdinfo/* 2>/dev/null | awk '$1 == "link_id:" || $1 == "prog_id:" { print $1 $2 }' | sort -u
 }
+: >"$dir/out"
 "$FS" -b -d 1 >"$dir/out" 2>"$dir/err" &
 t=$!
 if wait_lines "$dir/out" 15; then

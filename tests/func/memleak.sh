@@ -73,6 +73,7 @@ for v in fp nofp; do
 		kill -9 "$pid" 2>/dev/null
 		continue
 	fi
+	: >"$out.$v"
 	"$ML" --json -T 100 -p "$pid" 1 >"$out.$v" 2>"$out.$v.err" &
 	mpid=$!
 	if ! wait_lines "$out.$v" 15; then
@@ -318,6 +319,7 @@ check_sites "--combined-only" "$out.co"
 # Frame 0 emits the kmalloc tracepoint: a kmalloc function, or before v6.1
 # kmem_cache_alloc_trace
 N=777
+: >"$out.k"
 "$ML" --json -T 1000 1 >"$out.k" 2>"$out.k.err" &
 mpid=$!
 if wait_lines "$out.k" 20; then

@@ -59,6 +59,7 @@ planted() {
 	else
 		cp "$dir/bomb" "$lib (deleted)"
 	fi
+	: >"$out"
 	"$ML" --json -o 0 -p "$pid" 1 >"$out" 2>"$out.err" &
 	mpid=$!
 	if ! wait_lines "$out" 15; then
@@ -111,6 +112,7 @@ elif ! wait_stopped "$pid"; then
 	kill -9 "$pid" 2>/dev/null
 else
 	out=$dir/out.badframe
+	: >"$out"
 	"$ML" --json -o 0 -T 100 -p "$pid" 1 >"$out" 2>"$out.err" &
 	mpid=$!
 	if wait_lines "$out" 15; then
