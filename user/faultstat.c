@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: BSD-2-Clause
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -299,18 +300,6 @@ static void faultstat__close(void *state)
 	fs->paths = NULL;
 }
 
-static struct probe_set *faultstat__probes(void *state)
-{
-	return &((struct faultstat *)state)->probes;
-}
-
-static struct bpf_object *faultstat__obj(void *state)
-{
-	struct faultstat *fs = state;
-
-	return fs->skel ? fs->skel->obj : NULL;
-}
-
 /* The load test's: every program and map (--files --stacks), or, where
  * the kernel has no bpf_find_vma (< 5.17), what it can load. */
 static const struct faultstat_opts faultstat__all = { .files = true, .stacks = true };
@@ -328,8 +317,7 @@ const struct module_ops faultstat__module = {
 	.open = faultstat__open,
 	.attach = faultstat__attach,
 	.close = faultstat__close,
-	.probes = faultstat__probes,
-	.obj = faultstat__obj,
+	.probes_offset = offsetof(struct faultstat, probes),
 	.print_direct = faultstat__print_direct,
 };
 

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: BSD-2-Clause
 #include <errno.h>
+#include <stddef.h>
 #include <fcntl.h>
 #include <gelf.h>
 #include <limits.h>
@@ -979,25 +980,6 @@ static void memleak__mod_close(void *state)
 	memleak__close(state);
 }
 
-static struct probe_set *memleak__mod_probes(void *state)
-{
-	return &((struct memleak *)state)->probes;
-}
-
-static struct bpf_object *memleak__mod_obj_user(void *state)
-{
-	struct memleak *m = state;
-
-	return m->uskel ? m->uskel->obj : NULL;
-}
-
-static struct bpf_object *memleak__mod_obj_kernel(void *state)
-{
-	struct memleak *m = state;
-
-	return m->kskel ? m->kskel->obj : NULL;
-}
-
 static void memleak__mod_print_plan(void *state, FILE *f)
 {
 	memleak__print_plan(state, f);
@@ -1046,8 +1028,7 @@ const struct module_ops memleak__module = {
 	.open = memleak__mod_open_user,
 	.attach = memleak__mod_attach,
 	.close = memleak__mod_close,
-	.probes = memleak__mod_probes,
-	.obj = memleak__mod_obj_user,
+	.probes_offset = offsetof(struct memleak, probes),
 	.self_target = memleak__mod_self_target,
 	.describe = memleak__mod_describe,
 	.print_probes = memleak__mod_print_plan,
@@ -1069,6 +1050,5 @@ const struct module_ops kmemleak__module = {
 	.open = memleak__mod_open_kernel,
 	.attach = memleak__mod_attach,
 	.close = memleak__mod_close,
-	.probes = memleak__mod_probes,
-	.obj = memleak__mod_obj_kernel,
+	.probes_offset = offsetof(struct memleak, probes),
 };

@@ -22,7 +22,14 @@ int module__attach(struct module *m)
 
 struct probe_set *module__probes(const struct module *m)
 {
-	return m->state ? m->ops->probes(m->state) : NULL;
+	return m->state ? (struct probe_set *)((char *)m->state + m->ops->probes_offset) : NULL;
+}
+
+struct bpf_object *module__obj(const struct module *m)
+{
+	struct probe_set *ps = module__probes(m);
+
+	return ps ? ps->obj : NULL;
 }
 
 void module__print_probes(const struct module *m, FILE *f)

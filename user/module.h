@@ -41,8 +41,9 @@ struct module_ops {
 	int (*open)(void *state, const struct module_opts *o);
 	int (*attach)(void *state);		/* loads and attaches; logs */
 	void (*close)(void *state);		/* safe after a failed open */
-	struct probe_set *(*probes)(void *state);
-	struct bpf_object *(*obj)(void *state);	/* NULL before open */
+	/* offsetof the state's struct probe_set, which probe__resolve also
+	 * tells the object it picked hooks of */
+	size_t probes_offset;
 	/* For the load test, which traces itself: fills in a variant's
 	 * run-time fields (memleak: this process's pid and libc); -errno:
 	 * the variant cannot run here. NULL: nothing to fill. */
@@ -70,6 +71,8 @@ int module__open(struct module *m, const struct module_ops *ops, const struct mo
 int module__attach(struct module *m);
 void module__print_probes(const struct module *m, FILE *f);
 struct probe_set *module__probes(const struct module *m);
+/* The BPF object whose hooks were picked; NULL before that, after close. */
+struct bpf_object *module__obj(const struct module *m);
 /* Closes and frees the state; safe to call twice. */
 void module__close(struct module *m);
 

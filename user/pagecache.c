@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: BSD-2-Clause
 #include <errno.h>
+#include <stddef.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -288,18 +289,6 @@ static void pagecache__close(void *state)
 	pc->skel = NULL;
 }
 
-static struct probe_set *pagecache__probes(void *state)
-{
-	return &((struct pagecache *)state)->probes;
-}
-
-static struct bpf_object *pagecache__obj(void *state)
-{
-	struct pagecache *pc = state;
-
-	return pc->skel ? pc->skel->obj : NULL;
-}
-
 /* every map and program in use: what the load test opens */
 static const struct pagecache_opts pagecache__all = { .per_process = true, .per_file = true };
 static const void *const pagecache__variants[] = { &pagecache__all, NULL };
@@ -314,8 +303,7 @@ const struct module_ops pagecache__module = {
 	.open = pagecache__open,
 	.attach = pagecache__attach,
 	.close = pagecache__close,
-	.probes = pagecache__probes,
-	.obj = pagecache__obj,
+	.probes_offset = offsetof(struct pagecache, probes),
 };
 
 /* A file's owed misses are forgotten after this many drains without events

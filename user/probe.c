@@ -411,6 +411,7 @@ void probe__free(struct probe_set *ps)
 	ps->chosen = ps->forced = NULL;
 	ps->links = NULL;
 	ps->why = NULL;
+	ps->obj = NULL;
 }
 
 int probe__force(struct probe_set *ps, int event, int cand)
@@ -491,6 +492,7 @@ int probe__resolve(struct probe_set *ps, struct bpf_object *obj, bool all)
 {
 	int e, c, err = 0;
 
+	ps->obj = obj;
 	if (!probe__vmlinux_btf()) {
 		log__err("kernel BTF not found (/sys/kernel/btf/vmlinux): this kernel needs "
 			 "CONFIG_DEBUG_INFO_BTF=y");

@@ -59,6 +59,7 @@ struct probe_set {
 	char (*why)[PROBE_WHY_LEN];	/* per candidate, flattened: why not chosen */
 	struct bpf_link **links;	/* per event */
 	bool evaluated_all;		/* every candidate's availability is known */
+	struct bpf_object *obj;		/* what probe__resolve picked hooks of */
 	unsigned int skip_kinds;	/* (1 << kind) for kinds the user ruled out */
 };
 

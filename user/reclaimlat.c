@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: BSD-2-Clause
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -389,18 +390,6 @@ static void module_close(void *state)
 	reclaimlat__close(state);
 }
 
-static struct probe_set *module_probes(void *state)
-{
-	return &((struct reclaimlat *)state)->probes;
-}
-
-static struct bpf_object *module_obj(void *state)
-{
-	struct reclaimlat *rl = state;
-
-	return rl->skel ? rl->skel->obj : NULL;
-}
-
 /* every map and path in use: per-process rows and events */
 static const struct reclaimlat_opts every_program = { .procs = true, .events = true };
 static const void *const variants[] = { &every_program, NULL };
@@ -415,6 +404,5 @@ const struct module_ops reclaimlat__module = {
 	.open = module_open,
 	.attach = module_attach,
 	.close = module_close,
-	.probes = module_probes,
-	.obj = module_obj,
+	.probes_offset = offsetof(struct reclaimlat, probes),
 };

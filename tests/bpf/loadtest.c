@@ -181,7 +181,7 @@ static void loadtest__coverage(const struct module_ops *ops)
 	o = variant_opts(ops, 0, NULL, &err);
 	if (o)
 		err = module__open(&m, ops, o);
-	obj = o && m.state ? ops->obj(m.state) : NULL;
+	obj = o ? module__obj(&m) : NULL;
 	if (!obj) {
 		if (err == -EOPNOTSUPP) {
 			printf("ok %s coverage: its first variant is not on this kernel\n", ops->name);
