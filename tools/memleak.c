@@ -206,8 +206,11 @@ int main(int argc, char **argv)
 		if (err)
 			goto cleanup;
 		/* a command that exits before the first report must have its
-		 * frames named: its maps are read once it maps the allocator */
-		if (target__wait(&env.t, 1000, maps_lib, o.lib))
+		 * frames named: its maps are read once it maps the allocator
+		 * (the wait ends then; 5 s bounds it for a command that never
+		 * does: one second was too short for an exec in a loaded
+		 * emulated guest, whose static binary's frames went unnamed) */
+		if (target__wait(&env.t, 5000, maps_lib, o.lib))
 			mlreport__refresh(s.rep);
 	} else {
 		mlreport__refresh(s.rep);	/* -p: in case it exits before the first */
