@@ -53,7 +53,7 @@ endif
 
 .DELETE_ON_ERROR:
 .SECONDARY:
-.PHONY: all deps run test test-unit bench clean
+.PHONY: all deps run test test-unit bench install uninstall clean
 
 all: $(patsubst %,$(BUILD)/%,$(TOOLS)) $(BUILD)/tests/loadtest $(UNIT_BINS) $(HELPER_BINS)
 
@@ -172,6 +172,20 @@ bench:
 	$(Q)scripts/deps.sh bench
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)bench/bench.sh
+
+# The tools into $(PREFIX)/sbin (they need root), their man pages into
+# section 8; DESTDIR for packaging.
+PREFIX ?= /usr/local
+SBINDIR ?= $(PREFIX)/sbin
+MAN8DIR ?= $(PREFIX)/share/man/man8
+
+install: $(patsubst %,$(BUILD)/%,$(TOOLS))
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MAN8DIR)
+	install -m 0755 $(patsubst %,$(BUILD)/%,$(TOOLS)) $(DESTDIR)$(SBINDIR)/
+	install -m 0644 $(patsubst %,man/%.8,$(TOOLS)) $(DESTDIR)$(MAN8DIR)/
+
+uninstall:
+	rm -f $(patsubst %,$(DESTDIR)$(SBINDIR)/%,$(TOOLS)) $(patsubst %,$(DESTDIR)$(MAN8DIR)/%.8,$(TOOLS))
 
 clean:
 	rm -rf $(BUILD)
