@@ -69,7 +69,7 @@ vm_start() {
 		t0=$SECONDS
 		# a stage takes 7-14 min here idle and more on a busy host: the
 		# harness's 15 min default would end it half way
-		tag= "$ROOT/tests/vm/run.sh" --kernel "$series" --cwd "$ROOT" --timeout 2700 -- env BUILD="$BUILD" \
+		tag= "$ROOT/tests/vm/run.sh" --kernel "$series" --cpus "${MEMSCOPE_VM_CPUS:-2}" --cwd "$ROOT" --timeout 2700 -- env BUILD="$BUILD" \
 			sh -c 'retag() { sed "s/^\(ok\|not ok\|skip\) /  \1 [$(uname -r)] /"; }
 			'"$script" >"$LOG/vm-$series.out" 2>"$LOG/vm-$series.err"
 		echo "$? $((SECONDS - t0))" >"$LOG/vm-$series.rc"
