@@ -3,12 +3,13 @@
  * memleak, kernel mode: outstanding kernel allocations from the kmem
  * tracepoints. Every tracepoint here has the allocated pointer as its second
  * argument on every kernel since v4.x, so the handlers read arguments by
- * position; where an argument changed (v6.1's "mm/slab_common: drop
- * kmem_alloc & avoid dereferencing fields when not using" made
- * kmem_cache_alloc's third argument the cache), each layout has its own
- * program and user/probe picks the one whose BTF signature matches.
+ * position; where an argument changed (v6.1, commit 2c1d697fb8ba
+ * "mm/slab_common: drop kmem_alloc & avoid dereferencing fields when not
+ * using", made kmem_cache_alloc's third argument the cache), each layout has
+ * its own program and user/probe picks the one whose BTF signature matches.
  * v6.1 also folded kmalloc_node and kmem_cache_alloc_node into kmalloc and
- * kmem_cache_alloc: those events are optional.
+ * kmem_cache_alloc (commit 11e9734bcb6a "mm/slab_common: unify NUMA and UMA
+ * version of tracepoints"): those events are optional.
  * The slab and percpu events pass the object as `const void *`, which v6.1's
  * verifier refuses to read in tp_btf programs ("arg1 type UNKNOWN is not a
  * struct"): they are raw_tp only, as fast and as stable.
@@ -72,8 +73,8 @@ TRACEPOINT_PROGS(page_alloc, mm_page_alloc,
 		 ml__alloc(ctx, ctx[0], (__u64)page_size << (__u32)ctx[1]))
 TRACEPOINT_PROGS(page_free, mm_page_free, ml__kfree(ctx[0]))
 
-/* since "percpu: add call_site to percpu_alloc_percpu" (v5.19/v6.0): percpu_alloc_percpu(call_site,
- * reserved, is_atomic, size, align, base_addr, off, ptr, ...) */
+/* since v5.19 (commit f67bed134a05 "percpu: improve percpu_alloc_percpu event trace"):
+ * percpu_alloc_percpu(call_site, reserved, is_atomic, size, align, base_addr, off, ptr, ...) */
 RAW_TP_PROG(percpu_alloc, percpu_alloc_percpu, ml__alloc(ctx, ctx[7], ctx[3]))
 /* before: percpu_alloc_percpu(reserved, is_atomic, size, align, base_addr, off, ptr) */
 RAW_TP_PROG(percpu_alloc_old, percpu_alloc_percpu, ml__alloc(ctx, ctx[6], ctx[2]))
