@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * memleak, user mode: uprobes on the allocator functions of one process.
- * With uprobe_multi links (v6.6+) one entry and one return program serve
- * every function and the attach cookie (enum memleak_fn) says which fired;
- * with one link per function each function has its own programs (cookies
- * came in v5.15), built from the same code.
+ * With uprobe_multi links (v6.6+, commit 89ae89f53d20 "bpf: Add multi uprobe
+ * link") one entry and one return program serve every function and the
+ * attach cookie (enum memleak_fn) says which fired; with one link per
+ * function each function has its own programs (cookies came in v5.15, commit
+ * 7adfc6c9b315 "bpf: Add bpf_get_attach_cookie() BPF helper to access
+ * bpf_cookie value"), built from the same code.
  *
  * Allocator functions call each other (glibc's malloc mmaps a 1 MiB block,
  * reallocarray calls realloc): only the outermost call of a thread is
@@ -23,7 +25,8 @@ const volatile __u32 targ_tgid;
 const volatile __u64 min_size;
 const volatile __u64 max_size = ~0ULL;
 const volatile __u32 sample_rate = 1;	/* record 1 in sample_rate calls */
-/* task storage (v5.11+): set by user space where the kernel has it */
+/* task storage (v5.11+, commit 4cf1bc1f1045 "bpf: Implement task local
+ * storage"): set by user space where the kernel has it */
 const volatile bool have_task_storage = true;
 
 const volatile __u64 page_size = 4096;
@@ -151,7 +154,8 @@ struct {
 
 /*
  * The stack's buffer (stack.bpf.h). Since v6.0 uprobe programs can be
- * preempted, so it is the thread's own: task storage, which every such
+ * preempted (commit 8c7dcb84e3b7 "bpf: implement sleepable uprobes by
+ * chaining gps"), so it is the thread's own: task storage, which every such
  * kernel has. Before v6.0 they ran with preemption disabled and one per-CPU
  * buffer is safe; where task storage is missing (v5.10), user space turns
  * `frames` into a per-CPU array and this branch is never verified.
@@ -183,7 +187,8 @@ static __always_inline bool ml__traced(void)
 }
 
 /*
- * `session`: a uprobe session link (v6.13+), where returning 1 from the
+ * `session`: a uprobe session link (v6.13+, commit d920179b3d48 "bpf: Add
+ * support for uprobe multi session attach"), where returning 1 from the
  * entry skips the call's return probe. Calls that record nothing and free
  * nothing (sampled out by -s, outside -z/-Z, nested) then cost one trap
  * instead of two. An outermost call whose return is skipped cannot clear

@@ -48,8 +48,9 @@
 		return 0;                                                                    \
 	}
 
-/* A function's return, `ret` its return value. bpf_get_func_ret() (v5.17)
- * reads it without declaring the arguments, which change often. */
+/* A function's return, `ret` its return value. bpf_get_func_ret() (v5.17,
+ * commit f92c1e183604 "bpf: Add get_func_[arg|ret|arg_cnt] helpers") reads
+ * it without declaring the arguments, which change often. */
 #define RETURN_PROGS(name, func, call)                                                     \
 	SEC("fexit/" #func)                                                                  \
 	int BPF_PROG(name##_fexit)                                                           \

@@ -12,9 +12,10 @@
  * bpf_get_stack() needs a buffer larger than the BPF stack: the caller
  * passes one it owns for the whole program run. Per-CPU buffers serve
  * programs that cannot be preempted (tracepoints, perf events; uprobes up
- * to v5.19). Uprobe programs since v6.0 run under migrate_disable() only
- * and can be preempted by another thread running the same program on the
- * same CPU: they pass per-thread storage.
+ * to v5.19). Uprobe programs since v6.0 (commit 8c7dcb84e3b7 "bpf: implement
+ * sleepable uprobes by chaining gps") run under migrate_disable() only and
+ * can be preempted by another thread running the same program on the same
+ * CPU: they pass per-thread storage.
  */
 #ifndef MEMSCOPE_STACK_BPF_H
 #define MEMSCOPE_STACK_BPF_H
