@@ -4,8 +4,10 @@
  * iterators): a task matches when its cgroup on the path's hierarchy is that
  * cgroup or one below it. user/cgroup.c resolves the path to the cgroup's
  * kernfs id, which is the directory's inode number and cgroup->kn->id
- * (u64 since v5.5), and to the hierarchy: cgroup v2, or the v1 memory
- * hierarchy, where a task's cgroup is its memory css's cgroup, not dfl_cgrp.
+ * (u64 since v5.5, commit 67c0496e87d1 "kernfs: convert kernfs_node->id from
+ * union kernfs_node_id to u64"), and to the hierarchy: cgroup v2, or the v1
+ * memory hierarchy, where a task's cgroup is its memory css's cgroup, not
+ * dfl_cgrp.
  * Include once per BPF object; set the two tunables before load.
  */
 #ifndef MEMSCOPE_CGROUP_BPF_H

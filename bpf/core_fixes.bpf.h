@@ -10,16 +10,18 @@
 #include <vmlinux.h>
 #include <bpf/bpf_core_read.h>
 
-/* v5.16..v6.8 kept a large folio's page count in folio->_folio_nr_pages;
- * commit "mm: Rename folio->_folio_nr_pages to folio->_nr_pages" (v6.9ish)
- * renamed it. Order-0 folios have neither set: test PG_head first. */
+/* v5.16..v6.14 kept a large folio's page count in folio->_folio_nr_pages
+ * (64-bit); v6.15 renamed it _nr_pages (commit 4996fc547f5b "mm: let
+ * _folio_nr_pages overlay memcg_data in first tail page"). Order-0 folios
+ * have neither set: test PG_head first. */
 struct folio___pre69 {
 	unsigned int _folio_nr_pages;
 } __attribute__((preserve_access_index));
 
 /* folio->flags (and page->flags) became memdesc_flags_t, a one-word
- * struct, in v6.18; before, a plain unsigned long. CO-RE will not relocate
- * a field across the two kinds, so each layout gets its own flavor. */
+ * struct, in v6.18 (commit 53fbef56e07d "mm: introduce memdesc_flags_t");
+ * before, a plain unsigned long. CO-RE will not relocate a field across the
+ * two kinds, so each layout gets its own flavor. */
 struct folio___flags_word {
 	unsigned long flags;
 } __attribute__((preserve_access_index));
