@@ -605,7 +605,8 @@ static __always_inline void on_dirty(void *folio, __u64 nr, struct address_space
  * order.
  */
 
-/* ---- v6.12+: the filemap access tracepoints ---- */
+/* ---- v6.12+: the filemap access tracepoints (commit b6273b55d885 "filemap: add trace
+ * events for get_pages, map_pages, and fault") ---- */
 
 TRACEPOINT_PROGS(get_pages, mm_filemap_get_pages, on_read(mapping, index, last),
 		 struct address_space *mapping, unsigned long index, unsigned long last)
@@ -614,7 +615,9 @@ TRACEPOINT_PROGS(fault, mm_filemap_fault, on_fault(mapping, index, fault__cow_by
 TRACEPOINT_PROGS(map_pages, mm_filemap_map_pages, on_map_pages(mapping, first, last),
 		 struct address_space *mapping, unsigned long first, unsigned long last)
 
-/* ---- a task exits (the argument list grew in v6.16; only the first is used) ---- */
+/* ---- a task exits (the argument list grew in v6.16, commit 3e816361e94a
+ * "sched/tracepoints: Move and extend the sched_process_exit() tracepoint";
+ * only the first is used) ---- */
 
 TRACEPOINT_PROGS(exit, sched_process_exit, on_exit(), struct task_struct *p)
 
@@ -633,8 +636,9 @@ TRACEPOINT_PROGS(add, mm_filemap_add_to_page_cache, on_add(folio, folio__nr_page
 		 struct folio *folio)
 TRACEPOINT_PROGS(add_page, mm_filemap_add_to_page_cache, on_add(page, 1, BPF_CORE_READ(page, mapping)), struct page *page)
 
-/* ---- dirtying: writeback_dirty_folio since v5.17; before, writeback_dirty_page,
- * fired in account_page_dirtied() ---- */
+/* ---- dirtying: writeback_dirty_folio since v5.16 (commit b9b0ff61eef5
+ * "mm/writeback: Convert tracing writeback_page_template to folios"); before,
+ * writeback_dirty_page, fired in account_page_dirtied() ---- */
 
 TRACEPOINT_PROGS(dirty, writeback_dirty_folio, on_dirty(folio, folio__nr_pages(folio), mapping),
 		 struct folio *folio, struct address_space *mapping)
@@ -646,7 +650,8 @@ TRACEPOINT_PROGS(dirty_page, writeback_dirty_page, on_dirty(page, 1, mapping), s
  * filemap_get_pages() (split out of generic_file_buffered_read in v5.11)
  * sees the same request as the v6.12 tracepoint, at entry instead of after
  * the batch: [ki_pos, ki_pos + count) of iocb->ki_filp. Its second argument
- * was the iov_iter up to v6.4 and the byte count from about v6.5; user/probe
+ * was the iov_iter up to v6.2 and is the byte count from v6.3 (commit
+ * dd5b9d003ebc "mm: Pass info, not iter, into filemap_get_pages()"); user/probe
  * picks the program whose BTF argument types match the running kernel.
  */
 static __always_inline void read_request(struct kiocb *iocb, __u64 count)
