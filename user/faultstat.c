@@ -109,7 +109,8 @@ static int faultstat__open(void *state, const struct module_opts *mo)
 	bpf_map__set_max_entries(fs->skel->maps.files,
 				 o->files ? (o->max_files ?: FS_DEFAULT_MAX_FILES) : 1);
 	/* preallocated: before v6.1 perf_event programs may use no other hash
-	 * map */
+	 * map (commit 96da3f7d489d "bpf: Remove tracing program restriction on
+	 * map types") */
 	bpf_map__set_map_flags(fs->skel->maps.stackmap, 0);
 	bpf_map__set_max_entries(fs->skel->maps.stackmap,
 				 o->stacks ? (o->max_stacks ?: FS_DEFAULT_MAX_STACKS) : 1);
@@ -301,7 +302,8 @@ static void faultstat__close(void *state)
 }
 
 /* The load test's: every program and map (--files --stacks), or, where
- * the kernel has no bpf_find_vma (< 5.17), what it can load. */
+ * the kernel has no bpf_find_vma (< 5.17, commit 7c7e3d31e785 "bpf:
+ * Introduce helper bpf_find_vma"), what it can load. */
 static const struct faultstat_opts faultstat__all = { .files = true, .stacks = true };
 static const struct faultstat_opts faultstat__counting = {};
 static const void *const faultstat__variants[] = { &faultstat__all, &faultstat__counting, NULL };

@@ -118,8 +118,9 @@ const struct probe_event kmemleak__events[KML_NR_EVENTS] = {
 	[KML_PERCPU_FREE] = EVENT("percpu free", percpu_free_cands, false),
 };
 
-/* uprobe_multi links (v6.6) are created through bpf(2) directly: libbpf
- * 1.1 predates them. The layout is the kernel's link_create attr. */
+/* uprobe_multi links (v6.6, commit 89ae89f53d20 "bpf: Add multi uprobe
+ * link") are created through bpf(2) directly: libbpf 1.1 predates them. The
+ * layout is the kernel's link_create attr. */
 #define ML_BPF_LINK_CREATE 28
 #define ML_BPF_TRACE_UPROBE_MULTI 48
 #define ML_BPF_TRACE_UPROBE_SESSION 57
@@ -335,7 +336,8 @@ int memleak__cxx_offsets(const char *lib, struct memleak_opts *o)
 	return n;
 }
 
-/* uprobe_multi (v6.6) and uprobe session (v6.13) links: their attach types
+/* uprobe_multi (v6.6) and uprobe session (v6.13, commit d920179b3d48 "bpf:
+ * Add support for uprobe multi session attach") links: their attach types
  * in kernel BTF */
 static bool memleak__kernel_has_attach_type(const char *name)
 {
@@ -397,8 +399,9 @@ int memleak__open_user(struct memleak *m, const struct memleak_opts *o)
 	bpf_map__set_max_entries(skel->maps.stacks, o->max_stacks ?: ML_DEFAULT_STACKS);
 	bpf_map__set_max_entries(skel->maps.combined,
 				 o->combined_only ? (o->max_stacks ?: ML_DEFAULT_STACKS) : 1);
-	/* before v5.11 (no task storage) uprobe programs are not preemptible
-	 * and a per-CPU buffer holds the stack being read */
+	/* before v5.11 (no task storage: commit 4cf1bc1f1045 "bpf: Implement
+	 * task local storage") uprobe programs are not preemptible and a
+	 * per-CPU buffer holds the stack being read */
 	m->task_storage = !o->no_task_storage &&
 			  libbpf_probe_bpf_map_type(BPF_MAP_TYPE_TASK_STORAGE, NULL) == 1;
 	skel->rodata->have_task_storage = m->task_storage;
@@ -567,7 +570,8 @@ static int memleak__attach_lib(struct memleak *m, const struct ml_probes *p, int
 		return 0;
 	}
 	/* each function's own program: no cookie, which kernels before v5.15
-	 * cannot pass */
+	 * cannot pass (commit 7adfc6c9b315 "bpf: Add bpf_get_attach_cookie()
+	 * BPF helper to access bpf_cookie value") */
 	for (i = 0; i < p->n + p->nr; i++) {
 		bool ret = i >= p->n;
 		LIBBPF_OPTS(bpf_uprobe_opts, uo, .retprobe = ret);
@@ -739,8 +743,9 @@ static bool memleak__has(const __u64 *ids, size_t n, __u64 id)
 }
 
 /* --combined-only: totals at 0 now and at the previous pass go. Read and
- * deleted in one step (v5.14), so an allocation counted in between is
- * seen, and put back. */
+ * deleted in one step (v5.14, commit 3e87f192b405 "bpf: Add
+ * lookup_and_delete_elem support to hashtab"), so an allocation counted in
+ * between is seen, and put back. */
 static void memleak__gc_combined(struct memleak *m)
 {
 	size_t n = 0, nz = 0, i;

@@ -35,8 +35,9 @@ struct probe_cand {
 	 * versions. NULL: no check. */
 	const char *args;
 	/* A BPF helper the program calls that older kernels lack, e.g.
-	 * "get_func_ret" (v5.17): looked up in kernel BTF's enum bpf_func_id.
-	 * NULL: none. */
+	 * "get_func_ret" (v5.17, commit f92c1e183604 "bpf: Add
+	 * get_func_[arg|ret|arg_cnt] helpers"): looked up in kernel BTF's
+	 * enum bpf_func_id. NULL: none. */
 	const char *helper;
 };
 
