@@ -5,7 +5,7 @@
 # Quiet and fast when everything is present; needs root only to install.
 set -eu
 
-build="clang llvm make gcc pkg-config libbpf-dev libelf-dev zlib1g-dev bpftool libncurses-dev libdw-dev liblzma-dev"
+build="clang llvm make gcc g++ pkg-config libbpf-dev libelf-dev zlib1g-dev bpftool libncurses-dev libdw-dev liblzma-dev"
 test="jq bpftool util-linux procps tmux"
 bench="bpftrace time linux-perf python3"
 
