@@ -6,7 +6,7 @@
 set -eu
 
 build="clang llvm make gcc g++ pkg-config libbpf-dev libelf-dev zlib1g-dev bpftool libncurses-dev libdw-dev liblzma-dev"
-test="jq bpftool util-linux procps tmux"
+test="jq bpftool util-linux procps tmux python3 libc6-dbg"
 bench="bpftrace time linux-perf python3"
 
 groups=${*:-build test}

@@ -198,6 +198,7 @@ static int path_cache__mount(struct path_cache *pc, unsigned int maj, unsigned i
 	unsigned long long dev = (unsigned long long)maj << 20 | min;
 	char line[4352], root[4096], point[4096];
 	unsigned int ma, mi;
+	struct stat st;
 	int i, fd = -1;
 	FILE *f;
 
@@ -214,6 +215,11 @@ static int path_cache__mount(struct path_cache *pc, unsigned int maj, unsigned i
 	}
 	if (f)
 		fclose(f);
+	/* In a chroot, mountinfo leaves out the mounts above the root, so the
+	 * file system holding the root itself may be missing there: "/" is a
+	 * directory on it, which is all open_by_handle_at needs. */
+	if (fd < 0 && !stat("/", &st) && major(st.st_dev) == maj && minor(st.st_dev) == min)
+		fd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (pc->n_mounts < (int)(sizeof(pc->mounts) / sizeof(pc->mounts[0])))
 		pc->mounts[pc->n_mounts++] = (struct mount_fd){ dev, fd };
 	return fd;

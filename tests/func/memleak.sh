@@ -179,7 +179,8 @@ else
 fi
 
 # -c with arguments: traced from its first allocation, argv intact, and no
-# allocation of memleak's own in the report
+# allocation of memleak's own in the report (allocate_dtv is a local symbol of
+# ld.so, named only by its debug file: libc6-dbg, which deps.sh installs for tests)
 "$ML" --json -T 100 -c "$LEAKER-nofp 1200 alpha 'b c'" 1 >"$out.c" 2>"$out.c.err"
 rc=$?
 args=$(grep '^leaked' "$out.c.err")

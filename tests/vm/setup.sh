@@ -51,6 +51,11 @@ log() { [ "$quiet" = 1 ] || echo "vm-setup: $*" >&2; }
 mkdir -p "$CACHE/debs" "$CACHE/img" "$CACHE/runs"
 exec 9>"$CACHE/.lock"
 flock 9
+# apt fails at once on a lock another apt holds: on a new machine the two
+# guests, set up side by side, both ran apt-get update and one failed
+# ("Could not get lock /var/lib/apt/lists/lock"). One setup at a time.
+exec 8>"${MEMSCOPE_VM_CACHE:-/var/cache/memscope-vm}/.setup.lock"
+flock 8
 
 # 1. Host packages.
 missing=()
