@@ -29,6 +29,18 @@ expect_exit "slabratetop pid that does not exist" 1 "slabratetop: pid 2147483647
 expect_exit "slabratetop cgroup that does not exist" 1 "slabratetop: .*/nonexistent" \
 	"$ST" -b -c /sys/fs/cgroup/nonexistent 1 1
 
+# before v6.1 the kmem_cache_alloc tracepoint carries no cache: refused, by name
+if ! "$ST" --probes >"$SCRATCH/slabratetop-probes.$$" 2>&1; then
+	if grep -q "carries no cache on this kernel (it does from v6.1)" "$SCRATCH/slabratetop-probes.$$"; then
+		ok "slabratetop: refused on $(uname -r): \"$(grep -m1 "carries no cache" "$SCRATCH/slabratetop-probes.$$")\""
+	else
+		notok "slabratetop --probes failed: $(tr "\n" " " <"$SCRATCH/slabratetop-probes.$$")"
+	fi
+	rm -f "$SCRATCH/slabratetop-probes.$$"
+	exit 0
+fi
+rm -f "$SCRATCH/slabratetop-probes.$$"
+
 dir=$(mktemp -d "$SCRATCH/memscope-slab.XXXXXX")
 tpids=()
 cleanup() {
