@@ -18,27 +18,20 @@
 
 /* The cache argument: v6.1+ for both (see bpf/slab.bpf.c). */
 static const struct probe_cand cache_alloc_cands[] = {
-	{ "cache_alloc_btf", PROBE_TP_BTF, "kmem_cache_alloc", NULL,
-	  "long unsigned int,void,kmem_cache" },
 	{ "cache_alloc_raw", PROBE_RAW_TP, "kmem_cache_alloc", NULL,
 	  "long unsigned int,void,kmem_cache" },
 };
 static const struct probe_cand cache_free_cands[] = {
-	{ "cache_free_btf", PROBE_TP_BTF, "kmem_cache_free", NULL,
-	  "long unsigned int,void,kmem_cache" },
 	{ "cache_free_raw", PROBE_RAW_TP, "kmem_cache_free", NULL,
 	  "long unsigned int,void,kmem_cache" },
 };
 static const struct probe_cand kmalloc_cands[] = {
-	{ "kmalloc_btf", PROBE_TP_BTF, "kmalloc", ACC_KMALLOC, NULL },
 	{ "kmalloc_raw", PROBE_RAW_TP, "kmalloc", ACC_KMALLOC, NULL },
 };
 static const struct probe_cand kmalloc_node_cands[] = {
-	{ "kmalloc_node_btf", PROBE_TP_BTF, "kmalloc_node", ACC_KMALLOC, NULL },
 	{ "kmalloc_node_raw", PROBE_RAW_TP, "kmalloc_node", ACC_KMALLOC, NULL },
 };
 static const struct probe_cand kfree_cands[] = {
-	{ "kfree_btf", PROBE_TP_BTF, "kfree", NULL, NULL },
 	{ "kfree_raw", PROBE_RAW_TP, "kfree", NULL, NULL },
 };
 

@@ -114,7 +114,11 @@ for how in pid cg; do
 		notok "slabratetop -$how: dentry NET_BYTES $nb, want $net x $size (object size seen: $osz)"
 	fi
 done
-[ "$RC" = 0 ] && ok "slabratetop: exit 0 on SIGINT" || notok "slabratetop: exit $RC on SIGINT"
+if [ "$RC" = 0 ]; then
+	ok "slabratetop: exit 0 on SIGINT"
+else
+	notok "slabratetop: exit $RC on SIGINT: $(cat "$dir"/dentries.*.err | tr "\n" " ")"
+fi
 delta=$((AFTER - BEFORE))
 net=$(cache_sum "$dir/dentries.pid" dentry net_objs)
 # other processes allocate and free dentries too, and SLUB counts objects
