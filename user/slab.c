@@ -50,12 +50,22 @@ struct slab_totals {
 
 static int slab__open(struct slab *sl, const struct slab_opts *o)
 {
+	char why[PROBE_WHY_LEN];
 	int err, e;
 
 	memset(sl, 0, sizeof(*sl));
 	err = probe__init(&sl->probes, "slab", slab__events, SLAB_NR_EVENTS);
 	if (err)
 		return err;
+	/* before v6.1 the tracepoint is there but without the cache: not a
+	 * missing hook, a kernel this tool does not support */
+	if (!probe__available(PROBE_RAW_TP, "kmem_cache_alloc", NULL, why, sizeof(why)) &&
+	    probe__available(PROBE_RAW_TP, "kmem_cache_alloc", cache_alloc_cands[0].args, why,
+			     sizeof(why))) {
+		log__err("the kmem_cache_alloc tracepoint carries no cache on this kernel "
+			 "(it does from v6.1): %s", why);
+		return -EOPNOTSUPP;
+	}
 	sl->probes.skip_kinds = o->m.skip_kinds;
 	for (e = 0; o->m.forced && e < SLAB_NR_EVENTS; e++)
 		probe__force(&sl->probes, e, o->m.forced[e]);
@@ -68,11 +78,7 @@ static int slab__open(struct slab *sl, const struct slab_opts *o)
 	sl->skel->rodata->targ_tgid = o->m.tgid;
 	sl->skel->rodata->targ_cgroup_id = o->cgroup_id;
 	sl->skel->rodata->targ_cgroup_mode = o->cgroup_mode;
-	err = probe__resolve(&sl->probes, sl->skel->obj, o->m.all_probes);
-	if (err == -ENOENT && sl->probes.chosen[SLAB_CACHE_ALLOC] < 0)
-		log__err("the kmem_cache_alloc tracepoint carries no cache on this kernel "
-			 "(it does from v6.1)");
-	return err;
+	return probe__resolve(&sl->probes, sl->skel->obj, o->m.all_probes);
 }
 
 static int slab__attach(struct slab *sl)
