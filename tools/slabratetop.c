@@ -21,8 +21,8 @@ static struct env {
 static const char doc[] =
 	"Show slab allocations, frees and net growth per cache.\n"
 	"\n"
-	"USAGE: slabratetop [-C] [-r ROWS] [-s FIELD] [-p PID] [-c CGROUP_PATH] [-b] [-T]\n"
-	"                   [--json] [-v] [--probes] [interval [count]]\n"
+	"USAGE: slabratetop [-C] [-r ROWS] [-s FIELD] [-p PID] [-c CGROUP_PATH]\n"
+	"                   [-b] [-T] [--json] [-v] [--probes] [interval [count]]\n"
 	"\n"
 	"Each interval, per cache: ALLOCS and BYTES (bcc's columns), FREES, NET_OBJS and "
 	"NET_BYTES (allocated minus freed), and from /proc/slabinfo the cache's active "
