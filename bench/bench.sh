@@ -663,6 +663,70 @@ bench_reclaimlat() {
 	for i in 1 2 3 4 5; do startup reclaimlat reclaimlat first "$RL" --json 1 1; done
 }
 
+# ---------------------------------------------------------------- slabratetop
+
+ST=$BUILD/slabratetop
+SL_LOAD=$BUILD/tests/func/slabload
+SL_N=${BENCH_SLAB_N:-200000}	# stat()s of missing names per run: one dentry allocation each
+
+# sl_run MODE (untraced | slabratetop | bpftrace): SL_N stat()s of names
+# that do not exist (fresh names each run: each allocates a dentry).
+# R[cpu_ms], R[wall_us]; traced: the tool_figures.
+sl_run() {
+	local mode=$1 wl
+	case $mode in
+	slabratetop) start_tool "$TMP/sl" '^\{' "$ST" --json 1 || return 1 ;;
+	bpftrace)
+		tracefs_on
+		start_tool "$TMP/sl" '^ready' bpftrace -e 'BEGIN { printf("ready\n"); }
+			tracepoint:kmem:kmem_cache_alloc { @alloc = count(); }
+			tracepoint:kmem:kmem_cache_free { @free = count(); }
+			tracepoint:kmem:kmalloc { @kmalloc = count(); }
+			tracepoint:kmem:kfree { @kfree = count(); }' || return 1
+		;;
+	esac
+	mkdir -p "$TMP/slneg"
+	( kill -STOP "$BASHPID"; exec "$SL_LOAD" dentries "$TMP/slneg" "$SL_N" <<<go >/dev/null ) &
+	wl=$!
+	wait_stopped "$wl" || { note "slabload did not start"; return 1; }
+	run_stopped "$mode" "$wl" || { note "slabload failed"; return 1; }
+	[ "$mode" = untraced ] && return 0
+	stop_tool INT
+	[ "$mode" = bpftrace ] && tracefs_off
+	tool_figures
+}
+
+# Its lines are kind "slab_run" (report.py has no slabratetop table yet):
+# the summary is printed here, ns added per stat() and the tracer's CPU,
+# the medians over the rounds of traced - untraced of the same pair.
+bench_slabratetop() {
+	[ -x "$ST" ] || die "$ST missing: run make"
+	emit kind=meta tool=slabratetop stats=$SL_N rounds="$ROUNDS"
+	note "slabratetop: $ROUNDS rounds of $SL_N stat()s of missing names"
+	local r m pair=0 u
+	for ((r = 1; r <= ROUNDS; r++)); do
+		for m in slabratetop bpftrace; do
+			pair=$((pair + 1))
+			R=()
+			sl_run untraced || die "sl_run untraced failed"
+			u=${R[cpu_ms]}
+			emit kind=slab_run round=$r pair=$pair mode=untraced cpu_ms="$u" wall_us="${R[wall_us]}"
+			R=()
+			sl_run "$m" || die "sl_run $m failed"
+			emit kind=slab_run round=$r pair=$pair mode="$m" cpu_ms="${R[cpu_ms]}" \
+				wall_us="${R[wall_us]}" tool_cpu_ms="${R[tool_cpu_ms]}" rss_kb="${R[rss_kb]}"
+		done
+	done
+	jq -s -r --argjson n "$SL_N" '
+		map(select(.kind == "slab_run")) | group_by(.pair) |
+		map({mode: (map(select(.mode != "untraced"))[0].mode),
+		     ns: (((map(select(.mode != "untraced"))[0].cpu_ms) - (map(select(.mode == "untraced"))[0].cpu_ms)) * 1e6 / $n),
+		     base: ((map(select(.mode == "untraced"))[0].cpu_ms) * 1e6 / $n),
+		     tool: (map(select(.mode != "untraced"))[0].tool_cpu_ms)}) |
+		group_by(.mode)[] | sort_by(.ns) | .[(length / 2 | floor)] as $m |
+		"slabratetop bench: \($m.mode): +\($m.ns | floor) ns per stat() of a missing name (untraced \($m.base | floor) ns), tracer CPU \($m.tool) ms (median of \(length))"' "$RUNS" >&2
+}
+
 # ---------------------------------------------------------------- faultstat
 
 FS=$BUILD/faultstat

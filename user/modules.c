@@ -6,8 +6,10 @@
 #include "module.h"
 #include "pagecache.h"
 #include "reclaimlat.h"
+#include "slab.h"
 
 const struct module_ops *const module__all[] = {
 	&pagecache__module, &reclaimlat__module, &faultstat__module,
-	&kmemleak__module,  &memleak__module,    NULL,
+	&kmemleak__module,  &memleak__module,    &slab__module,
+	NULL,
 };

@@ -1,0 +1,197 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * Slab allocations and frees per cache for slabratetop, aggregated in the
+ * kernel: a per-CPU hash keyed by the cache. The kmem_cache_alloc and
+ * kmem_cache_free tracepoints carry the struct kmem_cache since v6.1
+ * (commit 2c1d697fb8ba "mm/slab_common: drop kmem_alloc & avoid
+ * dereferencing fields when not using"; kmem_cache_alloc_node and the NUMA
+ * variants fold into them in commit 11e9734bcb6a "mm/slab_common: unify
+ * NUMA and UMA version of tracepoints"). kmalloc gives bytes_alloc and gfp
+ * flags only, so it is keyed by its kmalloc-N cache's size and type; kfree
+ * gives only the pointer, so live kmalloc objects are remembered (bounded,
+ * a full table counted) to match their frees.
+ */
+#include <vmlinux.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include "cgroup.bpf.h"
+#include "maps.bpf.h"
+#include "probe.bpf.h"
+#include "slab.abi.h"
+
+const volatile __u32 targ_tgid;		/* 0: every process */
+
+/* gfp bits, unchanged since v4.x (include/linux/gfp_types.h) */
+#define GFP_DMA_BIT (1U << 0)
+#define GFP_RECLAIMABLE_BIT (1U << 4)
+#define GFP_ACCOUNT_BIT (1U << 22)
+/* KMALLOC_MAX_CACHE_SIZE for SLUB: two pages */
+#define KMALLOC_MAX_CACHE (2U << MEMSCOPE_PAGE_SHIFT)
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, SLAB_DEFAULT_MAX_CACHES);
+	__type(key, __u64);
+	__type(value, struct slab_stats);
+} caches SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, SLAB_DEFAULT_MAX_LIVE);
+	__type(key, __u64);	/* the object */
+	__type(value, __u64);	/* its cache key */
+} live SEC(".maps");
+
+COUNTERS_MAP(full, SLAB_NR_FULL);
+
+/* an empty value to insert: a per-CPU hash value is too big for the stack
+ * of every caller to hold twice */
+struct slab_stats zero_stats;
+
+static __always_inline bool traced(void)
+{
+	if (targ_tgid && (bpf_get_current_pid_tgid() >> 32) != targ_tgid)
+		return false;
+	return current__in_cgroup();
+}
+
+static __always_inline struct slab_stats *stats_of(__u64 key)
+{
+	struct slab_stats *st = bpf_map_lookup_elem(&caches, &key);
+	long err;
+
+	if (st)
+		return st;
+	err = bpf_map_update_elem(&caches, &key, &zero_stats, BPF_NOEXIST);
+	if (err && err != -17 /* EEXIST */) {
+		counter__inc(full, SLAB_FULL_CACHES);
+		return NULL;
+	}
+	return bpf_map_lookup_elem(&caches, &key);
+}
+
+/* An insert gives every CPU a zeroed value: each fills in its own copy. */
+static __always_inline void stats_fill(struct slab_stats *st, const struct kmem_cache *s,
+				       __u32 size)
+{
+	if (st->size)
+		return;
+	if (s) {
+		const char *name = BPF_CORE_READ(s, name);
+
+		st->size = BPF_CORE_READ(s, size);
+		st->object_size = BPF_CORE_READ(s, object_size);
+		bpf_probe_read_kernel_str(st->name, sizeof(st->name), name);
+	} else {
+		st->size = size;
+		st->object_size = size;
+	}
+}
+
+static __always_inline void cache_alloc(const void *ptr, const struct kmem_cache *s)
+{
+	struct slab_stats *st;
+
+	if (!ptr || !s || !traced())
+		return;
+	st = stats_of((__u64)s);
+	if (!st)
+		return;
+	stats_fill(st, s, 0);
+	st->allocs++;
+	st->alloc_bytes += st->size;
+}
+
+static __always_inline void cache_free(const void *ptr, const struct kmem_cache *s)
+{
+	struct slab_stats *st;
+
+	if (!ptr || !s || !traced())
+		return;
+	st = stats_of((__u64)s);
+	if (!st)
+		return;
+	stats_fill(st, s, 0);
+	st->frees++;
+	st->free_bytes += st->size;
+}
+
+static __always_inline __u64 kmalloc_key(__u64 bytes_alloc, __u32 gfp)
+{
+	__u64 type = SLAB_KM_NORMAL;
+
+	/* mm/slab.h kmalloc_type(): DMA, then reclaimable, then accounted */
+	if (bytes_alloc > KMALLOC_MAX_CACHE)
+		type = SLAB_KM_LARGE;
+	else if (gfp & GFP_DMA_BIT)
+		type = SLAB_KM_DMA;
+	else if (gfp & GFP_RECLAIMABLE_BIT)
+		type = SLAB_KM_RCL;
+	else if (gfp & GFP_ACCOUNT_BIT)
+		type = SLAB_KM_CG;
+	return SLAB_KMALLOC_KEY | type << 32 | (__u32)bytes_alloc;
+}
+
+static __always_inline void kmalloc_alloc(const void *ptr, __u64 bytes_alloc, __u32 gfp)
+{
+	__u64 key, obj = (__u64)ptr;
+	struct slab_stats *st;
+
+	if (!ptr || !traced())
+		return;
+	key = kmalloc_key(bytes_alloc, gfp);
+	st = stats_of(key);
+	if (!st)
+		return;
+	stats_fill(st, NULL, (__u32)bytes_alloc);
+	st->allocs++;
+	st->alloc_bytes += bytes_alloc;
+	if (bpf_map_update_elem(&live, &obj, &key, BPF_ANY))
+		counter__inc(full, SLAB_FULL_LIVE);
+}
+
+static __always_inline void kmalloc_free(const void *ptr)
+{
+	__u64 obj = (__u64)ptr, *key, k;
+	struct slab_stats *st;
+
+	if (!ptr)
+		return;
+	/* matched even when the freeing task is not traced: the object was
+	 * counted when it was allocated, so its free is the target's too */
+	key = bpf_map_lookup_elem(&live, &obj);
+	if (!key) {
+		if (traced())
+			counter__inc(full, SLAB_KFREE_UNMATCHED);
+		return;
+	}
+	k = *key;
+	bpf_map_delete_elem(&live, &obj);
+	st = stats_of(k);
+	if (!st)
+		return;
+	stats_fill(st, NULL, (__u32)k);
+	st->frees++;
+	st->free_bytes += st->size;
+}
+
+/*
+ * raw_tp only: v6.1's verifier refuses a tp_btf program's read of a
+ * "const void *" argument ("arg1 type UNKNOWN is not a struct", seen in the
+ * 6.1 guest), which every one of these tracepoints has; 6.18 allows it.
+ * raw_tp reads the same arguments, as plain words.
+ */
+RAW_TP_PROG(cache_alloc, kmem_cache_alloc, cache_alloc(ptr, s), unsigned long call_site,
+		 const void *ptr, struct kmem_cache *s)
+RAW_TP_PROG(cache_free, kmem_cache_free, cache_free(ptr, s), unsigned long call_site,
+		 const void *ptr, struct kmem_cache *s)
+RAW_TP_PROG(kmalloc, kmalloc, kmalloc_alloc(ptr, bytes_alloc, gfp), unsigned long call_site,
+		 const void *ptr, size_t bytes_req, size_t bytes_alloc, unsigned int gfp)
+/* before v6.1 kmalloc_node was its own tracepoint, same leading arguments */
+RAW_TP_PROG(kmalloc_node, kmalloc_node, kmalloc_alloc(ptr, bytes_alloc, gfp),
+		 unsigned long call_site, const void *ptr, size_t bytes_req, size_t bytes_alloc,
+		 unsigned int gfp)
+RAW_TP_PROG(kfree, kfree, kmalloc_free(ptr), unsigned long call_site, const void *ptr)
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
