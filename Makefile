@@ -13,7 +13,7 @@ ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 VMLINUX := vmlinux/$(ARCH)/vmlinux.h
 
 # One entry per tool: the BPF object(s) it embeds as skeletons.
-TOOLS := cachestat cachetop memleak faultstat reclaimlat
+TOOLS := cachestat cachetop memleak faultstat reclaimlat memscope-exporter
 cachestat_BPF := pagecache
 cachetop_BPF := pagecache
 reclaimlat_BPF := reclaimlat
@@ -21,6 +21,9 @@ NCURSES_LIBS := $(shell $(PKG_CONFIG) --libs ncursesw 2>/dev/null || echo -lncur
 cachetop_LIBS := $(NCURSES_LIBS)
 faultstat_BPF := faultstat
 faultstat_LIBS = $(NCURSES_LIBS) $(DW_LIBS)
+memscope-exporter_BPF := pagecache faultstat reclaimlat
+MHD_LIBS := $(shell $(PKG_CONFIG) --libs libmicrohttpd 2>/dev/null || echo -lmicrohttpd)
+memscope-exporter_LIBS = $(MHD_LIBS) $(NCURSES_LIBS) $(DW_LIBS) -lm -lpthread
 memleak_BPF := memleak kmemleak
 DW_LIBS := $(shell $(PKG_CONFIG) --libs libdw 2>/dev/null || echo -ldw -lelf) -llzma -lz
 memleak_LIBS := $(DW_LIBS) -ldl
