@@ -5,8 +5,8 @@
 # Quiet and fast when everything is present; needs root only to install.
 set -eu
 
-build="clang llvm make gcc pkg-config libbpf-dev libelf-dev zlib1g-dev bpftool libncurses-dev libdw-dev liblzma-dev"
-test="jq bpftool util-linux procps tmux"
+build="clang llvm make gcc pkg-config libbpf-dev libelf-dev zlib1g-dev bpftool libncurses-dev libdw-dev liblzma-dev libmicrohttpd-dev"
+test="jq bpftool util-linux procps tmux prometheus curl"
 bench="bpftrace time linux-perf python3"
 
 groups=${*:-build test}

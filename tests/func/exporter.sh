@@ -86,8 +86,6 @@ prom_saw() {
 	done
 	return 1
 }
-# in_window E TRUTH: TRUTH - TOL% <= E <= TRUTH + TOL% (of TRUTH)
-in_window() { within "$1" "$2" "$TOL"; }
 # increase_since EXPR T0: sets INC, Prometheus's increase() over a window from
 # before T0 (the scrape before it) to now. It extrapolates, so only a lower
 # bound holds: at least the raw difference of the two scrapes inside it.
