@@ -176,19 +176,25 @@ bench:
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)bench/bench.sh
 
-# The tools into $(PREFIX)/sbin (they need root), their man pages into
-# section 8; DESTDIR for packaging.
+# The tools and memscope-exporter into $(PREFIX)/sbin (they need root or
+# CAP_BPF and CAP_PERFMON), their man pages into section 8, the exporter's
+# systemd unit into $(UNITDIR); DESTDIR for packaging.
 PREFIX ?= /usr/local
 SBINDIR ?= $(PREFIX)/sbin
 MAN8DIR ?= $(PREFIX)/share/man/man8
+UNITDIR ?= $(PREFIX)/lib/systemd/system
 
 install: $(patsubst %,$(BUILD)/%,$(TOOLS))
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MAN8DIR)
 	install -m 0755 $(patsubst %,$(BUILD)/%,$(TOOLS)) $(DESTDIR)$(SBINDIR)/
 	install -m 0644 $(patsubst %,man/%.8,$(TOOLS)) $(DESTDIR)$(MAN8DIR)/
+	install -d $(DESTDIR)$(UNITDIR)
+	sed -e 's|/usr/local/sbin|$(SBINDIR)|' scripts/memscope-exporter.service > $(DESTDIR)$(UNITDIR)/memscope-exporter.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/memscope-exporter.service
 
 uninstall:
-	rm -f $(patsubst %,$(DESTDIR)$(SBINDIR)/%,$(TOOLS)) $(patsubst %,$(DESTDIR)$(MAN8DIR)/%.8,$(TOOLS))
+	rm -f $(patsubst %,$(DESTDIR)$(SBINDIR)/%,$(TOOLS)) $(patsubst %,$(DESTDIR)$(MAN8DIR)/%.8,$(TOOLS)) \
+		$(DESTDIR)$(UNITDIR)/memscope-exporter.service
 
 clean:
 	rm -rf $(BUILD)
