@@ -27,7 +27,8 @@ static const char doc[] =
 	"Serve memscope's page-cache, page-fault, reclaim-stall and memory-state figures "
 	"to Prometheus.\n"
 	"\n"
-	"USAGE: memscope-exporter [--listen ADDR:PORT] [--modules LIST] [-i SECONDS] [-v]\n"
+	"USAGE: memscope-exporter [--listen ADDR:PORT] [--modules LIST] [-i SECONDS]\n"
+	"                         [-v] [--probes] [--skip-hooks KINDS]\n"
 	"\n"
 	"GET /metrics returns the Prometheus text format (0.0.4), or OpenMetrics 1.0 when "
 	"the Accept header asks for application/openmetrics-text; / is a page of links. "
@@ -40,6 +41,7 @@ static const char doc[] =
 	"    memscope-exporter --listen :9935          # every address\n"
 	"    memscope-exporter --listen [::1]:9935     # IPv6 loopback\n"
 	"    memscope-exporter --modules pagecache,reclaimlat\n"
+	"    memscope-exporter --probes                # the hooks each source gets here\n"
 	"    curl -s localhost:9935/metrics | grep memscope_pagecache";
 
 static void arg_none(struct argp_state *state, const char *arg)
@@ -181,6 +183,10 @@ int main(int argc, char **argv)
 
 	if (cli__parse_spec(&spec, argc, argv, &env.c))
 		return EXIT_USAGE;
+	if (env.c.json || env.c.timestamp) {
+		log__err("--json and -T do not apply: the exporter serves /metrics");
+		return EXIT_USAGE;
+	}
 	list = strdup(env.modules);
 	if (!list)
 		return EXIT_RUNTIME;
@@ -195,6 +201,8 @@ int main(int argc, char **argv)
 		exp.enabled[i] = true;
 	}
 	free(list);
+	if (env.c.probes)
+		return exporter__print_probes(&exp, env.c.skip_kinds, stdout) ? EXIT_RUNTIME : EXIT_OK;
 	fd = listen_on(env.listen);
 	if (fd == -2)
 		return EXIT_USAGE;
@@ -205,7 +213,7 @@ int main(int argc, char **argv)
 		return EXIT_RUNTIME;
 	}
 	loop__install_signals();
-	if (exporter__start(&exp, env.c.verbose)) {
+	if (exporter__start(&exp, env.c.skip_kinds)) {
 		err = -1;
 		goto cleanup;
 	}

@@ -90,20 +90,27 @@ static const struct field self_fields[MSE_NF] = {
 	GAUGE("exporter_source_up", NULL, "1 for each data source attached"),
 };
 
-int exporter__start(struct exporter *e, int verbosity)
+static int open_sources(struct exporter *e, unsigned int skip_kinds, bool all_probes, FILE *probes)
 {
 	struct pagecache_opts po = {};
 	struct faultstat_opts fo = {};
 	struct reclaimlat_opts ro = {};
-	const struct module_opts *o[EXP_NR_SOURCES] = { &po.m, &fo.m, &ro.common };
-	int err;
+	struct module_opts *o[EXP_NR_SOURCES] = { &po.m, &fo.m, &ro.common };
+	int err, ret = 0;
 
-	pthread_mutex_init(&e->lock, NULL);
-	e->cur.fs_lost_exits = -1;
 	for (int i = 0; i < EXP_NR_SOURCES; i++) {
 		if (!e->enabled[i])
 			continue;
+		o[i]->skip_kinds = skip_kinds;
+		o[i]->all_probes = all_probes;
 		err = module__open(&e->mod[i], source_ops[i], o[i]);
+		if (probes) {
+			fprintf(probes, "%s%s:\n", i ? "\n" : "", exporter__source_names[i]);
+			module__print_probes(&e->mod[i], probes);
+			module__close(&e->mod[i]);
+			ret = ret ?: err;
+			continue;
+		}
 		if (!err)
 			err = module__attach(&e->mod[i]);
 		if (err) {
@@ -112,6 +119,23 @@ int exporter__start(struct exporter *e, int verbosity)
 			return err;
 		}
 	}
+	return ret;
+}
+
+int exporter__print_probes(struct exporter *e, unsigned int skip_kinds, FILE *f)
+{
+	return open_sources(e, skip_kinds, true, f);
+}
+
+int exporter__start(struct exporter *e, unsigned int skip_kinds)
+{
+	int err;
+
+	pthread_mutex_init(&e->lock, NULL);
+	e->cur.fs_lost_exits = -1;
+	err = open_sources(e, skip_kinds, false, NULL);
+	if (err)
+		return err;
 	if (e->enabled[EXP_RECLAIMLAT]) {
 		struct reclaimlat *rl = e->mod[EXP_RECLAIMLAT].state;
 

@@ -76,8 +76,11 @@ extern const char *const exporter__source_names[EXP_NR_SOURCES];
 /* Source index of a name, or -1. */
 int exporter__find(const char *name);
 
-/* Opens and attaches the enabled sources; logs and returns -errno. */
-int exporter__start(struct exporter *e, int verbosity);
+/* Opens and attaches the enabled sources, never using the hook kinds in
+ * skip_kinds (1 << enum probe_kind); logs and returns -errno. */
+int exporter__start(struct exporter *e, unsigned int skip_kinds);
+/* --probes: each enabled source's hook choice, nothing attached; 0 or -errno. */
+int exporter__print_probes(struct exporter *e, unsigned int skip_kinds, FILE *f);
 /* One collection: reads every source, publishes the snapshot. */
 int exporter__collect(struct exporter *e);
 /* A scrape: renders the published snapshot (thread-safe). */

@@ -4,27 +4,33 @@
 # promtool): the test starts its own server (temporary config and storage,
 # free localhost ports, scrape_interval 1s) and the exporter, runs workloads
 # whose answer is known under cachestat -p / faultstat -p, and checks that
-# the exporter's counters (raw scrapes before and after) and Prometheus's
-# (the counter at two instants) show them within the tools' stated
-# tolerances (cachestat(8), faultstat(8): 2%), and agree with the tools over
-# the same window. The exporter's counters are system-wide (no per-cgroup
+# the exporter's counters (the raw difference of a scrape before and one
+# after) show them within the tools' stated tolerances (cachestat(8),
+# faultstat(8): 2%; reclaimlat(8): 5% for a memcg swap storm against
+# /proc/vmstat) and agree with the tools over the same window; that
+# Prometheus stored both scraped values, and its increase() over the window
+# is at least their difference (it extrapolates, so no upper bound). The exporter's counters are system-wide (no per-cgroup
 # series yet), so other processes on the machine add to them: an attempt
-# whose window other work disturbed beyond the tolerance is repeated (up to
+# whose window other work disturbed beyond the bound is repeated (up to
 # 3 times, each figure printed); noise can only add, never hide a loss.
 # Also: promtool check metrics, OpenMetrics negotiation, 404, port in use
 # (exit 1), unknown module (exit 2), slow clients, SIGTERM detaches, and a
 # run with only CAP_BPF and CAP_PERFMON as an unprivileged user.
 set -u
 . "$(dirname "$0")/../lib/common.sh"
+. "$(dirname "$0")/../lib/memcg.sh"
 EXP=$BUILD/memscope-exporter
-MEMHOG=$BUILD/tests/func/memhog
 N=51200 # pages: 200 MiB
-NF=131072 # pages: 512 MiB, so that the rest of the machine's faults stay small beside it
+NF=262144 # pages: 1 GiB, so that the rest of the machine's faults stay small beside it
 CS_M= E_M= FS_M= E_F= P_OK=
 TOL=2
-# the exporter's counts are system-wide: other processes' page-cache misses
-# and faults (every process start) may add this much over the ~7 s window
-NOISE=10
+# The exporter's counts are system-wide: other processes' page-cache misses
+# and faults (every process start; other test suites' workloads on this
+# shared machine) add to the window (the workload and at most 2.5 s), measured
+# up to +25% here with both cores busy. A system-wide figure must be no less
+# than the truth - TOL% (nothing lost) and under truth + NOISE% (nothing
+# counted twice), with up to 3 attempts.
+NOISE=50
 
 if [ "$(id -u)" != 0 ]; then
 	skip "exporter functional tests: need root"
@@ -39,7 +45,7 @@ done
 
 dir=$(mktemp -d "$SCRATCH/memscope-exporter.XXXXXX")
 pids=()
-trap 'kill -9 "${pids[@]}" 2>/dev/null; wait 2>/dev/null; rm -rf "$dir"' EXIT
+trap 'kill -9 "${pids[@]}" 2>/dev/null; wait 2>/dev/null; memcg_cleanup; rm -rf "$dir"' EXIT
 
 # free_port: a localhost TCP port nothing listens on
 free_port() {
@@ -56,13 +62,14 @@ metric() {
 	curl -s --max-time 5 "http://127.0.0.1:$EP/metrics" |
 		awk -v n="$n" '$1 == n { print $2; f = 1; exit } END { if (!f) print "none" }'
 }
-# fresh_scrape: waits for the exporter's next collection; sets COLL
+# fresh_scrape: waits for the exporter's next collection; sets COLL and TC,
+# when it was seen (within 0.1 s of the collection)
 fresh_scrape() {
 	local c0 t=100
 	c0=$(metric memscope_exporter_collections_total)
 	while [ "$t" -gt 0 ]; do
 		COLL=$(metric memscope_exporter_collections_total)
-		[ "$COLL" != "$c0" ] && return 0
+		[ "$COLL" != "$c0" ] && { TC=$(now); return 0; }
 		sleep 0.1
 		t=$((t - 1))
 	done
@@ -74,6 +81,12 @@ promq() {
 		--data-urlencode "time=$2" | jq -r '.data.result[0].value[1] // "none"'
 }
 now() { date +%s.%N; }
+# next_collection: sleeps past the exporter's first collection that begins
+# after now (collections run every 2 s from TC), so that it is published: a
+# window that ends as soon as it can (no polling: each curl adds faults)
+next_collection() {
+	sleep "$(awk -v tc="$TC" -v t="$(now)" 'BEGIN { n = tc; while (n < t + 0.1) n += 2; printf "%.2f", n - t + 0.4 }')"
+}
 # prom_saw EXPR VALUE: Prometheus stored VALUE among EXPR's samples of the
 # last 60 s (waits up to 6 s for the next scrape)
 prom_saw() {
@@ -181,9 +194,7 @@ cold_read() {
 	kill -CONT "$pid"
 	wait "$pid"
 	wait "$cpid"
-	# no polling inside the window (each curl adds its own faults): two
-	# collections at -i 2 end within 4.5 s
-	sleep 4.5
+	next_collection
 	b=$(metric memscope_pagecache_misses_pages_total) tb=$(now)
 	P_OK=no
 	prom_saw memscope_pagecache_misses_pages_total "$a" &&
@@ -220,9 +231,7 @@ touch_pages() {
 	kill -CONT "$pid"
 	wait "$pid"
 	wait "$fpid"
-	# no polling inside the window (each curl adds its own faults): two
-	# collections at -i 2 end within 4.5 s
-	sleep 4.5
+	next_collection
 	b=$(metric memscope_page_faults_total 'type="minor"') tb=$(now)
 	P_OK=no
 	prom_saw 'memscope_page_faults_total{type="minor"}' "$a" &&
@@ -244,6 +253,50 @@ if [ -n "$pass" ]; then
 else
 	notok "exporter: $NF fresh pages: not within -${TOL}% +${NOISE}% in 3 attempts (last: faultstat $FS_M, exporter $E_F, prometheus stored both: $P_OK)"
 fi
+
+# ---- a memcg swap storm: memhog touching 200 MiB twice in 64 MiB ----
+# truth: /proc/vmstat pgsteal_anon + pgsteal_file (every reclaim, memcg's
+# too) and pswpout over the storm, within reclaimlat(8)'s 5%
+RTOL=5
+storm() {
+	local hog a_p b_p a_o b_o a_c b_c steal0 out0 steal out
+	if ! swap_on 320 || ! memcg_new exporter 64; then
+		notok "exporter: swap storm: cannot add swap or a memory cgroup"
+		return 0
+	fi
+	( memcg_exec "$MEMHOG" -s -p 2 51200 >"$dir/storm.out" ) &
+	hog=$!
+	pids+=("$hog")
+	if ! wait_stopped "$hog"; then
+		notok "exporter: swap storm: memhog did not start"
+		return 0
+	fi
+	fresh_scrape
+	a_p=$(metric memscope_reclaim_reclaimed_pages_total 'class="memcg"')
+	a_c=$(metric memscope_reclaim_stall_seconds_count 'class="memcg"')
+	a_o=$(metric memscope_swap_out_pages_total)
+	steal0=$(vmstat pgsteal_anon pgsteal_file) out0=$(vmstat pswpout)
+	kill -CONT "$hog"
+	wait "$hog"
+	steal=$(( $(vmstat pgsteal_anon pgsteal_file) - steal0 )) out=$(( $(vmstat pswpout) - out0 ))
+	sleep 4.5
+	b_p=$(metric memscope_reclaim_reclaimed_pages_total 'class="memcg"')
+	b_c=$(metric memscope_reclaim_stall_seconds_count 'class="memcg"')
+	b_o=$(metric memscope_swap_out_pages_total)
+	P_OK=no
+	prom_saw 'memscope_reclaim_reclaimed_pages_total{class="memcg"}' "$b_p" && P_OK=yes
+	memcg_cleanup
+	echo "storm: vmstat pgsteal $steal, pswpout $out; exporter memcg reclaimed $((b_p - a_p)) pages in $((b_c - a_c)) stalls, swap out $((b_o - a_o)); prometheus stored it: $P_OK"
+	if [ "$steal" -lt 1000 ]; then
+		notok "exporter: swap storm: no storm ($steal pages reclaimed)"
+	elif within $((b_p - a_p)) "$steal" "$RTOL" && within $((b_o - a_o)) "$out" "$RTOL" &&
+		[ $((b_c - a_c)) -gt 0 ] && [ "$P_OK" = yes ]; then
+		ok "exporter: swap storm: memcg pages reclaimed and swap-outs within ${RTOL}% of /proc/vmstat, $((b_c - a_c)) stalls in the histogram"
+	else
+		notok "exporter: swap storm: reclaimed $((b_p - a_p)) vs pgsteal $steal, swap out $((b_o - a_o)) vs pswpout $out, stalls $((b_c - a_c)), prometheus $P_OK"
+	fi
+}
+storm
 
 # ---- hostile input and clients ----
 "$EXP" --listen "127.0.0.1:$EP" >/dev/null 2>"$dir/inuse.err"
