@@ -336,15 +336,22 @@ else
 fi
 
 # ---- SIGTERM detaches everything ----
-before=$(ls /proc/"$epid"/fdinfo | wc -l)
+# the programs it holds (their ids from its fds), then whether any outlives it
+ids=$(cat /proc/"$epid"/fdinfo/* 2>/dev/null | awk '$1 == "prog_id:" { print $2 }' | sort -u)
 kill -TERM "$epid"
 wait "$epid"
 rc=$?
-left=$(bpftool prog show 2>/dev/null | grep -c "pid $epid" || true)
-if [ "$rc" = 0 ] && ! bpftool link show 2>/dev/null | grep -q "pid $epid"; then
-	ok "exporter: SIGTERM: exit 0, nothing left attached (had $before fds)"
+# (the kernel frees a program after an RCU grace period: give it 3 s)
+for _ in $(seq 30); do
+	left=$(bpftool prog show -j 2>/dev/null | jq -r '.[].id' | grep -Fxc -f <(echo "$ids") || true)
+	[ "$left" = 0 ] && break
+	sleep 0.1
+done
+n=$(echo "$ids" | grep -c .)
+if [ "$rc" = 0 ] && [ "$n" -gt 0 ] && [ "$left" = 0 ]; then
+	ok "exporter: SIGTERM: exit 0, none of its $n programs left loaded"
 else
-	notok "exporter: SIGTERM: exit $rc, $left programs left"
+	notok "exporter: SIGTERM: exit $rc, $left of $n programs left"
 fi
 
 # ---- least privilege: CAP_BPF and CAP_PERFMON only, as nobody ----
