@@ -29,6 +29,8 @@ struct exp_snap {
 	unsigned long long pc_full[PC_NR_FULL];
 	/* faultstat */
 	unsigned long long fs_minor, fs_major;
+	bool fs_detail;			/* major faults by origin (bpf_find_vma, 5.17+) */
+	unsigned long long fs_cls[FS_NR_CLASSES];
 	unsigned long long fs_full[FS_NR_FULL];
 	long long fs_lost_exits;	/* < 0: unknown */
 	/* reclaimlat, per class */

@@ -259,7 +259,7 @@ fi
 # too) and pswpout over the storm, within reclaimlat(8)'s 5%
 RTOL=5
 storm() {
-	local hog a_p b_p a_o b_o a_c b_c steal0 out0 steal out
+	local hog a_p b_p a_o b_o a_c b_c a_s b_s maj steal0 out0 steal out
 	if ! swap_on 320 || ! memcg_new exporter 64; then
 		notok "exporter: swap storm: cannot add swap or a memory cgroup"
 		return 0
@@ -275,6 +275,7 @@ storm() {
 	a_p=$(metric memscope_reclaim_reclaimed_pages_total 'class="memcg"')
 	a_c=$(metric memscope_reclaim_stall_seconds_count 'class="memcg"')
 	a_o=$(metric memscope_swap_out_pages_total)
+	a_s=$(metric memscope_major_faults_total 'origin="swap"')
 	steal0=$(vmstat pgsteal_anon pgsteal_file) out0=$(vmstat pswpout)
 	kill -CONT "$hog"
 	wait "$hog"
@@ -283,10 +284,12 @@ storm() {
 	b_p=$(metric memscope_reclaim_reclaimed_pages_total 'class="memcg"')
 	b_c=$(metric memscope_reclaim_stall_seconds_count 'class="memcg"')
 	b_o=$(metric memscope_swap_out_pages_total)
+	b_s=$(metric memscope_major_faults_total 'origin="swap"')
+	maj=$(sed -n 's/^pass=2 .*majflt=\([0-9]*\).*/\1/p' "$dir/storm.out")
 	P_OK=no
 	prom_saw 'memscope_reclaim_reclaimed_pages_total{class="memcg"}' "$b_p" && P_OK=yes
 	memcg_cleanup
-	echo "storm: vmstat pgsteal $steal, pswpout $out; exporter memcg reclaimed $((b_p - a_p)) pages in $((b_c - a_c)) stalls, swap out $((b_o - a_o)); prometheus stored it: $P_OK"
+	echo "storm: vmstat pgsteal $steal, pswpout $out; exporter memcg reclaimed $((b_p - a_p)) pages in $((b_c - a_c)) stalls, swap out $((b_o - a_o)); memhog's second pass $maj major faults (getrusage), exporter swap-ins $b_s - $a_s; prometheus stored it: $P_OK"
 	if [ "$steal" -lt 1000 ]; then
 		notok "exporter: swap storm: no storm ($steal pages reclaimed)"
 	elif within $((b_p - a_p)) "$steal" "$RTOL" && within $((b_o - a_o)) "$out" "$RTOL" &&
@@ -294,6 +297,15 @@ storm() {
 		ok "exporter: swap storm: memcg pages reclaimed and swap-outs within ${RTOL}% of /proc/vmstat, $((b_c - a_c)) stalls in the histogram"
 	else
 		notok "exporter: swap storm: reclaimed $((b_p - a_p)) vs pgsteal $steal, swap out $((b_o - a_o)) vs pswpout $out, stalls $((b_c - a_c)), prometheus $P_OK"
+	fi
+	# major faults by origin need bpf_find_vma() (5.17+): absent before
+	if [ "$a_s" = none ] && awk -v r="$(uname -r)" 'BEGIN { split(r, v, "."); exit !(v[1] * 100 + v[2] < 517) }'; then
+		ok "exporter: swap storm: no major faults by origin on $(uname -r) (absent, not 0)"
+	elif [ -n "$maj" ] && [ "$maj" -gt 1000 ] && at_least $((b_s - a_s)) "$maj" &&
+		awk -v a=$((b_s - a_s)) -v b="$maj" -v n="$NOISE" 'BEGIN { exit !(a <= b * (1 + n / 100)) }'; then
+		ok "exporter: swap storm: $((b_s - a_s)) major faults from swap for memhog's $maj swap-ins (-${TOL}% +${NOISE}%, system-wide)"
+	else
+		notok "exporter: swap storm: major faults from swap $((b_s - a_s)) for memhog's $maj (pass 2)"
 	fi
 }
 storm
