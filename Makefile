@@ -13,7 +13,7 @@ ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 VMLINUX := vmlinux/$(ARCH)/vmlinux.h
 
 # One entry per tool: the BPF object(s) it embeds as skeletons.
-TOOLS := cachestat cachetop memleak faultstat reclaimlat slabratetop
+TOOLS := cachestat cachetop memleak faultstat reclaimlat slabratetop memscope-exporter
 cachestat_BPF := pagecache
 cachetop_BPF := pagecache
 reclaimlat_BPF := reclaimlat
@@ -23,6 +23,9 @@ NCURSES_LIBS := $(shell $(PKG_CONFIG) --libs ncursesw 2>/dev/null || echo -lncur
 cachetop_LIBS := $(NCURSES_LIBS)
 faultstat_BPF := faultstat
 faultstat_LIBS = $(NCURSES_LIBS) $(DW_LIBS)
+memscope-exporter_BPF := pagecache faultstat reclaimlat
+MHD_LIBS := $(shell $(PKG_CONFIG) --libs libmicrohttpd 2>/dev/null || echo -lmicrohttpd)
+memscope-exporter_LIBS = $(MHD_LIBS) $(NCURSES_LIBS) $(DW_LIBS) -lm -lpthread
 memleak_BPF := memleak kmemleak
 DW_LIBS := $(shell $(PKG_CONFIG) --libs libdw 2>/dev/null || echo -ldw -lelf) -llzma -lz
 memleak_LIBS := $(DW_LIBS) -ldl
@@ -175,19 +178,25 @@ bench:
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)bench/bench.sh
 
-# The tools into $(PREFIX)/sbin (they need root), their man pages into
-# section 8; DESTDIR for packaging.
+# The tools and memscope-exporter into $(PREFIX)/sbin (they need root or
+# CAP_BPF and CAP_PERFMON), their man pages into section 8, the exporter's
+# systemd unit into $(UNITDIR); DESTDIR for packaging.
 PREFIX ?= /usr/local
 SBINDIR ?= $(PREFIX)/sbin
 MAN8DIR ?= $(PREFIX)/share/man/man8
+UNITDIR ?= $(PREFIX)/lib/systemd/system
 
 install: $(patsubst %,$(BUILD)/%,$(TOOLS))
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MAN8DIR)
 	install -m 0755 $(patsubst %,$(BUILD)/%,$(TOOLS)) $(DESTDIR)$(SBINDIR)/
 	install -m 0644 $(patsubst %,man/%.8,$(TOOLS)) $(DESTDIR)$(MAN8DIR)/
+	install -d $(DESTDIR)$(UNITDIR)
+	sed -e 's|/usr/local/sbin|$(SBINDIR)|' scripts/memscope-exporter.service > $(DESTDIR)$(UNITDIR)/memscope-exporter.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/memscope-exporter.service
 
 uninstall:
-	rm -f $(patsubst %,$(DESTDIR)$(SBINDIR)/%,$(TOOLS)) $(patsubst %,$(DESTDIR)$(MAN8DIR)/%.8,$(TOOLS))
+	rm -f $(patsubst %,$(DESTDIR)$(SBINDIR)/%,$(TOOLS)) $(patsubst %,$(DESTDIR)$(MAN8DIR)/%.8,$(TOOLS)) \
+		$(DESTDIR)$(UNITDIR)/memscope-exporter.service
 
 clean:
 	rm -rf $(BUILD)

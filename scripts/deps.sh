@@ -5,8 +5,8 @@
 # Quiet and fast when everything is present; needs root only to install.
 set -eu
 
-build="clang llvm make gcc g++ pkg-config libbpf-dev libelf-dev zlib1g-dev bpftool libncurses-dev libdw-dev liblzma-dev"
-test="jq bpftool util-linux procps tmux python3 libc6-dbg"
+build="clang llvm make gcc g++ pkg-config libbpf-dev libelf-dev zlib1g-dev bpftool libncurses-dev libdw-dev liblzma-dev libmicrohttpd-dev"
+test="jq bpftool util-linux procps tmux python3 libc6-dbg prometheus curl"
 bench="bpftrace time linux-perf python3"
 
 groups=${*:-build test}

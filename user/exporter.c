@@ -1,0 +1,508 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/* memscope-exporter's collection and its metric families. */
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "exporter.h"
+#include "log.h"
+
+const char *const exporter__source_names[EXP_NR_SOURCES] = {
+	[EXP_PAGECACHE] = "pagecache",
+	[EXP_FAULTSTAT] = "faultstat",
+	[EXP_RECLAIMLAT] = "reclaimlat",
+};
+
+static const struct module_ops *const source_ops[EXP_NR_SOURCES] = {
+	[EXP_PAGECACHE] = &pagecache__module,
+	[EXP_FAULTSTAT] = &faultstat__module,
+	[EXP_RECLAIMLAT] = &reclaimlat__module,
+};
+
+int exporter__find(const char *name)
+{
+	for (int i = 0; i < EXP_NR_SOURCES; i++)
+		if (!strcmp(name, exporter__source_names[i]))
+			return i;
+	return -1;
+}
+
+#define COUNTER(k, u, h) { .key = (k), .type = FT_U64, .kind = FK_COUNTER, .unit = (u), .help = (h) }
+#define GAUGE(k, u, h) { .key = (k), .type = FT_DBL, .kind = FK_GAUGE, .unit = (u), .help = (h) }
+
+/* The metric families, one table per source. */
+enum { MPC_ACCESSES, MPC_HITS, MPC_MISSES, MPC_DIRTIES, MPC_NF };
+static const struct field pc_fields[MPC_NF] = {
+	COUNTER("pagecache_accesses", "pages",
+		"Pages asked for by reads and file page faults (cachestat ACCESSES)"),
+	COUNTER("pagecache_hits", "pages", "Accessed pages found in the page cache (cachestat HITS)"),
+	COUNTER("pagecache_misses", "pages",
+		"Pages brought into the page cache for reads, readahead included (cachestat MISSES)"),
+	COUNTER("pagecache_dirties", "pages", "Pages that went from clean to dirty (cachestat DIRTIES)"),
+};
+
+enum { MFS_FAULTS, MFS_MAJOR_BY, MFS_NF };
+static const struct field fs_fields[MFS_NF] = {
+	COUNTER("page_faults", NULL,
+		"Page faults of every task, by type minor or major (faultstat MINOR, MAJOR)"),
+	COUNTER("major_faults", NULL,
+		"Major faults by origin: file (read from a file), swap (swap-in), unknown "
+		"(faultstat MAJ_FILE, MAJ_SWAP; Linux 5.17+; not those of get_user_pages)"),
+};
+
+enum { MRL_STALL, MRL_PAGES, MRL_NF };
+static const struct field rl_fields[MRL_NF] = {
+	{ .key = "reclaim_stall", .type = FT_HIST, .kind = FK_HISTOGRAM, .unit = "seconds",
+	  .help = "Reclaim stalls by class: direct, memcg, kswapd (active periods), slab "
+		  "(shrinker calls), compact (reclaimlat)" },
+	COUNTER("reclaim_reclaimed", "pages", "Pages reclaimed by class, where the class reclaims pages"),
+};
+
+enum { MPR_SWAPIN, MPR_SWAPOUT, MPR_ZONE_FREE, MPR_ZONE_WM, MPR_PSI, MPR_PSI_AVG10, MPR_NF };
+static const struct field proc_fields[MPR_NF] = {
+	COUNTER("swap_in", "pages", "Pages swapped in (/proc/vmstat pswpin)"),
+	COUNTER("swap_out", "pages", "Pages swapped out (/proc/vmstat pswpout)"),
+	GAUGE("zone_free", "pages", "Free pages per zone (/proc/zoneinfo)"),
+	GAUGE("zone_watermark", "pages",
+	      "A zone's min, low and high watermarks (/proc/zoneinfo): kswapd wakes below low, "
+	      "allocations reclaim directly below min"),
+	COUNTER("memory_pressure_stalled", "seconds",
+		"Time some or all non-idle tasks stalled on memory (/proc/pressure/memory total)"),
+	GAUGE("memory_pressure_avg10", "ratio",
+	      "Share of the last 10 s some or all tasks stalled on memory (/proc/pressure/memory)"),
+};
+
+enum { MSE_SCRAPES, MSE_SCRAPE_S, MSE_LAST_SCRAPE, MSE_COLLECTIONS, MSE_COLLECT, MSE_FULL,
+       MSE_LOST, MSE_PROG_RUNS, MSE_PROG_TIME, MSE_SOURCE, MSE_NF };
+static const struct field self_fields[MSE_NF] = {
+	COUNTER("exporter_scrapes", NULL, "Scrapes of /metrics served"),
+	COUNTER("exporter_scrape_duration", "seconds", "Time spent rendering /metrics, summed"),
+	GAUGE("exporter_last_scrape_duration", "seconds", "The previous scrape's rendering time"),
+	COUNTER("exporter_collections", NULL, "Collections of the kernel's counters"),
+	GAUGE("exporter_collection_duration", "seconds", "The last collection's duration"),
+	COUNTER("maps_full", NULL,
+		"Entries a BPF table could not create because it was full, by source and table"),
+	COUNTER("events_lost", NULL, "Events a BPF ring buffer dropped, by source"),
+	COUNTER("bpf_prog_runs", NULL,
+		"Runs of each BPF program (kernel BPF stats; absent unless kernel.bpf_stats_enabled=1)"),
+	COUNTER("bpf_prog_run_time", "seconds",
+		"Time spent in each BPF program (kernel BPF stats; absent unless enabled)"),
+	GAUGE("exporter_source_up", NULL, "1 for each data source attached"),
+};
+
+static int open_sources(struct exporter *e, unsigned int skip_kinds, bool all_probes, FILE *probes)
+{
+	struct pagecache_opts po = {};
+	struct faultstat_opts fo = {};
+	struct reclaimlat_opts ro = {};
+	struct module_opts *o[EXP_NR_SOURCES] = { &po.m, &fo.m, &ro.common };
+	int err, ret = 0;
+
+	for (int i = 0; i < EXP_NR_SOURCES; i++) {
+		if (!e->enabled[i])
+			continue;
+		o[i]->skip_kinds = skip_kinds;
+		o[i]->all_probes = all_probes;
+		if (i == EXP_FAULTSTAT)
+			fo.detail = e->cur.fs_detail;
+		err = module__open(&e->mod[i], source_ops[i], o[i]);
+		if (probes) {
+			fprintf(probes, "%s%s:\n", i ? "\n" : "", exporter__source_names[i]);
+			module__print_probes(&e->mod[i], probes);
+			module__close(&e->mod[i]);
+			ret = ret ?: err;
+			continue;
+		}
+		if (!err)
+			err = module__attach(&e->mod[i]);
+		if (err) {
+			log__err("cannot start source %s: %s", exporter__source_names[i],
+				 strerror(-err));
+			return err;
+		}
+	}
+	return ret;
+}
+
+int exporter__print_probes(struct exporter *e, unsigned int skip_kinds, FILE *f)
+{
+	return open_sources(e, skip_kinds, true, f);
+}
+
+int exporter__start(struct exporter *e, unsigned int skip_kinds)
+{
+	int err;
+
+	/* major faults by origin need bpf_find_vma() (v5.17); without it the
+	 * family is absent, not 0 */
+	e->cur.fs_detail = e->enabled[EXP_FAULTSTAT] &&
+			   libbpf_probe_bpf_helper(BPF_PROG_TYPE_PERF_EVENT, BPF_FUNC_find_vma, NULL) > 0;
+
+	pthread_mutex_init(&e->lock, NULL);
+	e->cur.fs_lost_exits = -1;
+	err = open_sources(e, skip_kinds, false, NULL);
+	if (err)
+		return err;
+	if (e->enabled[EXP_RECLAIMLAT]) {
+		struct reclaimlat *rl = e->mod[EXP_RECLAIMLAT].state;
+
+		for (int c = 0; c < RL_NR_CLASSES; c++) {
+			e->cur.rl_has[c] = reclaimlat__has_class(rl, c);
+			e->cur.rl_has_pages[c] = c == RL_KSWAPD ? reclaimlat__kswapd_pages(rl)
+								: c == RL_DIRECT || c == RL_MEMCG;
+		}
+	}
+	return exporter__collect(e);
+}
+
+static double now_s(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+static int collect_pagecache(struct exporter *e, struct exp_snap *s)
+{
+	struct pagecache *pc = e->mod[EXP_PAGECACHE].state;
+	struct pc_stats cur, d;
+	struct pagecache_counts k;
+	int err = pagecache__read(pc, &cur);
+
+	if (err)
+		return err;
+	/* the per-CPU totals since attach are only read; the deltas go
+	 * through cachestat's formula, with the misses readahead owes carried
+	 * over, so the hits sum to what one long cachestat interval shows */
+	pagecache__delta(&cur, &e->pc_prev, &d);
+	e->pc_prev = cur;
+	pagecache__derive(&d, &e->pc_owed, &k);
+	s->pc_accesses += k.accesses;
+	s->pc_hits += k.hits;
+	s->pc_misses += k.misses;
+	s->pc_dirties += k.dirties;
+	return pagecache__full(pc, s->pc_full);
+}
+
+static int collect_faultstat(struct exporter *e, struct exp_snap *s)
+{
+	struct faultstat *fs = e->mod[EXP_FAULTSTAT].state;
+	struct faultstat_row *rows = NULL, total;
+	size_t n = 0;
+	int err = faultstat__sample(fs, &rows, &n);
+
+	if (err)
+		return err;
+	faultstat__sum(rows, n, &total);
+	free(rows);
+	s->fs_minor += total.minor;
+	s->fs_major += total.major;
+	for (int c = 0; c < FS_NR_CLASSES; c++)
+		s->fs_cls[c] += total.cls[c];
+	s->fs_lost_exits = faultstat__lost_exits(fs);
+	return faultstat__full(fs, s->fs_full);
+}
+
+/* Slot i of the BPF histogram holds 2^(i-1) .. 2^i - 1 microseconds (slot
+ * 0: 0), so the stalls below 4^b us are those of slots 0 .. 2b. */
+static int collect_reclaimlat(struct exporter *e, struct exp_snap *s)
+{
+	struct reclaimlat *rl = e->mod[EXP_RECLAIMLAT].state;
+	struct rl_stats st[RL_NR_CLASSES];
+	int err = reclaimlat__drain(rl, st);
+
+	if (err)
+		return err;
+	for (int c = 0; c < RL_NR_CLASSES; c++) {
+		unsigned long long cum = 0;
+		int slot = 0;
+
+		s->rl_count[c] += st[c].count;
+		s->rl_pages[c] += st[c].pages;
+		s->rl_sum_s[c] += (double)st[c].total_ns / 1e9;
+		for (int b = 0; b < EXP_HIST_BUCKETS; b++) {
+			for (; slot <= 2 * b; slot++)
+				cum += st[c].hist[slot];
+			s->rl_cum[c][b] += cum;
+		}
+	}
+	return reclaimlat__full(rl, &s->rl_full_procs);
+}
+
+static void collect_proc(struct exp_snap *s)
+{
+	int nz;
+
+	s->have_vm = !memstat__vmstat(NULL, &s->vm);
+	s->have_psi = !memstat__psi(NULL, "memory", &s->psi);
+	nz = memstat__zoneinfo(NULL, s->zones, RL_MAX_ZONES);
+	s->nz = nz > 0 ? nz : 0;
+}
+
+static bool bpf_stats_enabled(void)
+{
+	FILE *f = fopen("/proc/sys/kernel/bpf_stats_enabled", "re");
+	int v = 0;
+
+	if (!f)
+		return false;
+	if (fscanf(f, "%d", &v) != 1)
+		v = 0;
+	fclose(f);
+	return v == 1;
+}
+
+static void collect_progs(struct exporter *e, struct exp_snap *s)
+{
+	s->nprogs = 0;
+	s->bpf_stats = bpf_stats_enabled();
+	if (!s->bpf_stats)
+		return;
+	for (int i = 0; i < EXP_NR_SOURCES; i++) {
+		struct bpf_object *obj = e->enabled[i] ? module__obj(&e->mod[i]) : NULL;
+		struct bpf_program *p;
+
+		if (!obj)
+			continue;
+		bpf_object__for_each_program(p, obj) {
+			struct bpf_prog_info info = {};
+			__u32 len = sizeof(info);
+			int fd = bpf_program__fd(p);
+
+			if (fd < 0 || s->nprogs == EXP_MAX_PROGS ||
+			    bpf_obj_get_info_by_fd(fd, &info, &len))
+				continue;
+			snprintf(s->progs[s->nprogs].name, sizeof(s->progs[0].name), "%s",
+				 bpf_program__name(p));
+			snprintf(s->progs[s->nprogs].module, sizeof(s->progs[0].module), "%s",
+				 exporter__source_names[i]);
+			s->progs[s->nprogs].run_cnt = info.run_cnt;
+			s->progs[s->nprogs].run_time_ns = info.run_time_ns;
+			s->nprogs++;
+		}
+	}
+}
+
+int exporter__collect(struct exporter *e)
+{
+	static int (*const fn[EXP_NR_SOURCES])(struct exporter *, struct exp_snap *) = {
+		collect_pagecache, collect_faultstat, collect_reclaimlat,
+	};
+	struct exp_snap *s = &e->cur;
+	double t0 = now_s();
+	int err;
+
+	for (int i = 0; i < EXP_NR_SOURCES; i++) {
+		if (!e->enabled[i])
+			continue;
+		err = fn[i](e, s);
+		if (err) {
+			log__err("cannot read source %s: %s", exporter__source_names[i],
+				 strerror(-err));
+			return err;
+		}
+	}
+	collect_proc(s);
+	collect_progs(e, s);
+	s->collections++;
+	s->collect_s = now_s() - t0;
+	pthread_mutex_lock(&e->lock);
+	e->pub = *s;
+	pthread_mutex_unlock(&e->lock);
+	return 0;
+}
+
+void exporter__scraped(struct exporter *e, double seconds, bool found)
+{
+	pthread_mutex_lock(&e->lock);
+	if (found) {
+		e->scrapes++;
+		e->scrape_s_sum += seconds;
+		e->last_scrape_s = seconds;
+	} else {
+		e->not_found++;
+	}
+	pthread_mutex_unlock(&e->lock);
+}
+
+static void render_pagecache(const struct exp_snap *s, struct om *o)
+{
+	const unsigned long long v[MPC_NF] = { s->pc_accesses, s->pc_hits, s->pc_misses,
+					       s->pc_dirties };
+
+	for (int i = 0; i < MPC_NF; i++) {
+		om__family(o, &pc_fields[i]);
+		om__sample_u64(o, NULL, v[i]);
+	}
+}
+
+static void render_faultstat(const struct exp_snap *s, struct om *o)
+{
+	om__family(o, &fs_fields[MFS_FAULTS]);
+	om__sample_u64(o, "type=\"minor\"", s->fs_minor);
+	om__sample_u64(o, "type=\"major\"", s->fs_major);
+	if (s->fs_detail) {
+		static const char *const origin[FS_NR_CLASSES] = { "file", "swap", "unknown" };
+		char l[32];
+
+		om__family(o, &fs_fields[MFS_MAJOR_BY]);
+		for (int c = 0; c < FS_NR_CLASSES; c++) {
+			snprintf(l, sizeof(l), "origin=\"%s\"", origin[c]);
+			om__sample_u64(o, l, s->fs_cls[c]);
+		}
+	}
+}
+
+static void render_reclaimlat(const struct exp_snap *s, struct om *o)
+{
+	double le[EXP_HIST_BUCKETS];
+	char l[48];
+
+	for (int b = 0; b < EXP_HIST_BUCKETS; b++)
+		le[b] = ldexp(1e-6, 2 * b);
+	om__family(o, &rl_fields[MRL_STALL]);
+	for (int c = 0; c < RL_NR_CLASSES; c++) {
+		if (!s->rl_has[c])
+			continue;
+		snprintf(l, sizeof(l), "class=\"%s\"", reclaimlat__class_names[c]);
+		om__hist(o, l, le, s->rl_cum[c], EXP_HIST_BUCKETS, s->rl_count[c], s->rl_sum_s[c]);
+	}
+	om__family(o, &rl_fields[MRL_PAGES]);
+	for (int c = 0; c < RL_NR_CLASSES; c++) {
+		if (!s->rl_has[c] || !s->rl_has_pages[c])
+			continue;
+		snprintf(l, sizeof(l), "class=\"%s\"", reclaimlat__class_names[c]);
+		om__sample_u64(o, l, s->rl_pages[c]);
+	}
+}
+
+static void render_proc(const struct exp_snap *s, struct om *o)
+{
+	static const char *const wm[] = { "min", "low", "high" };
+	char l[96], zone[64];
+
+	if (s->have_vm) {
+		om__family(o, &proc_fields[MPR_SWAPIN]);
+		om__sample_u64(o, NULL, s->vm.pswpin);
+		om__family(o, &proc_fields[MPR_SWAPOUT]);
+		om__sample_u64(o, NULL, s->vm.pswpout);
+	}
+	if (s->nz) {
+		om__family(o, &proc_fields[MPR_ZONE_FREE]);
+		for (int i = 0; i < s->nz; i++) {
+			om__escape(s->zones[i].name, zone, sizeof(zone));
+			snprintf(l, sizeof(l), "node=\"%d\",zone=\"%s\"", s->zones[i].node, zone);
+			om__sample_u64(o, l, s->zones[i].free);
+		}
+		om__family(o, &proc_fields[MPR_ZONE_WM]);
+		for (int i = 0; i < s->nz; i++) {
+			const unsigned long long v[] = { s->zones[i].min, s->zones[i].low,
+							 s->zones[i].high };
+
+			om__escape(s->zones[i].name, zone, sizeof(zone));
+			for (int w = 0; w < 3; w++) {
+				snprintf(l, sizeof(l), "node=\"%d\",zone=\"%s\",level=\"%s\"",
+					 s->zones[i].node, zone, wm[w]);
+				om__sample_u64(o, l, v[w]);
+			}
+		}
+	}
+	if (s->have_psi) {
+		om__family(o, &proc_fields[MPR_PSI]);
+		om__sample(o, "kind=\"some\"", (double)s->psi.some_total_us / 1e6);
+		om__sample(o, "kind=\"full\"", (double)s->psi.full_total_us / 1e6);
+		om__family(o, &proc_fields[MPR_PSI_AVG10]);
+		om__sample(o, "kind=\"some\"", s->psi.some_avg10 / 100);
+		om__sample(o, "kind=\"full\"", s->psi.full_avg10 / 100);
+	}
+}
+
+static void render_self(const struct exporter *e, const struct exp_snap *s, struct om *o,
+			unsigned long long scrapes, double scrape_sum, double last_scrape)
+{
+	static const char *const pc_full[PC_NR_FULL] = { "procs", "files" };
+	static const char *const fs_full[FS_NR_FULL] = { "procs", "files", "stacks" };
+	char l[96];
+
+	om__family(o, &self_fields[MSE_SCRAPES]);
+	om__sample_u64(o, NULL, scrapes);
+	om__family(o, &self_fields[MSE_SCRAPE_S]);
+	om__sample(o, NULL, scrape_sum);
+	om__family(o, &self_fields[MSE_LAST_SCRAPE]);
+	om__sample(o, NULL, last_scrape);
+	om__family(o, &self_fields[MSE_COLLECTIONS]);
+	om__sample_u64(o, NULL, s->collections);
+	om__family(o, &self_fields[MSE_COLLECT]);
+	om__sample(o, NULL, s->collect_s);
+	om__family(o, &self_fields[MSE_FULL]);
+	for (int i = 0; e->enabled[EXP_PAGECACHE] && i < PC_NR_FULL; i++) {
+		snprintf(l, sizeof(l), "source=\"pagecache\",table=\"%s\"", pc_full[i]);
+		om__sample_u64(o, l, s->pc_full[i]);
+	}
+	for (int i = 0; e->enabled[EXP_FAULTSTAT] && i < FS_NR_FULL; i++) {
+		snprintf(l, sizeof(l), "source=\"faultstat\",table=\"%s\"", fs_full[i]);
+		om__sample_u64(o, l, s->fs_full[i]);
+	}
+	if (e->enabled[EXP_RECLAIMLAT])
+		om__sample_u64(o, "source=\"reclaimlat\",table=\"procs\"", s->rl_full_procs);
+	om__family(o, &self_fields[MSE_LOST]);
+	if (e->enabled[EXP_FAULTSTAT] && s->fs_lost_exits >= 0)
+		om__sample_u64(o, "source=\"faultstat\"", (unsigned long long)s->fs_lost_exits);
+	if (s->bpf_stats) {
+		om__family(o, &self_fields[MSE_PROG_RUNS]);
+		for (int i = 0; i < s->nprogs; i++) {
+			snprintf(l, sizeof(l), "source=\"%s\",prog=\"%s\"", s->progs[i].module,
+				 s->progs[i].name);
+			om__sample_u64(o, l, s->progs[i].run_cnt);
+		}
+		om__family(o, &self_fields[MSE_PROG_TIME]);
+		for (int i = 0; i < s->nprogs; i++) {
+			snprintf(l, sizeof(l), "source=\"%s\",prog=\"%s\"", s->progs[i].module,
+				 s->progs[i].name);
+			om__sample(o, l, (double)s->progs[i].run_time_ns / 1e9);
+		}
+	}
+	om__family(o, &self_fields[MSE_SOURCE]);
+	for (int i = 0; i < EXP_NR_SOURCES; i++) {
+		snprintf(l, sizeof(l), "source=\"%s\"", exporter__source_names[i]);
+		om__sample_u64(o, l, e->enabled[i]);
+	}
+}
+
+void exporter__render(struct exporter *e, FILE *f, enum om_format fmt)
+{
+	static void (*const fn[EXP_NR_SOURCES])(const struct exp_snap *, struct om *) = {
+		render_pagecache, render_faultstat, render_reclaimlat,
+	};
+	struct exp_snap *s = malloc(sizeof(*s));
+	unsigned long long scrapes;
+	double sum, last;
+	struct om o;
+
+	if (!s)
+		return;
+	pthread_mutex_lock(&e->lock);
+	*s = e->pub;
+	scrapes = e->scrapes;
+	sum = e->scrape_s_sum;
+	last = e->last_scrape_s;
+	pthread_mutex_unlock(&e->lock);
+	om__init(&o, f, fmt);
+	for (int i = 0; i < EXP_NR_SOURCES; i++)
+		if (e->enabled[i])
+			fn[i](s, &o);
+	render_proc(s, &o);
+	render_self(e, s, &o, scrapes, sum, last);
+	om__end(&o);
+	free(s);
+}
+
+void exporter__stop(struct exporter *e)
+{
+	for (int i = 0; i < EXP_NR_SOURCES; i++)
+		module__close(&e->mod[i]);
+}

@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+#ifndef MEMSCOPE_EXPORTER_H
+#define MEMSCOPE_EXPORTER_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include "faultstat.h"
+#include "memstat.h"
+#include "module.h"
+#include "openmetrics.h"
+#include "pagecache.h"
+#include "reclaimlat.h"
+
+/*
+ * memscope-exporter's collection: each source is a module (module.h) or a
+ * /proc reader with one table of metric families (a schema of fields,
+ * openmetrics.h) and two functions: collect folds what the kernel counted
+ * since the previous call into monotonic totals (the kernel's counters are
+ * read, never reset by a scrape), render writes the totals. A scrape
+ * renders the latest snapshot, copied under the lock, so a slow client
+ * never holds up collection. A source added later is one more entry.
+ */
+#define EXP_HIST_BUCKETS 13	/* le = 4^i microseconds, i = 0..12 (1 us .. 16.8 s) */
+
+struct exp_snap {
+	/* pagecache */
+	unsigned long long pc_accesses, pc_hits, pc_misses, pc_dirties;
+	unsigned long long pc_full[PC_NR_FULL];
+	/* faultstat */
+	unsigned long long fs_minor, fs_major;
+	bool fs_detail;			/* major faults by origin (bpf_find_vma, 5.17+) */
+	unsigned long long fs_cls[FS_NR_CLASSES];
+	unsigned long long fs_full[FS_NR_FULL];
+	long long fs_lost_exits;	/* < 0: unknown */
+	/* reclaimlat, per class */
+	bool rl_has[RL_NR_CLASSES], rl_has_pages[RL_NR_CLASSES];
+	unsigned long long rl_count[RL_NR_CLASSES], rl_pages[RL_NR_CLASSES];
+	double rl_sum_s[RL_NR_CLASSES];
+	unsigned long long rl_cum[RL_NR_CLASSES][EXP_HIST_BUCKETS];
+	unsigned long long rl_full_procs;
+	/* /proc */
+	bool have_vm, have_psi;
+	struct vmstat_snap vm;
+	struct psi psi;
+	struct zone_wm zones[RL_MAX_ZONES];
+	int nz;
+	/* self */
+	unsigned long long collections;
+	double collect_s;		/* the last collection's duration */
+	bool bpf_stats;			/* kernel.bpf_stats_enabled */
+#define EXP_MAX_PROGS 48
+	struct {
+		char name[24];
+		char module[16];
+		unsigned long long run_cnt, run_time_ns;
+	} progs[EXP_MAX_PROGS];
+	int nprogs;
+};
+
+enum exp_source_id { EXP_PAGECACHE, EXP_FAULTSTAT, EXP_RECLAIMLAT, EXP_NR_SOURCES };
+
+struct exporter {
+	bool enabled[EXP_NR_SOURCES];
+	struct module mod[EXP_NR_SOURCES];
+	unsigned long long pc_owed;
+	struct pc_stats pc_prev;
+	pthread_mutex_t lock;
+	struct exp_snap cur;		/* written by collection only */
+	struct exp_snap pub;		/* what scrapes render; under lock */
+	/* self metrics that scrapes update; under lock */
+	unsigned long long scrapes, not_found;
+	double scrape_s_sum, last_scrape_s;
+};
+
+/* "pagecache", "faultstat", "reclaimlat" */
+extern const char *const exporter__source_names[EXP_NR_SOURCES];
+/* Source index of a name, or -1. */
+int exporter__find(const char *name);
+
+/* Opens and attaches the enabled sources, never using the hook kinds in
+ * skip_kinds (1 << enum probe_kind); logs and returns -errno. */
+int exporter__start(struct exporter *e, unsigned int skip_kinds);
+/* --probes: each enabled source's hook choice, nothing attached; 0 or -errno. */
+int exporter__print_probes(struct exporter *e, unsigned int skip_kinds, FILE *f);
+/* One collection: reads every source, publishes the snapshot. */
+int exporter__collect(struct exporter *e);
+/* A scrape: renders the published snapshot (thread-safe). */
+void exporter__render(struct exporter *e, FILE *f, enum om_format fmt);
+/* Records a scrape's duration (thread-safe). */
+void exporter__scraped(struct exporter *e, double seconds, bool found);
+/* Detaches everything; safe after a failed start. */
+void exporter__stop(struct exporter *e);
+
+#endif
