@@ -442,6 +442,34 @@ startup() {
 	emit kind=startup tool="$name" what="$what" us=$((t1 - t0))
 }
 
+# startup_screen TOOL CMD...: emits {kind: "startup", tool, what: "screen",
+# us}: the time from exec of CMD, run in its full-screen view on a pty
+# (script(1)), until it writes its first byte, which it does once attached
+# (top__view_run opens the screen after the tool's start); then stops it.
+# Unlike `--json 1 1`, no interval is waited for.
+startup_screen() {
+	local name=$1 t0 t1 pid tpid c= i
+	shift
+	t0=${EPOCHREALTIME/./}
+	exec 3< <(TERM=xterm exec script -qfec "exec $*" /dev/null </dev/null 2>/dev/null)
+	pid=$!
+	echo "$pid" >>"$TMP/own.pids"
+	read -r -N 1 -t 30 -u 3 c
+	t1=${EPOCHREALTIME/./}
+	tpid=$(pgrep -P "$pid" | head -1)
+	if [ -n "$tpid" ]; then
+		bpf_own "$tpid"
+		stop_pid "$tpid" INT
+	fi
+	for i in 1 2 3 4 5; do gone "$pid" 1 && break; done
+	kill "$pid" 2>/dev/null
+	cat <&3 >/dev/null
+	exec 3<&-
+	wait "$pid" 2>/dev/null
+	[ -n "$c" ] || die "$* drew nothing on its pty"
+	emit kind=startup tool="$name" what=screen us=$((t1 - t0))
+}
+
 # ---------------------------------------------------------------- cachestat
 
 # The workload runs on one CPU, the last, in every run: bpftrace's cost
@@ -579,6 +607,7 @@ bench_cachestat() {
 	rm -f "$BIGFILE"
 
 	for i in 1 2 3 4 5; do startup cachestat cachestat 'HITS' "$CS" -v 1 1; done
+	for i in 1 2 3 4 5; do startup_screen cachetop "$CT"; done
 	tracefs_on
 	for i in 1 2 3; do startup cachestat bpftrace '^ready$' bpftrace "$BT_SCRIPT"; done
 	tracefs_off
@@ -733,6 +762,7 @@ bench_faultstat() {
 	note "faultstat: $ROUNDS rounds of faultstat_spawn $FS_REPS $FS_PAGES (fork, touch $FS_PAGES pages, exit)"
 	bench_rounds faultstat '' fs_run count detail bpftrace
 	for i in 1 2 3 4 5; do startup faultstat faultstat first "$FS" --json 1 1; done
+	for i in 1 2 3 4 5; do startup_screen faultstat "$FS"; done
 
 	# accuracy: memhog's own getrusage; perf stat on the same workload
 	"$FS_MEMHOG" -s 25600 >"$TMP/fshog.out" &

@@ -197,6 +197,8 @@ def report_cachestat(tool, out):
     out("")
     out(startup_line(st_cs, "cachestat -v 1 1 until its header"))
     out(startup_line(st_bt, "bpftrace until its BEGIN output"))
+    st_ct = tool.startup_ms("screen")
+    out(startup_line(st_ct, "cachetop until its first full screen (pty)"))
     acc = {"n_pages": m["acc_pages"]}
     out("")
     out("  accuracy vs ground truth (cachestat --json -p PID 1; a {}-page file unless named):"
@@ -215,7 +217,8 @@ def report_cachestat(tool, out):
                                   "cpu": m["cpu"]},
                      "rounds": m["rounds"], "untraced": u, "traced": traced},
         "startup_ms": {"cachestat": startup_obj(st_cs, "cachestat -v 1 1, until its header"),
-                       "bpftrace": startup_obj(st_bt, "bpftrace, until its BEGIN output")},
+                       "bpftrace": startup_obj(st_bt, "bpftrace, until its BEGIN output"),
+                       "cachetop": startup_obj(st_ct, "cachetop on a pty, until its first screen")},
         "accuracy": acc,
     }
 
@@ -253,6 +256,8 @@ def report_faultstat(tool, out):
     st = tool.startup_ms("faultstat", 1000)
     out("")
     out(startup_line(st, "faultstat --json 1 1 until its report, less the 1 s interval"))
+    st_scr = tool.startup_ms("screen")
+    out(startup_line(st_scr, "faultstat until its first full screen (pty)"))
     out("")
     out("  accuracy: memhog touching 25600 fresh pages; truth = its getrusage over the touching loop")
     fmt = "  {:<44} {:>10} {:>10} {:>9}"
@@ -277,6 +282,7 @@ def report_faultstat(tool, out):
                                   "warm_up_processes": m["warm_children"]},
                      "rounds": m["rounds"], "untraced": u, "traced": traced},
         "startup_ms": startup_obj(st, "faultstat --json 1 1, first report less 1000 ms"),
+        "startup_screen_ms": startup_obj(st_scr, "faultstat on a pty, until its first screen"),
         "accuracy": acc,
     }
 
