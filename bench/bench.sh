@@ -72,6 +72,7 @@ cleanup() {
 		wait 2>/dev/null
 	fi
 	tracefs_off
+	declare -F bpf_stats_off >/dev/null && bpf_stats_off
 	declare -F memcg_cleanup >/dev/null && memcg_cleanup	# reclaimlat's swap storm
 	unpin
 	[ -n "$TMP" ] && { bpf_check || rc=1; }
@@ -317,6 +318,57 @@ stop_tool() {
 # s_ms 1.23: 1230 (time(1)'s %U and %S have two decimals)
 s_ms() { local i=${1%.*} f=${1#*.}00; echo $((10#$i * 1000 + 10#${f:0:3})); }
 
+
+# ---------------------------------------------------------------- BPF program time
+# The kernel's own figures (kernel.bpf_stats_enabled, on for the bench and
+# restored on exit): run_cnt and run_time_ns of each program a tracer holds.
+# A tracer that exits by itself with its target takes its programs with it,
+# so they are pinned in a private bpffs while attached (a pin keeps a
+# program, not its links: nothing stays attached) and unpinned once read.
+BPFFS=
+BPF_STATS_OLD=
+bpf_stats_on() {
+	BPF_STATS_OLD=$(sysctl -n kernel.bpf_stats_enabled 2>/dev/null) || return 0
+	sysctl -qw kernel.bpf_stats_enabled=1 || return 0
+	BPFFS=$TMP/bpffs
+	mkdir -p "$BPFFS" && mount -t bpf bpf "$BPFFS" || BPFFS=
+}
+bpf_stats_off() {
+	[ -n "$BPFFS" ] && { rm -f "$BPFFS"/id*; umount "$BPFFS"; BPFFS=; }
+	[ -n "$BPF_STATS_OLD" ] && sysctl -qw kernel.bpf_stats_enabled="$BPF_STATS_OLD"
+	BPF_STATS_OLD=
+}
+# bpf_prog_sums FILES...: "RUN_CNT RUN_TIME_NS" summed over pinned programs
+bpf_prog_sums() {
+	local f c=0 t=0 a b
+	for f in "$@"; do
+		read -r a b < <(bpftool prog show pinned "$f" --json 2>/dev/null |
+			jq -r '"\(.run_cnt // 0) \(.run_time_ns // 0)"')
+		c=$((c + ${a:-0})) t=$((t + ${b:-0}))
+	done
+	echo "$c $t"
+}
+# bpf_stats_begin PID: pins the programs PID holds and notes their figures
+bpf_stats_begin() {
+	local id
+	STATS_PINS=()
+	[ -n "$BPFFS" ] || return 0
+	for id in $(bpf_ids_of "$1" | sed -n 's/^prog //p'); do
+		bpftool prog pin id "$id" "$BPFFS/id$id" 2>/dev/null && STATS_PINS+=("$BPFFS/id$id")
+	done
+	read -r STATS_CNT0 STATS_NS0 < <(bpf_prog_sums "${STATS_PINS[@]}")
+}
+# bpf_stats_end: R[bpf_runs], R[bpf_ns] since bpf_stats_begin; unpins
+bpf_stats_end() {
+	local c t
+	[ "${#STATS_PINS[@]}" -gt 0 ] || return 0
+	read -r c t < <(bpf_prog_sums "${STATS_PINS[@]}")
+	rm -f "${STATS_PINS[@]}"
+	STATS_PINS=()
+	R[bpf_runs]=$((c - STATS_CNT0))
+	R[bpf_ns]=$((t - STATS_NS0))
+}
+STATS_PINS=()
 # ---------------------------------------------------------------- rounds
 
 # R: the figures of one run, set by a tool's run function for bench_rounds
@@ -794,7 +846,7 @@ bench_faultstat() {
 
 ML=$BUILD/memleak
 LEAKER=$BUILD/tests/func/leaker
-ML_MODES="multi nosess perfn s100 bpftrace"
+ML_MODES=${BENCH_ML_MODES:-multi nosess perfn s100 bpftrace}
 
 # leaker_stopped N T: starts `leaker pairs N T` in the background, stopped
 # before its exec (leaker has no -s), its stdout in $TMP/ml.wl; sets ML_WL
@@ -832,8 +884,10 @@ ml_run() {
 	leaker_stopped "$n" "$ML_T" || { note "leaker did not start"; return 1; }
 	if [ "$1" != untraced ]; then
 		ml_attach "$1" "$ML_WL" || return 1
+		bpf_stats_begin "$TOOL_PID"
 	fi
 	run_stopped "$1" "$ML_WL" || { note "leaker failed"; return 1; }
+	[ "$1" = untraced ] || bpf_stats_end
 	R[pairs]=$((n * ML_T))
 	R[wl_ns_per_pair]=$(sed -n 's/^ns_per_pair \([0-9.]*\)$/\1/p' "$TMP/ml.wl" | tail -1)
 	[ -n "${R[wl_ns_per_pair]}" ] || { note "leaker printed no ns_per_pair"; return 1; }
@@ -935,6 +989,7 @@ for t in $TOOLS; do
 done
 
 : >"$RUNS"
+bpf_stats_on
 emit kind=host time="$(date -u +%Y-%m-%dT%H:%M:%SZ)" kernel="$(uname -r)" cpus="$NCPU" \
 	scratch="$SCRATCH ($(stat -f -c %T "$SCRATCH"))" tools="$TOOLS"
 for t in $TOOLS; do

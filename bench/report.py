@@ -349,8 +349,11 @@ def report_memleak(tool, out):
         .format(m["rounds"]))
     out("  of all the untraced runs, one before each traced run. +NS: minus untraced: the CPU one")
     out("  traced malloc+free pair costs")
-    fmt = "  {:<34} {:>2} {:>22} {:>7} {:>11} {:>7}"
-    out(fmt.format("MODE", "T", "CPU_NS/PAIR", "+NS", "TOOL_CPU_MS", "PEAK_MB"))
+    out("  BPF_NS/PAIR: the tracer's programs' run time per pair from the kernel's own figures")
+    out("  (kernel.bpf_stats_enabled for the run; run_time_ns over the workload), RUNS: program runs")
+    out("  per pair; median (min-max)")
+    fmt = "  {:<34} {:>2} {:>22} {:>7} {:>11} {:>7} {:>18} {:>5}"
+    out(fmt.format("MODE", "T", "CPU_NS/PAIR", "+NS", "TOOL_CPU_MS", "PEAK_MB", "BPF_NS/PAIR", "RUNS"))
     modes = {}
     for group in tool.groups():
         thr = int(group.rstrip("t"))
@@ -361,7 +364,7 @@ def report_memleak(tool, out):
             "command": "untraced", "threads": thr,
             "cpu_ns_per_pair": [round(x, 1) for x in u_ns], "cpu_ns_per_pair_median": rounded(u_med, 1),
             "wall_ns_per_pair": [r["wl_ns_per_pair"] for r in u]}
-        out(fmt.format("untraced", thr, spread(u_ns, "{:.0f}", "{:.0f}"), "-", "-", "-"))
+        out(fmt.format("untraced", thr, spread(u_ns, "{:.0f}", "{:.0f}"), "-", "-", "-", "-", "-"))
         for mode in tool.modes(group):
             pairs = tool.pairs(mode, group)
             ns = [ns_per_pair(t) for _, t in pairs]
@@ -377,10 +380,18 @@ def report_memleak(tool, out):
                  "extra_cpu_ns_per_pair": rounded(extra, 1),
                  "cpu_ratios_per_pair": [rounded(x) for x in ratio],
                  "wall_ns_per_pair": [r["wl_ns_per_pair"] for _, r in pairs], **t}
+            bpf = [r["bpf_ns"] / r["pairs"] for _, r in pairs if r.get("bpf_runs")]
+            runs = [r["bpf_runs"] / r["pairs"] for _, r in pairs if r.get("bpf_runs")]
+            t["bpf_ns_per_pair"] = [round(x, 1) for x in bpf]
+            t["bpf_ns_per_pair_median"] = rounded(median(bpf), 1)
+            t["bpf_runs_per_pair_median"] = rounded(median(runs), 2)
+            t["rerun"] = "BENCH_TOOLS=memleak BENCH_ML_MODES={} bench/bench.sh".format(mode)
             modes[mode + "_" + group] = t
             cpu, rss = tool_cols(t)
             out(fmt.format(t["command"], thr, spread(ns, "{:.0f}", "{:.0f}"), num(extra, "{:.0f}"),
-                           cpu, rss))
+                           cpu, rss, spread(bpf, "{:.0f}", "{:.0f}"), num(median(runs), "{:.2f}")))
+    out("  rerun one mode: BENCH_TOOLS=memleak BENCH_ML_MODES=MODE bench/bench.sh (MODE: multi,")
+    out("  nosess, perfn, s100, bpftrace; BENCH_ROUNDS=1 for a quick look)")
     out("  (the leaker's own wall time per pair, its throughput, is in results.json: wall_ns_per_pair)")
     detach = {}
     out("")
