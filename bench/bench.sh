@@ -846,7 +846,8 @@ bench_faultstat() {
 
 ML=$BUILD/memleak
 LEAKER=$BUILD/tests/func/leaker
-ML_MODES=${BENCH_ML_MODES:-multi nosess perfn s100 bpftrace}
+ML_MODES=${BENCH_ML_MODES:-floor multi nosess perfn s100 bpftrace}
+FLOOR=$BUILD/bench/floor
 
 # leaker_stopped N T: starts `leaker pairs N T` in the background, stopped
 # before its exec (leaker has no -s), its stdout in $TMP/ml.wl; sets ML_WL
@@ -865,6 +866,8 @@ ml_attach() {
 	perfn) start_tool "$TMP/ml" 'Attaching' "$ML" "${o[@]}" --per-function-links 1 ;;
 	s100) start_tool "$TMP/ml" 'Attaching' "$ML" "${o[@]}" -s 100 1 ;;
 	bpftrace) start_tool "$TMP/ml" '^ready' bpftrace -p "$pid" "$ML_BT" ;;
+	# shellcheck disable=SC2086
+	floor) start_tool "$TMP/ml" '^ready' "$FLOOR" "$FLOOR.bpf.o" "$pid" "$ML_LIBC" $ML_FLOOR_OFFS ;;
 	esac
 }
 
@@ -935,6 +938,12 @@ bench_memleak() {
 	ML_LIBC=$(ldd "$LEAKER" | sed -n 's/.*libc\.so\.6 => \([^ ]*\).*/\1/p')
 	[ -r "$ML_LIBC" ] || die "no libc for $LEAKER"
 	ML_BT=$TMP/memleak.bt
+	[ -x "$FLOOR" ] || die "$FLOOR missing: run make"
+	# the floor's uprobes: where memleak puts malloc's and free's (free past
+	# its first instruction), from its own list
+	ML_FLOOR_OFFS=$("$ML" --probes -p $$ 2>/dev/null |
+		awk '$1 == "malloc" { m = $2 } $1 == "free" { f = $2 } END { if (m && f) print m, m "r", f }')
+	[ -n "$ML_FLOOR_OFFS" ] || die "memleak --probes named no malloc and free offsets"
 	if "$ML" -v --probes -p $$ 2>&1 | grep -q "uprobe session"; then
 		ML_LINKS="session link"
 	else
@@ -958,7 +967,10 @@ EOF
 		bench_rounds memleak "${t}t" ml_run $ML_MODES
 	done
 	for ((r = 1; r <= ROUNDS; r++)); do
-		for t in $ML_MODES; do ml_detach "$t" || die "memleak: detach with $t failed"; done
+		for t in $ML_MODES; do
+			[ "$t" = floor ] && continue	# not a tool
+			ml_detach "$t" || die "memleak: detach with $t failed"
+		done
 	done
 	# start-up: until memleak -p prints its header (attached)
 	sleep 600 &

@@ -30,7 +30,8 @@ LABELS = {
     "reclaimlat": {"reclaimlat": "reclaimlat --json -P 1", "bpftrace": "bpftrace, same tps"},
     "memleak": {"multi": "memleak ({links})", "nosess": "memleak (uprobe_multi links)",
                 "perfn": "memleak --per-function-links", "s100": "memleak -s 100",
-                "bpftrace": "bpftrace, same probes and maps"},
+                "bpftrace": "bpftrace, same probes and maps",
+                "floor": "floor: same uprobes, empty programs"},
 }
 
 
@@ -391,7 +392,8 @@ def report_memleak(tool, out):
             out(fmt.format(t["command"], thr, spread(ns, "{:.0f}", "{:.0f}"), num(extra, "{:.0f}"),
                            cpu, rss, spread(bpf, "{:.0f}", "{:.0f}"), num(median(runs), "{:.2f}")))
     out("  rerun one mode: BENCH_TOOLS=memleak BENCH_ML_MODES=MODE bench/bench.sh (MODE: multi,")
-    out("  nosess, perfn, s100, bpftrace; BENCH_ROUNDS=1 for a quick look)")
+    out("  nosess, perfn, s100, bpftrace, floor; BENCH_ROUNDS=1 for a quick look). floor: build/bench/floor,")
+    out("  bench/floor.bpf.c's empty program on malloc's entry and return and free's probe address")
     out("  (the leaker's own wall time per pair, its throughput, is in results.json: wall_ns_per_pair)")
     detach = {}
     out("")
