@@ -20,6 +20,7 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 CS=$BUILD/cachestat
 CT=$BUILD/cachetop
 RL=$BUILD/reclaimlat
+FLOOR=$BUILD/bench/floor
 OUTDIR=$BUILD/bench
 RUNS=$OUTDIR/runs.jsonl
 RESULTS=$OUTDIR/results.json
@@ -558,6 +559,7 @@ cs_run() {
 		tracefs_on
 		start_tool "$TMP/tool" '^ready' bpftrace "$BT_SCRIPT" || return 1
 		;;
+	floor) start_tool "$TMP/tool" '^ready' "$FLOOR" "$FLOOR.bpf.o" tp_btf || return 1 ;;
 	esac
 	taskset -c "$CS_CPU" "$PCLOAD" -s -n "$REPS" read "$BIGFILE" "$CHUNK" >"$TMP/wl.out" &
 	wl_pid=$!
@@ -565,17 +567,21 @@ cs_run() {
 	if [ "$mode" = pid ]; then
 		start_tool "$TMP/tool" '^ *HITS' "$CS" -p "$wl_pid" 1 || return 1
 	fi
+	[ "$mode" = untraced ] || bpf_stats_begin "$TOOL_PID"
 	run_stopped "$mode" "$wl_pid"
+	[ "$mode" = untraced ] || bpf_stats_end
 	grep -q "^pages=$((REPS * BIG_PAGES))\$" "$TMP/wl.out" || { note "workload failed"; return 1; }
 	case $mode in
 	untraced) return 0 ;;
 	system | cachetop) sleep 1.1; stop_tool INT ;;	# one more report covers the tail
+	floor) stop_tool INT ;;
 	pid) stop_tool ;;			# exits by itself after the pid
 	bpftrace) sleep 1.1; stop_tool INT; tracefs_off ;;
 	esac
 	tool_figures
 	case $mode in
 	bpftrace) R[seen]=$(sum_cols "$TOOL_OUT" 2 -- 1 @acc:) ;;
+	floor) ;;	# counts nothing
 	cachetop) R[seen]=$(sum_cols "$TOOL_OUT" 4 5 -- 3 pcload) ;;
 	*) R[seen]=$(sum_cols "$TOOL_OUT" 1 2) ;;
 	esac
@@ -652,14 +658,15 @@ bench_cachestat() {
 		reads_per_run=$((REPS * (BIG_PAGES + 1))) cpu="$CS_CPU" rounds="$ROUNDS" \
 		acc_pages=$ACC_PAGES	# reads: + the read() that returns 0 at EOF
 	note "cachestat: $ROUNDS rounds of pcload -n $REPS read 64MiB $CHUNK on CPU $CS_CPU"
-	bench_rounds cachestat '' cs_run system pid cachetop bpftrace
+	# shellcheck disable=SC2086
+	bench_rounds cachestat '' cs_run ${BENCH_CS_MODES:-floor system pid cachetop bpftrace}
 	resident=$("$PCLOAD" resident "$BIGFILE")
 	emit kind=meta tool=cachestat resident_after="$resident"
 	[ "$resident" -eq "$BIG_PAGES" ] || note "warning: only $resident of $BIG_PAGES pages still cached"
 	rm -f "$BIGFILE"
 
 	for i in 1 2 3 4 5; do startup cachestat cachestat 'HITS' "$CS" -v 1 1; done
-	for i in 1 2 3 4 5; do startup_screen cachetop "$CT"; done
+	for i in 1 2 3 4 5; do startup_screen cachestat "$CT"; done
 	tracefs_on
 	for i in 1 2 3; do startup cachestat bpftrace '^ready$' bpftrace "$BT_SCRIPT"; done
 	tracefs_off
@@ -847,7 +854,6 @@ bench_faultstat() {
 ML=$BUILD/memleak
 LEAKER=$BUILD/tests/func/leaker
 ML_MODES=${BENCH_ML_MODES:-floor multi nosess perfn s100 bpftrace}
-FLOOR=$BUILD/bench/floor
 
 # leaker_stopped N T: starts `leaker pairs N T` in the background, stopped
 # before its exec (leaker has no -s), its stdout in $TMP/ml.wl; sets ML_WL

@@ -13,4 +13,11 @@ int floor_uprobe(void *ctx)
 	return 0;
 }
 
+/* cachestat's read hook (a cached read() fires only this one) */
+SEC("tp_btf/mm_filemap_get_pages")
+int floor_get_pages(void *ctx)
+{
+	return 0;
+}
+
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -24,7 +24,8 @@ import sys
 
 LABELS = {
     "cachestat": {"system": "cachestat 1", "pid": "cachestat -p PID 1",
-                  "cachetop": "cachetop -b 1", "bpftrace": "bpftrace, same tps"},
+                  "cachetop": "cachetop -b 1", "bpftrace": "bpftrace, same tps",
+                  "floor": "floor: empty tp_btf"},
     "faultstat": {"count": "faultstat --json 1", "detail": "faultstat --json -d 1",
                   "bpftrace": "bpftrace software:page-faults:1"},
     "reclaimlat": {"reclaimlat": "reclaimlat --json -P 1", "bpftrace": "bpftrace, same tps"},
@@ -170,23 +171,32 @@ def report_cachestat(tool, out):
         .format(m["cpu"], m["rounds"]))
     out("  traced / the untraced run just before it, median (min-max); CPU = the workload's user+sys")
     out("  (where BPF programs run), WALL = elapsed")
-    fmt = "  {:<20} {:>7} {:>20} {:>8} {:>7} {:>20} {:>12} {:>7} {:>7}"
+    fmt = "  {:<20} {:>7} {:>20} {:>8} {:>7} {:>20} {:>12} {:>7} {:>7} {:>9}"
     out(fmt.format("MODE", "CPU_S", "CPU_RATIO", "+NS/READ", "WALL_S", "WALL_RATIO",
-                   "TOOL_CPU_MS", "PEAK_MB", "SEEN"))
+                   "TOOL_CPU_MS", "PEAK_MB", "SEEN", "BPF_NS/RD"))
     out(fmt.format("untraced", num(u["cpu_s_median"], "{:.3f}"), 1, "-",
-                   num(u["wall_s_median"], "{:.3f}"), 1, "-", "-", "-"))
+                   num(u["wall_s_median"], "{:.3f}"), 1, "-", "-", "-", "-"))
     traced = {}
     for mode in tool.modes():
         t, cpu_r, wall_r = traced_common(tool, mode, events=reads, event_name="read")
         seen = [r.get("seen") for _, r in tool.pairs(mode)]
         t.update(command=LABELS["cachestat"].get(mode, mode), pages_seen=seen,
                  pages_expected=expected)
+        bpf = [r["bpf_ns"] / reads for _, r in tool.pairs(mode) if r.get("bpf_runs")]
+        t["bpf_ns_per_read"] = [round(x, 1) for x in bpf]
+        t["bpf_ns_per_read_median"] = rounded(median(bpf), 1)
+        t["rerun"] = "BENCH_TOOLS=cachestat BENCH_CS_MODES={} bench/bench.sh".format(mode)
         traced[mode] = t
         cpu, rss = tool_cols(t)
         s = median(seen)
         out(fmt.format(t["command"], num(median(t["cpu_s"]), "{:.3f}"), spread(cpu_r),
                        num(t.get("extra_ns_per_read"), "{}"), num(median(t["wall_s"]), "{:.3f}"),
-                       spread(wall_r), cpu, rss, num(s and s * 100 / expected, "{:.1f}%")))
+                       spread(wall_r), cpu, rss,
+                       "-" if mode == "floor" else num(s and s * 100 / expected, "{:.1f}%"),
+                       num(median(bpf), "{:.0f}")))
+    out("  BPF_NS/RD: the tracer's BPF program time per read() (kernel bpf_stats). floor: bench/floor.c,")
+    out("  an empty tp_btf program on mm_filemap_get_pages. One mode again:")
+    out("  BENCH_TOOLS=cachestat BENCH_CS_MODES=MODE bench/bench.sh (floor, system, pid, cachetop, bpftrace)")
     out("  +NS/READ: extra workload CPU per read() call. TOOL_CPU_MS: the tracer's own user+sys,")
     out("  from the workload's start to its exit / over its whole life (start-up included), 10 ms")
     out("  granularity. PEAK_MB: its peak RSS (VmHWM). SEEN: accessed pages it counted / {}."
