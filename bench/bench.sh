@@ -501,7 +501,7 @@ startup() {
 # (top__view_run opens the screen after the tool's start); then stops it.
 # Unlike `--json 1 1`, no interval is waited for.
 startup_screen() {
-	local name=$1 t0 t1 pid tpid c= i
+	local name=$1 t0 t1 pid tpid c='' i
 	shift
 	t0=${EPOCHREALTIME/./}
 	exec 3< <(TERM=xterm exec script -qfec "exec $*" /dev/null </dev/null 2>/dev/null)
@@ -872,8 +872,10 @@ ml_attach() {
 	perfn) start_tool "$TMP/ml" 'Attaching' "$ML" "${o[@]}" --per-function-links 1 ;;
 	s100) start_tool "$TMP/ml" 'Attaching' "$ML" "${o[@]}" -s 100 1 ;;
 	bpftrace) start_tool "$TMP/ml" '^ready' bpftrace -p "$pid" "$ML_BT" ;;
-	# shellcheck disable=SC2086
-	floor) start_tool "$TMP/ml" '^ready' "$FLOOR" "$FLOOR.bpf.o" "$pid" "$ML_LIBC" $ML_FLOOR_OFFS ;;
+	floor)
+		# shellcheck disable=SC2086 # the offsets are words
+		start_tool "$TMP/ml" '^ready' "$FLOOR" "$FLOOR.bpf.o" "$pid" "$ML_LIBC" $ML_FLOOR_OFFS
+		;;
 	esac
 }
 
