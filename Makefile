@@ -37,7 +37,7 @@ USER_SRCS := $(wildcard user/*.c)
 USER_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(USER_SRCS))
 UNIT_SRCS := $(wildcard tests/unit/*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
-HELPER_SRCS := $(filter-out tests/func/nolibc.c,$(wildcard tests/func/*.c bench/*.c))
+HELPER_SRCS := $(filter-out tests/func/nolibc.c bench/floor.c bench/floor.bpf.c,$(wildcard tests/func/*.c bench/*.c))
 HELPER_BINS := $(patsubst %.c,$(BUILD)/%,$(HELPER_SRCS))
 SKELS := $(patsubst %,$(BUILD)/%.skel.h,$(BPF_OBJS))
 
@@ -96,6 +96,17 @@ $(HELPER_BINS): $(BUILD)/%: %.c
 	$(call msg,CC,$@)
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $< -o $@
+
+# The bench's floor: empty BPF programs on a tool's hooks, and their loader
+all: $(BUILD)/bench/floor $(BUILD)/bench/floor.bpf.o
+$(BUILD)/bench/floor.bpf.o: bench/floor.bpf.c $(VMLINUX)
+	$(call msg,BPF,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+$(BUILD)/bench/floor: bench/floor.c
+	$(call msg,CC,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $< $(LDLIBS) -o $@
 
 # memleak's test program, once more with and without frame pointers
 LEAKER_BINS := $(BUILD)/tests/func/leaker-fp $(BUILD)/tests/func/leaker-nofp

@@ -20,6 +20,7 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 CS=$BUILD/cachestat
 CT=$BUILD/cachetop
 RL=$BUILD/reclaimlat
+FLOOR=$BUILD/bench/floor
 OUTDIR=$BUILD/bench
 RUNS=$OUTDIR/runs.jsonl
 RESULTS=$OUTDIR/results.json
@@ -72,6 +73,7 @@ cleanup() {
 		wait 2>/dev/null
 	fi
 	tracefs_off
+	declare -F bpf_stats_off >/dev/null && bpf_stats_off
 	declare -F memcg_cleanup >/dev/null && memcg_cleanup	# reclaimlat's swap storm
 	unpin
 	[ -n "$TMP" ] && { bpf_check || rc=1; }
@@ -317,6 +319,57 @@ stop_tool() {
 # s_ms 1.23: 1230 (time(1)'s %U and %S have two decimals)
 s_ms() { local i=${1%.*} f=${1#*.}00; echo $((10#$i * 1000 + 10#${f:0:3})); }
 
+
+# ---------------------------------------------------------------- BPF program time
+# The kernel's own figures (kernel.bpf_stats_enabled, on for the bench and
+# restored on exit): run_cnt and run_time_ns of each program a tracer holds.
+# A tracer that exits by itself with its target takes its programs with it,
+# so they are pinned in a private bpffs while attached (a pin keeps a
+# program, not its links: nothing stays attached) and unpinned once read.
+BPFFS=
+BPF_STATS_OLD=
+bpf_stats_on() {
+	BPF_STATS_OLD=$(sysctl -n kernel.bpf_stats_enabled 2>/dev/null) || return 0
+	sysctl -qw kernel.bpf_stats_enabled=1 || return 0
+	BPFFS=$TMP/bpffs
+	mkdir -p "$BPFFS" && mount -t bpf bpf "$BPFFS" || BPFFS=
+}
+bpf_stats_off() {
+	[ -n "$BPFFS" ] && { rm -f "$BPFFS"/id*; umount "$BPFFS"; BPFFS=; }
+	[ -n "$BPF_STATS_OLD" ] && sysctl -qw kernel.bpf_stats_enabled="$BPF_STATS_OLD"
+	BPF_STATS_OLD=
+}
+# bpf_prog_sums FILES...: "RUN_CNT RUN_TIME_NS" summed over pinned programs
+bpf_prog_sums() {
+	local f c=0 t=0 a b
+	for f in "$@"; do
+		read -r a b < <(bpftool prog show pinned "$f" --json 2>/dev/null |
+			jq -r '"\(.run_cnt // 0) \(.run_time_ns // 0)"')
+		c=$((c + ${a:-0})) t=$((t + ${b:-0}))
+	done
+	echo "$c $t"
+}
+# bpf_stats_begin PID: pins the programs PID holds and notes their figures
+bpf_stats_begin() {
+	local id
+	STATS_PINS=()
+	[ -n "$BPFFS" ] || return 0
+	for id in $(bpf_ids_of "$1" | sed -n 's/^prog //p'); do
+		bpftool prog pin id "$id" "$BPFFS/id$id" 2>/dev/null && STATS_PINS+=("$BPFFS/id$id")
+	done
+	read -r STATS_CNT0 STATS_NS0 < <(bpf_prog_sums "${STATS_PINS[@]}")
+}
+# bpf_stats_end: R[bpf_runs], R[bpf_ns] since bpf_stats_begin; unpins
+bpf_stats_end() {
+	local c t
+	[ "${#STATS_PINS[@]}" -gt 0 ] || return 0
+	read -r c t < <(bpf_prog_sums "${STATS_PINS[@]}")
+	rm -f "${STATS_PINS[@]}"
+	STATS_PINS=()
+	R[bpf_runs]=$((c - STATS_CNT0))
+	R[bpf_ns]=$((t - STATS_NS0))
+}
+STATS_PINS=()
 # ---------------------------------------------------------------- rounds
 
 # R: the figures of one run, set by a tool's run function for bench_rounds
@@ -442,6 +495,34 @@ startup() {
 	emit kind=startup tool="$name" what="$what" us=$((t1 - t0))
 }
 
+# startup_screen TOOL CMD...: emits {kind: "startup", tool, what: "screen",
+# us}: the time from exec of CMD, run in its full-screen view on a pty
+# (script(1)), until it writes its first byte, which it does once attached
+# (top__view_run opens the screen after the tool's start); then stops it.
+# Unlike `--json 1 1`, no interval is waited for.
+startup_screen() {
+	local name=$1 t0 t1 pid tpid c='' i
+	shift
+	t0=${EPOCHREALTIME/./}
+	exec 3< <(TERM=xterm exec script -qfec "exec $*" /dev/null </dev/null 2>/dev/null)
+	pid=$!
+	echo "$pid" >>"$TMP/own.pids"
+	read -r -N 1 -t 30 -u 3 c
+	t1=${EPOCHREALTIME/./}
+	tpid=$(pgrep -P "$pid" | head -1)
+	if [ -n "$tpid" ]; then
+		bpf_own "$tpid"
+		stop_pid "$tpid" INT
+	fi
+	for i in 1 2 3 4 5; do gone "$pid" 1 && break; done
+	kill "$pid" 2>/dev/null
+	cat <&3 >/dev/null
+	exec 3<&-
+	wait "$pid" 2>/dev/null
+	[ -n "$c" ] || die "$* drew nothing on its pty"
+	emit kind=startup tool="$name" what=screen us=$((t1 - t0))
+}
+
 # ---------------------------------------------------------------- cachestat
 
 # The workload runs on one CPU, the last, in every run: bpftrace's cost
@@ -478,6 +559,7 @@ cs_run() {
 		tracefs_on
 		start_tool "$TMP/tool" '^ready' bpftrace "$BT_SCRIPT" || return 1
 		;;
+	floor) start_tool "$TMP/tool" '^ready' "$FLOOR" "$FLOOR.bpf.o" tp_btf || return 1 ;;
 	esac
 	taskset -c "$CS_CPU" "$PCLOAD" -s -n "$REPS" read "$BIGFILE" "$CHUNK" >"$TMP/wl.out" &
 	wl_pid=$!
@@ -485,17 +567,21 @@ cs_run() {
 	if [ "$mode" = pid ]; then
 		start_tool "$TMP/tool" '^ *HITS' "$CS" -p "$wl_pid" 1 || return 1
 	fi
+	[ "$mode" = untraced ] || bpf_stats_begin "$TOOL_PID"
 	run_stopped "$mode" "$wl_pid"
+	[ "$mode" = untraced ] || bpf_stats_end
 	grep -q "^pages=$((REPS * BIG_PAGES))\$" "$TMP/wl.out" || { note "workload failed"; return 1; }
 	case $mode in
 	untraced) return 0 ;;
 	system | cachetop) sleep 1.1; stop_tool INT ;;	# one more report covers the tail
+	floor) stop_tool INT ;;
 	pid) stop_tool ;;			# exits by itself after the pid
 	bpftrace) sleep 1.1; stop_tool INT; tracefs_off ;;
 	esac
 	tool_figures
 	case $mode in
 	bpftrace) R[seen]=$(sum_cols "$TOOL_OUT" 2 -- 1 @acc:) ;;
+	floor) ;;	# counts nothing
 	cachetop) R[seen]=$(sum_cols "$TOOL_OUT" 4 5 -- 3 pcload) ;;
 	*) R[seen]=$(sum_cols "$TOOL_OUT" 1 2) ;;
 	esac
@@ -572,13 +658,15 @@ bench_cachestat() {
 		reads_per_run=$((REPS * (BIG_PAGES + 1))) cpu="$CS_CPU" rounds="$ROUNDS" \
 		acc_pages=$ACC_PAGES	# reads: + the read() that returns 0 at EOF
 	note "cachestat: $ROUNDS rounds of pcload -n $REPS read 64MiB $CHUNK on CPU $CS_CPU"
-	bench_rounds cachestat '' cs_run system pid cachetop bpftrace
+	# shellcheck disable=SC2086
+	bench_rounds cachestat '' cs_run ${BENCH_CS_MODES:-floor system pid cachetop bpftrace}
 	resident=$("$PCLOAD" resident "$BIGFILE")
 	emit kind=meta tool=cachestat resident_after="$resident"
 	[ "$resident" -eq "$BIG_PAGES" ] || note "warning: only $resident of $BIG_PAGES pages still cached"
 	rm -f "$BIGFILE"
 
 	for i in 1 2 3 4 5; do startup cachestat cachestat 'HITS' "$CS" -v 1 1; done
+	for i in 1 2 3 4 5; do startup_screen cachestat "$CT"; done
 	tracefs_on
 	for i in 1 2 3; do startup cachestat bpftrace '^ready$' bpftrace "$BT_SCRIPT"; done
 	tracefs_off
@@ -797,6 +885,7 @@ bench_faultstat() {
 	note "faultstat: $ROUNDS rounds of faultstat_spawn $FS_REPS $FS_PAGES (fork, touch $FS_PAGES pages, exit)"
 	bench_rounds faultstat '' fs_run count detail bpftrace
 	for i in 1 2 3 4 5; do startup faultstat faultstat first "$FS" --json 1 1; done
+	for i in 1 2 3 4 5; do startup_screen faultstat "$FS"; done
 
 	# accuracy: memhog's own getrusage; perf stat on the same workload
 	"$FS_MEMHOG" -s 25600 >"$TMP/fshog.out" &
@@ -828,7 +917,7 @@ bench_faultstat() {
 
 ML=$BUILD/memleak
 LEAKER=$BUILD/tests/func/leaker
-ML_MODES="multi nosess perfn s100 bpftrace"
+ML_MODES=${BENCH_ML_MODES:-floor multi nosess perfn s100 bpftrace}
 
 # leaker_stopped N T: starts `leaker pairs N T` in the background, stopped
 # before its exec (leaker has no -s), its stdout in $TMP/ml.wl; sets ML_WL
@@ -847,6 +936,10 @@ ml_attach() {
 	perfn) start_tool "$TMP/ml" 'Attaching' "$ML" "${o[@]}" --per-function-links 1 ;;
 	s100) start_tool "$TMP/ml" 'Attaching' "$ML" "${o[@]}" -s 100 1 ;;
 	bpftrace) start_tool "$TMP/ml" '^ready' bpftrace -p "$pid" "$ML_BT" ;;
+	floor)
+		# shellcheck disable=SC2086 # the offsets are words
+		start_tool "$TMP/ml" '^ready' "$FLOOR" "$FLOOR.bpf.o" "$pid" "$ML_LIBC" $ML_FLOOR_OFFS
+		;;
 	esac
 }
 
@@ -866,8 +959,10 @@ ml_run() {
 	leaker_stopped "$n" "$ML_T" || { note "leaker did not start"; return 1; }
 	if [ "$1" != untraced ]; then
 		ml_attach "$1" "$ML_WL" || return 1
+		bpf_stats_begin "$TOOL_PID"
 	fi
 	run_stopped "$1" "$ML_WL" || { note "leaker failed"; return 1; }
+	[ "$1" = untraced ] || bpf_stats_end
 	R[pairs]=$((n * ML_T))
 	R[wl_ns_per_pair]=$(sed -n 's/^ns_per_pair \([0-9.]*\)$/\1/p' "$TMP/ml.wl" | tail -1)
 	[ -n "${R[wl_ns_per_pair]}" ] || { note "leaker printed no ns_per_pair"; return 1; }
@@ -915,6 +1010,12 @@ bench_memleak() {
 	ML_LIBC=$(ldd "$LEAKER" | sed -n 's/.*libc\.so\.6 => \([^ ]*\).*/\1/p')
 	[ -r "$ML_LIBC" ] || die "no libc for $LEAKER"
 	ML_BT=$TMP/memleak.bt
+	[ -x "$FLOOR" ] || die "$FLOOR missing: run make"
+	# the floor's uprobes: where memleak puts malloc's and free's (free past
+	# its first instruction), from its own list
+	ML_FLOOR_OFFS=$("$ML" --probes -p $$ 2>/dev/null |
+		awk '$1 == "malloc" { m = $2 } $1 == "free" { f = $2 } END { if (m && f) print m, m "r", f }')
+	[ -n "$ML_FLOOR_OFFS" ] || die "memleak --probes named no malloc and free offsets"
 	if "$ML" -v --probes -p $$ 2>&1 | grep -q "uprobe session"; then
 		ML_LINKS="session link"
 	else
@@ -938,7 +1039,10 @@ EOF
 		bench_rounds memleak "${t}t" ml_run $ML_MODES
 	done
 	for ((r = 1; r <= ROUNDS; r++)); do
-		for t in $ML_MODES; do ml_detach "$t" || die "memleak: detach with $t failed"; done
+		for t in $ML_MODES; do
+			[ "$t" = floor ] && continue	# not a tool
+			ml_detach "$t" || die "memleak: detach with $t failed"
+		done
 	done
 	# start-up: until memleak -p prints its header (attached)
 	sleep 600 &
@@ -969,6 +1073,7 @@ for t in $TOOLS; do
 done
 
 : >"$RUNS"
+bpf_stats_on
 emit kind=host time="$(date -u +%Y-%m-%dT%H:%M:%SZ)" kernel="$(uname -r)" cpus="$NCPU" \
 	scratch="$SCRATCH ($(stat -f -c %T "$SCRATCH"))" tools="$TOOLS"
 for t in $TOOLS; do

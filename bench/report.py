@@ -24,13 +24,15 @@ import sys
 
 LABELS = {
     "cachestat": {"system": "cachestat 1", "pid": "cachestat -p PID 1",
-                  "cachetop": "cachetop -b 1", "bpftrace": "bpftrace, same tps"},
+                  "cachetop": "cachetop -b 1", "bpftrace": "bpftrace, same tps",
+                  "floor": "floor: empty tp_btf"},
     "faultstat": {"count": "faultstat --json 1", "detail": "faultstat --json -d 1",
                   "bpftrace": "bpftrace software:page-faults:1"},
     "reclaimlat": {"reclaimlat": "reclaimlat --json -P 1", "bpftrace": "bpftrace, same tps"},
     "memleak": {"multi": "memleak ({links})", "nosess": "memleak (uprobe_multi links)",
                 "perfn": "memleak --per-function-links", "s100": "memleak -s 100",
-                "bpftrace": "bpftrace, same probes and maps"},
+                "bpftrace": "bpftrace, same probes and maps",
+                "floor": "floor: same uprobes, empty programs"},
 }
 
 
@@ -169,23 +171,32 @@ def report_cachestat(tool, out):
         .format(m["cpu"], m["rounds"]))
     out("  traced / the untraced run just before it, median (min-max); CPU = the workload's user+sys")
     out("  (where BPF programs run), WALL = elapsed")
-    fmt = "  {:<20} {:>7} {:>20} {:>8} {:>7} {:>20} {:>12} {:>7} {:>7}"
+    fmt = "  {:<20} {:>7} {:>20} {:>8} {:>7} {:>20} {:>12} {:>7} {:>7} {:>9}"
     out(fmt.format("MODE", "CPU_S", "CPU_RATIO", "+NS/READ", "WALL_S", "WALL_RATIO",
-                   "TOOL_CPU_MS", "PEAK_MB", "SEEN"))
+                   "TOOL_CPU_MS", "PEAK_MB", "SEEN", "BPF_NS/RD"))
     out(fmt.format("untraced", num(u["cpu_s_median"], "{:.3f}"), 1, "-",
-                   num(u["wall_s_median"], "{:.3f}"), 1, "-", "-", "-"))
+                   num(u["wall_s_median"], "{:.3f}"), 1, "-", "-", "-", "-"))
     traced = {}
     for mode in tool.modes():
         t, cpu_r, wall_r = traced_common(tool, mode, events=reads, event_name="read")
         seen = [r.get("seen") for _, r in tool.pairs(mode)]
         t.update(command=LABELS["cachestat"].get(mode, mode), pages_seen=seen,
                  pages_expected=expected)
+        bpf = [r["bpf_ns"] / reads for _, r in tool.pairs(mode) if r.get("bpf_runs")]
+        t["bpf_ns_per_read"] = [round(x, 1) for x in bpf]
+        t["bpf_ns_per_read_median"] = rounded(median(bpf), 1)
+        t["rerun"] = "BENCH_TOOLS=cachestat BENCH_CS_MODES={} bench/bench.sh".format(mode)
         traced[mode] = t
         cpu, rss = tool_cols(t)
         s = median(seen)
         out(fmt.format(t["command"], num(median(t["cpu_s"]), "{:.3f}"), spread(cpu_r),
                        num(t.get("extra_ns_per_read"), "{}"), num(median(t["wall_s"]), "{:.3f}"),
-                       spread(wall_r), cpu, rss, num(s and s * 100 / expected, "{:.1f}%")))
+                       spread(wall_r), cpu, rss,
+                       "-" if mode == "floor" else num(s and s * 100 / expected, "{:.1f}%"),
+                       num(median(bpf), "{:.0f}")))
+    out("  BPF_NS/RD: the tracer's BPF program time per read() (kernel bpf_stats). floor: bench/floor.c,")
+    out("  an empty tp_btf program on mm_filemap_get_pages. One mode again:")
+    out("  BENCH_TOOLS=cachestat BENCH_CS_MODES=MODE bench/bench.sh (floor, system, pid, cachetop, bpftrace)")
     out("  +NS/READ: extra workload CPU per read() call. TOOL_CPU_MS: the tracer's own user+sys,")
     out("  from the workload's start to its exit / over its whole life (start-up included), 10 ms")
     out("  granularity. PEAK_MB: its peak RSS (VmHWM). SEEN: accessed pages it counted / {}."
@@ -197,6 +208,8 @@ def report_cachestat(tool, out):
     out("")
     out(startup_line(st_cs, "cachestat -v 1 1 until its header"))
     out(startup_line(st_bt, "bpftrace until its BEGIN output"))
+    st_ct = tool.startup_ms("screen")
+    out(startup_line(st_ct, "cachetop until its first full screen (pty)"))
     acc = {"n_pages": m["acc_pages"]}
     out("")
     out("  accuracy vs ground truth (cachestat --json -p PID 1; a {}-page file unless named):"
@@ -215,7 +228,8 @@ def report_cachestat(tool, out):
                                   "cpu": m["cpu"]},
                      "rounds": m["rounds"], "untraced": u, "traced": traced},
         "startup_ms": {"cachestat": startup_obj(st_cs, "cachestat -v 1 1, until its header"),
-                       "bpftrace": startup_obj(st_bt, "bpftrace, until its BEGIN output")},
+                       "bpftrace": startup_obj(st_bt, "bpftrace, until its BEGIN output"),
+                       "cachetop": startup_obj(st_ct, "cachetop on a pty, until its first screen")},
         "accuracy": acc,
     }
 
@@ -253,6 +267,8 @@ def report_faultstat(tool, out):
     st = tool.startup_ms("faultstat", 1000)
     out("")
     out(startup_line(st, "faultstat --json 1 1 until its report, less the 1 s interval"))
+    st_scr = tool.startup_ms("screen")
+    out(startup_line(st_scr, "faultstat until its first full screen (pty)"))
     out("")
     out("  accuracy: memhog touching 25600 fresh pages; truth = its getrusage over the touching loop")
     fmt = "  {:<44} {:>10} {:>10} {:>9}"
@@ -277,6 +293,7 @@ def report_faultstat(tool, out):
                                   "warm_up_processes": m["warm_children"]},
                      "rounds": m["rounds"], "untraced": u, "traced": traced},
         "startup_ms": startup_obj(st, "faultstat --json 1 1, first report less 1000 ms"),
+        "startup_screen_ms": startup_obj(st_scr, "faultstat on a pty, until its first screen"),
         "accuracy": acc,
     }
 
@@ -343,8 +360,11 @@ def report_memleak(tool, out):
         .format(m["rounds"]))
     out("  of all the untraced runs, one before each traced run. +NS: minus untraced: the CPU one")
     out("  traced malloc+free pair costs")
-    fmt = "  {:<34} {:>2} {:>22} {:>7} {:>11} {:>7}"
-    out(fmt.format("MODE", "T", "CPU_NS/PAIR", "+NS", "TOOL_CPU_MS", "PEAK_MB"))
+    out("  BPF_NS/PAIR: the tracer's programs' run time per pair from the kernel's own figures")
+    out("  (kernel.bpf_stats_enabled for the run; run_time_ns over the workload), RUNS: program runs")
+    out("  per pair; median (min-max)")
+    fmt = "  {:<34} {:>2} {:>22} {:>7} {:>11} {:>7} {:>18} {:>5}"
+    out(fmt.format("MODE", "T", "CPU_NS/PAIR", "+NS", "TOOL_CPU_MS", "PEAK_MB", "BPF_NS/PAIR", "RUNS"))
     modes = {}
     for group in tool.groups():
         thr = int(group.rstrip("t"))
@@ -355,7 +375,7 @@ def report_memleak(tool, out):
             "command": "untraced", "threads": thr,
             "cpu_ns_per_pair": [round(x, 1) for x in u_ns], "cpu_ns_per_pair_median": rounded(u_med, 1),
             "wall_ns_per_pair": [r["wl_ns_per_pair"] for r in u]}
-        out(fmt.format("untraced", thr, spread(u_ns, "{:.0f}", "{:.0f}"), "-", "-", "-"))
+        out(fmt.format("untraced", thr, spread(u_ns, "{:.0f}", "{:.0f}"), "-", "-", "-", "-", "-"))
         for mode in tool.modes(group):
             pairs = tool.pairs(mode, group)
             ns = [ns_per_pair(t) for _, t in pairs]
@@ -371,10 +391,19 @@ def report_memleak(tool, out):
                  "extra_cpu_ns_per_pair": rounded(extra, 1),
                  "cpu_ratios_per_pair": [rounded(x) for x in ratio],
                  "wall_ns_per_pair": [r["wl_ns_per_pair"] for _, r in pairs], **t}
+            bpf = [r["bpf_ns"] / r["pairs"] for _, r in pairs if r.get("bpf_runs")]
+            runs = [r["bpf_runs"] / r["pairs"] for _, r in pairs if r.get("bpf_runs")]
+            t["bpf_ns_per_pair"] = [round(x, 1) for x in bpf]
+            t["bpf_ns_per_pair_median"] = rounded(median(bpf), 1)
+            t["bpf_runs_per_pair_median"] = rounded(median(runs), 2)
+            t["rerun"] = "BENCH_TOOLS=memleak BENCH_ML_MODES={} bench/bench.sh".format(mode)
             modes[mode + "_" + group] = t
             cpu, rss = tool_cols(t)
             out(fmt.format(t["command"], thr, spread(ns, "{:.0f}", "{:.0f}"), num(extra, "{:.0f}"),
-                           cpu, rss))
+                           cpu, rss, spread(bpf, "{:.0f}", "{:.0f}"), num(median(runs), "{:.2f}")))
+    out("  rerun one mode: BENCH_TOOLS=memleak BENCH_ML_MODES=MODE bench/bench.sh (MODE: multi,")
+    out("  nosess, perfn, s100, bpftrace, floor; BENCH_ROUNDS=1 for a quick look). floor: build/bench/floor,")
+    out("  bench/floor.bpf.c's empty program on malloc's entry and return and free's probe address")
     out("  (the leaker's own wall time per pair, its throughput, is in results.json: wall_ns_per_pair)")
     detach = {}
     out("")

@@ -394,24 +394,34 @@ int BPF_KRETPROBE(memleak_return)
  * session kfuncs (libbpf 1.1 refuses the whole object when a kfunc's
  * prototype differs from the kernel's, and theirs is not the same on every
  * kernel since): an entry runs at the function's first instruction, always
- * the same address in the one traced process, a return at a return
- * address. A function's first run is an entry, which teaches its address.
+ * the same address in one image of the traced process, a return at a return
+ * address. A function's first run in an image is an entry, which teaches its
+ * address. An exec makes a new image (its own address space, its libraries
+ * elsewhere): an address learnt in another is learnt again. Without that a
+ * process attached before its exec (-c, or a pid stopped before it, as the
+ * bench does) that called malloc in between had every later entry taken for
+ * a return, recorded nothing and ran both probes of every call.
  */
 __u64 entry_ip[ML_MAX_PROBES];
+__u64 entry_mm[ML_MAX_PROBES];	/* the address space entry_ip was learnt in */
 _Static_assert(!(ML_MAX_PROBES & (ML_MAX_PROBES - 1)), "ML_MAX_PROBES: a power of two");
 
 SEC("uprobe")
 int BPF_KPROBE(memleak_session)
 {
-	__u64 cookie = bpf_get_attach_cookie(ctx), ip = PT_REGS_IP(ctx), *e;
+	__u64 cookie = bpf_get_attach_cookie(ctx), ip = PT_REGS_IP(ctx), *e, *m, mm;
 	__u32 fn = ML_COOKIE_FN(cookie), slot = ML_COOKIE_SLOT(cookie);
 
 	if (!ml__traced() || fn >= ML_NR_KINDS || slot >= ML_MAX_PROBES)
 		return 1;
 	barrier_var(slot);
 	e = &entry_ip[slot & (ML_MAX_PROBES - 1)];
-	if (!*e)
+	m = &entry_mm[slot & (ML_MAX_PROBES - 1)];
+	mm = (__u64)bpf_get_current_task_btf()->mm;
+	if (!*e || *m != mm) {
 		*e = ip;
+		*m = mm;
+	}
 	if (ip != *e) {
 		ml__return(ctx, fn);
 		return 0;

@@ -662,6 +662,8 @@ int memleak__attach(struct memleak *m)
 {
 	int err;
 
+	/* the probe layer's kernel BTF is read; libbpf's own copy comes next */
+	probe__drop_btf();
 	if (m->uskel) {
 		err = memleak__loaded(m, memleak_bpf__load(m->uskel), m->uskel->obj);
 		return err ?: memleak__attach_user(m);

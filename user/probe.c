@@ -29,6 +29,13 @@ const struct btf *probe__vmlinux_btf(void)
 	return vmlinux_btf;
 }
 
+void probe__drop_btf(void)
+{
+	btf__free(vmlinux_btf);
+	vmlinux_btf = NULL;
+	vmlinux_btf_err = 0;
+}
+
 /* Sorted names of the kernel's text symbols, for kprobe targets: a function
  * that was inlined everywhere, or renamed with a .isra/.constprop suffix, has
  * no exact entry and cannot be kprobed by name. */

@@ -101,6 +101,10 @@ const struct probe_cand *probe__chosen(const struct probe_set *ps, int event);
 
 /* Kernel facts, computed once per process. */
 const struct btf *probe__vmlinux_btf(void);
+/* Frees that copy (a later probe__vmlinux_btf() reads it again): called
+ * before a BPF object's load, where libbpf parses a copy of its own, so that
+ * the two are never held at once (several MiB each) */
+void probe__drop_btf(void);
 /* Is `target` hookable with `kind` here, with arguments of the types named
  * in `args` (may be NULL)? 0 or -errno with the reason in why. */
 /* Whether kernel BTF's enum `enum_name` has the enumerator `value`: 1 or 0;
