@@ -16,28 +16,46 @@
 #define CAP_PERFMON_BIT 38
 #define CAP_BPF_BIT 39
 
-int proc__meminfo(const char *root, struct meminfo *m)
+int proc__meminfo_kb(const char *path, const char *const names[], long long kb[], int n)
 {
-	char path[256], line[256];
-	unsigned long long v;
-	int found = 0;
+	char line[256], name[64];
+	long long v;
+	int i;
 	FILE *f;
 
-	snprintf(path, sizeof(path), "%s/proc/meminfo", root ? root : "");
-	f = fopen(path, "re");
+	for (i = 0; i < n; i++)
+		kb[i] = -1;
+	f = fopen(path ? path : "/proc/meminfo", "re");
 	if (!f)
 		return -errno;
-	while (fgets(line, sizeof(line), f) && found != 3) {
-		if (sscanf(line, "Buffers: %llu kB", &v) == 1) {
-			m->buffers_kb = v;
-			found |= 1;
-		} else if (sscanf(line, "Cached: %llu kB", &v) == 1) {
-			m->cached_kb = v;
-			found |= 2;
-		}
+	/* "Cached:          1605632 kB" */
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%63[^:]: %lld", name, &v) != 2)
+			continue;
+		for (i = 0; i < n; i++)
+			if (!strcmp(name, names[i]))
+				kb[i] = v;
 	}
 	fclose(f);
-	return found == 3 ? 0 : -ENODATA;
+	return 0;
+}
+
+int proc__meminfo(const char *root, struct meminfo *m)
+{
+	static const char *const names[] = { "Buffers", "Cached" };
+	char path[256];
+	long long kb[2];
+	int err;
+
+	snprintf(path, sizeof(path), "%s/proc/meminfo", root ? root : "");
+	err = proc__meminfo_kb(path, names, kb, 2);
+	if (err)
+		return err;
+	if (kb[0] < 0 || kb[1] < 0)
+		return -ENODATA;
+	m->buffers_kb = kb[0];
+	m->cached_kb = kb[1];
+	return 0;
 }
 
 bool proc__pid_alive(pid_t pid)

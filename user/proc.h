@@ -14,6 +14,10 @@ struct meminfo {
 /* Reads Buffers and Cached from /proc/meminfo (or root/proc/meminfo when
  * root is not NULL, for tests). Returns 0 or -errno. */
 int proc__meminfo(const char *root, struct meminfo *m);
+/* The named fields of /proc/meminfo (path NULL) or of the file at path, in
+ * kB: kb[i] for names[i] ("Slab"), -1 where the file has no such line.
+ * Returns 0 or -errno. */
+int proc__meminfo_kb(const char *path, const char *const names[], long long kb[], int n);
 
 /* True when a process with this pid exists (a thread id counts too). */
 bool proc__pid_alive(pid_t pid);

@@ -6,6 +6,7 @@
 #include <bpf/bpf.h>
 #include "bpfmap.h"
 #include "log.h"
+#include "proc.h"
 #include "slab.h"
 #include "slab.skel.h"
 
@@ -299,23 +300,14 @@ int slab__lost(struct slab *sl, unsigned long long out[SLAB_NR_FULL])
 
 int slab__meminfo(const char *path, struct slab_meminfo *mi)
 {
-	FILE *f = fopen(path ? path : "/proc/meminfo", "r");
-	char line[256];
-	long long v;
+	static const char *const names[] = { "Slab", "SReclaimable", "SUnreclaim" };
+	long long kb[3];
+	int err = proc__meminfo_kb(path, names, kb, 3);
 
-	mi->slab_kb = mi->reclaimable_kb = mi->unreclaim_kb = -1;
-	if (!f)
-		return -errno;
-	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "Slab: %lld", &v) == 1)
-			mi->slab_kb = v;
-		else if (sscanf(line, "SReclaimable: %lld", &v) == 1)
-			mi->reclaimable_kb = v;
-		else if (sscanf(line, "SUnreclaim: %lld", &v) == 1)
-			mi->unreclaim_kb = v;
-	}
-	fclose(f);
-	return 0;
+	mi->slab_kb = kb[0];
+	mi->reclaimable_kb = kb[1];
+	mi->unreclaim_kb = kb[2];
+	return err;
 }
 
 static int module_open(void *state, const struct module_opts *o)
