@@ -4,10 +4,11 @@
 #include "faultstat.h"
 #include "memleak.h"
 #include "module.h"
+#include "oomkill.h"
 #include "pagecache.h"
 #include "reclaimlat.h"
 
 const struct module_ops *const module__all[] = {
 	&pagecache__module, &reclaimlat__module, &faultstat__module,
-	&kmemleak__module,  &memleak__module,    NULL,
+	&kmemleak__module,  &memleak__module,    &oomkill__module, NULL,
 };
