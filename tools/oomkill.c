@@ -96,7 +96,8 @@ static int on_event(void *ctx, void *data, size_t size)
 
 	if (size < sizeof(struct oom_event))
 		return 0;
-	oomkill__event_rec(&r, &b, data, s.ok->mono_to_real_ns, s.v1);
+	oomkill__event_rec(&r, &b, data, s.ok->mono_to_real_ns, s.v1,
+			   events__dropped_since(&s.ok->ev));
 	if (!wanted(&r))
 		return 0;
 	if (env.c.json)

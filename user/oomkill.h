@@ -51,13 +51,13 @@ struct oomkill_bufs {
 	char comm[TASK_COMM_LEN + 1], trigger_comm[TASK_COMM_LEN + 1];
 	char victim_cg[512], trigger_cg[512], oom_cg[512];
 	struct psi psi;
-	struct rec psi_rec;
+	struct rec psi_rec, lost_rec;
 };
 
 extern const struct schema oomkill__schema, oomkill__rank_schema, oomkill__lost_schema;
 
 void oomkill__event_rec(struct rec *r, struct oomkill_bufs *b, const struct oom_event *e,
-			long long mono_to_real_ns, bool v1);
+			long long mono_to_real_ns, bool v1, unsigned long long lost);
 /* The text block of one kill. */
 void oomkill__print_block(FILE *out, const struct rec *r, bool timestamp);
 void oomkill__lost_rec(struct rec *r, const struct timespec *now, unsigned long long lost);

@@ -39,8 +39,18 @@ enum {
 	OK_FREE,
 	OK_AVAIL,
 	OK_PSI,
+	OK_LOST,
 	OK_NR,
 };
+
+enum { OL_TIME, OL_LOST, OL_NR };
+enum { OLL_EVENTS, OLL_NR };
+
+static const struct field lost_fields[OLL_NR] = {
+	[OLL_EVENTS] = { .key = "events", .type = FT_U64, .kind = FK_COUNTER,
+			 .help = "kill records the full ring buffer dropped" },
+};
+static const struct schema lost_schema = SCHEMA("oomkill.lost", lost_fields);
 
 #define KB(k, h, hl) { .key = k, .header = h, .type = FT_U64, .kind = FK_GAUGE, .unit = "kb", \
 		       .help = hl }
@@ -93,6 +103,8 @@ static const struct field fields[OK_NR] = {
 	[OK_AVAIL] = KB("mem_available_kb", "MEM_AVAILABLE", "system-wide OOM: available memory"),
 	[OK_PSI] = { .key = "psi", .type = FT_OBJ, .kind = FK_GROUP, .sub = &memstat__psi_schema,
 		     .help = "memory pressure (PSI) when the record was read" },
+	[OK_LOST] = { .key = "lost", .type = FT_OBJ, .kind = FK_GROUP, .sub = &lost_schema,
+		      .help = "kill records dropped since the previous one (full ring buffer)" },
 };
 
 const struct schema oomkill__schema = SCHEMA("oomkill", fields);
@@ -161,7 +173,7 @@ static void badness(struct rec *r, const struct oom_event *e)
 }
 
 void oomkill__event_rec(struct rec *r, struct oomkill_bufs *b, const struct oom_event *e,
-			long long mono_to_real_ns, bool v1)
+			long long mono_to_real_ns, bool v1, unsigned long long lost)
 {
 	long long real = (long long)e->ts_ns + mono_to_real_ns;
 	struct timespec t = { real / 1000000000LL, real % 1000000000LL };
@@ -222,6 +234,9 @@ void oomkill__event_rec(struct rec *r, struct oomkill_bufs *b, const struct oom_
 		memstat__psi_rec(&b->psi_rec, &b->psi);
 		rec__obj(r, OK_PSI, &b->psi_rec);
 	}
+	rec__init(&b->lost_rec, &lost_schema);
+	rec__u64(&b->lost_rec, OLL_EVENTS, lost);
+	rec__obj(r, OK_LOST, &b->lost_rec);
 }
 
 void oomkill__print_block(FILE *out, const struct rec *r, bool timestamp)
@@ -240,7 +255,8 @@ void oomkill__print_block(FILE *out, const struct rec *r, bool timestamp)
 	fputc('\n', out);
 	for (f = OK_UID; f < OK_PSI; f++) {
 		schema__cell(r, f, cell, sizeof(cell));
-		fprintf(out, "  %-15s %s\n", fields[f].header, cell);
+		fprintf(out, "  %-15s %s%s\n", fields[f].header, cell,
+			r->v[f].set && fields[f].unit && !strcmp(fields[f].unit, "kb") ? " kB" : "");
 	}
 	if (r->v[OK_PSI].set) {
 		const struct rec *p = r->v[OK_PSI].list.recs;
@@ -248,20 +264,12 @@ void oomkill__print_block(FILE *out, const struct rec *r, bool timestamp)
 
 		schema__cell(p, 0, cell, sizeof(cell));
 		schema__cell(p, 1, full, sizeof(full));
-		fprintf(out, "  %-15s some %s%% full %s%% (avg10)\n", "PSI", cell, full);
+		fprintf(out, "  %-15s some %s full %s (avg10)\n", "PSI", cell, full);
 	}
 	fputc('\n', out);
 	fflush(out);
 }
 
-enum { OL_TIME, OL_LOST, OL_NR };
-enum { OLL_EVENTS, OLL_NR };
-
-static const struct field lost_fields[OLL_NR] = {
-	[OLL_EVENTS] = { .key = "events", .type = FT_U64, .kind = FK_COUNTER,
-			 .help = "kill records the full ring buffer dropped" },
-};
-static const struct schema lost_schema = SCHEMA("oomkill.lost", lost_fields);
 static const struct field lost_line_fields[OL_NR] = {
 	[OL_TIME] = { .key = "time", .header = "TIME", .prec = 3, .type = FT_TIME,
 		      .kind = FK_LABEL, .help = "when the loss was seen" },
