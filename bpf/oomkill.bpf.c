@@ -157,8 +157,8 @@ static __always_inline void victim_pid(int pid)
 	bpf_ringbuf_submit(e, 0);
 }
 
-/* The task pointer: tracepoint from v6.2 (its RSS fields came then, see
- * oomkill(8)); else the function. The pid-only tracepoint is the last resort. */
+/* The task pointer: the tracepoint where it has one (6.18, Debian 12's 6.1),
+ * else the function that fires it. The pid-only tracepoint is the last resort. */
 TRACEPOINT_PROGS(victim, mark_victim, victim(task), struct task_struct *task)
 FUNCTION_PROGS(victim, mark_oom_victim, victim(task), struct task_struct *task)
 RAW_TP_PROG(victim_pid, mark_victim, victim_pid(pid), int pid)

@@ -16,7 +16,8 @@
 
 #define ACC_PID "the tracepoint has only the pid: the victim's task, mm and cgroup are absent"
 
-/* oom:mark_victim has had the task pointer since v6.2; before, mark_oom_victim(). */
+/* oom:mark_victim carries the task pointer on 6.18 and Debian 12's 6.1 (mainline
+ * up to 6.8: only the pid); else mark_oom_victim(struct task_struct *), its caller. */
 static const struct probe_cand victim_cands[] = {
 	{ "victim_btf", PROBE_TP_BTF, "mark_victim", NULL, "task_struct" },
 	{ "victim_raw", PROBE_RAW_TP, "mark_victim", NULL, "task_struct" },

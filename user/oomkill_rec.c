@@ -32,7 +32,6 @@ enum {
 	OK_SWAP,
 	OK_ADJ,
 	OK_POINTS,
-	OK_SCORE,
 	OK_LIMIT,
 	OK_USAGE,
 	OK_CG_SWAP,
@@ -94,8 +93,6 @@ static const struct field fields[OK_NR] = {
 	[OK_POINTS] = { .key = "points", .header = "POINTS", .type = FT_I64, .kind = FK_GAUGE,
 			.unit = "pages",
 			.help = "badness by oom_badness(): rss+swap+page tables + adj*total/1000" },
-	[OK_SCORE] = { .key = "oom_score", .header = "OOM_SCORE", .type = FT_I64, .kind = FK_GAUGE,
-		       .help = "the victim as /proc/PID/oom_score ranks it (RAM + swap as the total)" },
 	[OK_LIMIT] = KB("memcg_limit_kb", "MEMCG_LIMIT", "the cgroup's memory limit"),
 	[OK_USAGE] = KB("memcg_usage_kb", "MEMCG_USAGE", "the cgroup's memory usage"),
 	[OK_CG_SWAP] = KB("memcg_swap_kb", "MEMCG_SWAP", "the cgroup's swap usage"),
@@ -166,10 +163,6 @@ static void badness(struct rec *r, const struct oom_event *e)
 	       (long long)(e->pgtables_bytes / 4096);
 	points = base + (long long)e->oom_score_adj * (ctx / 1000);
 	rec__i64(r, OK_POINTS, points);
-	if (global > 0)
-		rec__i64(r, OK_SCORE,
-			 (1000 + (base + (long long)e->oom_score_adj * (global / 1000)) * 1000) /
-				 global);
 }
 
 void oomkill__event_rec(struct rec *r, struct oomkill_bufs *b, const struct oom_event *e,
