@@ -26,6 +26,7 @@ pids=()
 cleanup() {
 	local p
 	for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null; done
+	[ -n "${other:-}" ] && rmdir "$other" 2>/dev/null
 	memcg_cleanup
 	rm -rf "$dir"
 }
@@ -75,6 +76,15 @@ if ! no_swap_memcg one; then
 	exit 0
 fi
 start_oomkill "$dir/one" || { notok "oomkill memcg: oomkill did not start: $(head -c 300 "$dir/one.err")"; exit 0; }
+okall=$okpid
+# -c: the victim's cgroup sees its kill, a sibling cgroup does not
+other=$MEMCG.other
+mkdir "$other" || { notok "oomkill -c: cannot create a sibling cgroup"; exit 0; }
+start_oomkill "$dir/in" -c "$MEMCG" || { notok "oomkill -c: did not start: $(head -c 300 "$dir/in.err")"; exit 0; }
+okin=$okpid
+start_oomkill "$dir/out" -c "$other" || { notok "oomkill -c: did not start: $(head -c 300 "$dir/out.err")"; exit 0; }
+okout=$okpid
+okpid=$okall
 ( in_memcg 300 "$VICTIM" 64 ) >"$dir/prog" &
 vic=$!
 wait "$vic"
@@ -83,6 +93,9 @@ vic_rc=$?
 for t in $(seq 1 100); do [ -s "$dir/one" ] && break; sleep 0.05; done
 stop_oomkill
 ok_rc=$?
+kill -INT "$okin" "$okout"
+wait "$okin" "$okout"
+rmdir "$other"
 last=$(tail -n 1 "$dir/prog")
 line=$(jq -c "select(.victim_pid == $vic)" "$dir/one" 2>/dev/null | head -n 1)
 want_cg=$(rel)
@@ -107,6 +120,13 @@ else
 	else
 		notok "oomkill memcg:$fail"
 	fi
+fi
+nin=$(jq -c "select(.victim_pid == $vic)" "$dir/in" 2>/dev/null | wc -l)
+nout=$(jq -c "select(.victim_pid != null)" "$dir/out" 2>/dev/null | wc -l)
+if [ "$nin" = 1 ] && [ "$nout" = 0 ]; then
+	ok "oomkill -c: -c on the victim's cgroup shows its kill, -c on a sibling none"
+else
+	notok "oomkill -c: $nin records with -c on the victim's cgroup (want 1), $nout with -c on a sibling (want 0)"
 fi
 memcg_cleanup
 
