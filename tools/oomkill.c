@@ -8,6 +8,7 @@
 #include "log.h"
 #include "module.h"
 #include "oomkill.h"
+#include "reclaimlat.h"
 
 static struct env {
 	struct cli_common c;
@@ -74,6 +75,11 @@ static struct state {
 	struct json json;
 	char filter[512];	/* -c as a path below the memcg root; "" none */
 	bool v1;
+	/* reclaimlat beside: one slot of per-class stalls per second */
+	struct module rlm;
+	bool have_rl;
+	struct rl_stats slots[OOMKILL_WINDOW_S][RL_NR_CLASSES];
+	unsigned int cur, filled;
 } s;
 
 static bool wanted(const struct rec *r)
@@ -89,6 +95,33 @@ static bool wanted(const struct rec *r)
 	return !strncmp(cg, s.filter, n) && (cg[n] == '\0' || cg[n] == '/');
 }
 
+/* Adds the stalls since the last drain to the current second's slot. */
+static void drain_stalls(void)
+{
+	struct rl_stats now[RL_NR_CLASSES];
+	int c;
+
+	if (!s.have_rl || reclaimlat__drain(s.rlm.state, now))
+		return;
+	for (c = 0; c < RL_NR_CLASSES; c++)
+		reclaimlat__merge(&s.slots[s.cur][c], &now[c]);
+}
+
+static void preceding(struct oomkill_preceding *p)
+{
+	unsigned int i;
+	int c;
+
+	memset(p, 0, sizeof(*p));
+	drain_stalls();
+	for (c = 0; c < RL_NR_CLASSES; c++)
+		p->have[c] = reclaimlat__has_class(s.rlm.state, c);
+	for (i = 0; i < OOMKILL_WINDOW_S; i++)
+		for (c = 0; c < RL_NR_CLASSES; c++)
+			reclaimlat__merge(&p->st[c], &s.slots[i][c]);
+	p->window_s = s.filled + 1 < OOMKILL_WINDOW_S ? s.filled + 1 : OOMKILL_WINDOW_S;
+}
+
 static int on_event(void *ctx, void *data, size_t size)
 {
 	static struct oomkill_bufs b;
@@ -100,6 +133,12 @@ static int on_event(void *ctx, void *data, size_t size)
 			   events__dropped_since(&s.ok->ev));
 	if (!wanted(&r))
 		return 0;
+	if (s.have_rl) {
+		struct oomkill_preceding p;
+
+		preceding(&p);
+		oomkill__preceding_rec(&r, &b, &p);
+	}
 	if (env.c.json)
 		schema__json_line(&s.json, &r);
 	else
@@ -112,6 +151,11 @@ static int tick(void *ctx, const struct timespec *now)
 	unsigned long long lost = events__dropped_since(&s.ok->ev);
 	struct rec line;
 
+	drain_stalls();
+	s.cur = (s.cur + 1) % OOMKILL_WINDOW_S;
+	memset(s.slots[s.cur], 0, sizeof(s.slots[s.cur]));
+	if (s.filled < OOMKILL_WINDOW_S)
+		s.filled++;
 	if (lost) {
 		oomkill__lost_rec(&line, now, lost);
 		if (env.c.json)
@@ -179,6 +223,7 @@ static int rank(void)
 int main(int argc, char **argv)
 {
 	struct loop_opts lo = {};
+	struct reclaimlat_opts rlo = {};
 	long long lost;
 	int err;
 
@@ -204,6 +249,11 @@ int main(int argc, char **argv)
 		break;
 	}
 	s.ok = s.m.state;
+	/* what preceded a kill: reclaimlat's module, optional */
+	if (!module__open(&s.rlm, &reclaimlat__module, &rlo.common) && !module__attach(&s.rlm))
+		s.have_rl = true;
+	else
+		log__info("no reclaim stalls in the records: reclaimlat's hooks did not attach");
 	err = oomkill__open_events(s.ok, on_event, NULL);
 	if (err)
 		goto cleanup;
@@ -218,6 +268,7 @@ int main(int argc, char **argv)
 	if (lost > 0)
 		log__err("%lld kill records dropped in all: the ring buffer was full", lost);
 cleanup:
+	module__close(&s.rlm);
 	module__close(&s.m);
 	return cli__exit_status(err);
 }

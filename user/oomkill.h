@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <sys/types.h>
 #include "../bpf/oomkill.abi.h"
+#include "../bpf/reclaimlat.abi.h"
 #include "events.h"
 #include "memstat.h"
 #include "module.h"
@@ -51,7 +52,7 @@ struct oomkill_bufs {
 	char comm[TASK_COMM_LEN + 1], trigger_comm[TASK_COMM_LEN + 1];
 	char victim_cg[512], trigger_cg[512], oom_cg[512];
 	struct psi psi;
-	struct rec psi_rec, lost_rec;
+	struct rec psi_rec, lost_rec, pre_rec;
 };
 
 extern const struct schema oomkill__schema, oomkill__rank_schema, oomkill__lost_schema;
@@ -75,4 +76,15 @@ int oomkill__rank(const char *cgroup, struct oomkill_rank **rows, size_t *n);
 int oomkill__rank_cmp(const void *a, const void *b);
 void oomkill__rank_rec(struct rec *r, const struct oomkill_rank *row);
 
+
+/* What preceded a kill: reclaimlat's per-class stalls (its module, opened
+ * beside oomkill's) over the last OOMKILL_WINDOW_S seconds. */
+#define OOMKILL_WINDOW_S 10
+struct oomkill_preceding {
+	bool have[RL_NR_CLASSES];	/* the class's hooks are attached */
+	struct rl_stats st[RL_NR_CLASSES];
+	unsigned int window_s;		/* seconds summed (fewer just after start) */
+};
+void oomkill__preceding_rec(struct rec *r, struct oomkill_bufs *b,
+			    const struct oomkill_preceding *p);
 #endif

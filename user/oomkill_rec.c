@@ -10,6 +10,8 @@
 #include "oomkill.h"
 
 #define PAGE_KB 4ULL
+enum { PR_WINDOW, PR_DIRECT, PR_DIRECT_MS, PR_MEMCG, PR_MEMCG_MS, PR_COMPACT, PR_COMPACT_MS,
+       PR_KSWAPD_MS, PR_NR };
 
 enum {
 	OK_TIME,
@@ -38,6 +40,7 @@ enum {
 	OK_FREE,
 	OK_AVAIL,
 	OK_PSI,
+	OK_PRE,
 	OK_LOST,
 	OK_NR,
 };
@@ -50,6 +53,8 @@ static const struct field lost_fields[OLL_NR] = {
 			 .help = "kill records the full ring buffer dropped" },
 };
 static const struct schema lost_schema = SCHEMA("oomkill.lost", lost_fields);
+
+static const struct schema pre_schema;
 
 #define KB(k, h, hl) { .key = k, .header = h, .type = FT_U64, .kind = FK_GAUGE, .unit = "kb", \
 		       .help = hl }
@@ -100,6 +105,8 @@ static const struct field fields[OK_NR] = {
 	[OK_AVAIL] = KB("mem_available_kb", "MEM_AVAILABLE", "system-wide OOM: available memory"),
 	[OK_PSI] = { .key = "psi", .type = FT_OBJ, .kind = FK_GROUP, .sub = &memstat__psi_schema,
 		     .help = "memory pressure (PSI) when the record was read" },
+	[OK_PRE] = { .key = "preceding", .type = FT_OBJ, .kind = FK_GROUP, .sub = &pre_schema,
+		     .help = "reclaim and compaction stalls of the last seconds (reclaimlat)" },
 	[OK_LOST] = { .key = "lost", .type = FT_OBJ, .kind = FK_GROUP, .sub = &lost_schema,
 		      .help = "kill records dropped since the previous one (full ring buffer)" },
 };
@@ -244,6 +251,22 @@ void oomkill__print_block(FILE *out, const struct rec *r, bool timestamp)
 	if (timestamp) {
 		schema__cell(r, OK_TIME, cell, sizeof(cell));
 		fprintf(out, " at %s", cell);
+	}
+	if (r->v[OK_PRE].set) {
+		const struct rec *p = r->v[OK_PRE].list.recs;
+		static const char *const names[] = { "direct", "memcg", "compact" };
+		char n[32], ms[32];
+		int c;
+
+		schema__cell(p, PR_WINDOW, n, sizeof(n));
+		fprintf(out, "  %-15s last %s s:", "STALLS", n);
+		for (c = 0; c < 3; c++) {
+			schema__cell(p, PR_DIRECT + 2 * c, n, sizeof(n));
+			schema__cell(p, PR_DIRECT_MS + 2 * c, ms, sizeof(ms));
+			fprintf(out, " %s %s (%s ms)", names[c], n, ms);
+		}
+		schema__cell(p, PR_KSWAPD_MS, ms, sizeof(ms));
+		fprintf(out, ", kswapd %s ms\n", ms);
 	}
 	fputc('\n', out);
 	for (f = OK_UID; f < OK_PSI; f++) {
@@ -438,4 +461,47 @@ int oomkill__rank(const char *cgroup, struct oomkill_rank **rows, size_t *n)
 	qsort(out, *n, sizeof(*out), oomkill__rank_cmp);
 	*rows = out;
 	return 0;
+}
+
+/* What preceded it: reclaimlat's stalls per class over the last seconds. */
+
+static const struct field pre_fields[PR_NR] = {
+	[PR_WINDOW] = { .key = "window_s", .type = FT_U64, .kind = FK_GAUGE, .unit = "s",
+			.help = "seconds the stalls below are summed over" },
+	[PR_DIRECT] = { .key = "direct_stalls", .type = FT_U64, .kind = FK_COUNTER,
+			.help = "global direct reclaim stalls (allocation stalls)" },
+	[PR_DIRECT_MS] = { .key = "direct_ms", .type = FT_DBL, .prec = 3, .kind = FK_COUNTER,
+			   .unit = "ms", .help = "their total time" },
+	[PR_MEMCG] = { .key = "memcg_stalls", .type = FT_U64, .kind = FK_COUNTER,
+		       .help = "memory cgroup reclaim stalls" },
+	[PR_MEMCG_MS] = { .key = "memcg_ms", .type = FT_DBL, .prec = 3, .kind = FK_COUNTER,
+			  .unit = "ms", .help = "their total time" },
+	[PR_COMPACT] = { .key = "compact_stalls", .type = FT_U64, .kind = FK_COUNTER,
+			 .help = "direct compaction stalls" },
+	[PR_COMPACT_MS] = { .key = "compact_ms", .type = FT_DBL, .prec = 3, .kind = FK_COUNTER,
+			    .unit = "ms", .help = "their total time" },
+	[PR_KSWAPD_MS] = { .key = "kswapd_ms", .type = FT_DBL, .prec = 3, .kind = FK_COUNTER,
+			   .unit = "ms", .help = "kswapd active time" },
+};
+static const struct schema pre_schema = SCHEMA("oomkill.preceding", pre_fields);
+
+static void pre_class(struct rec *r, const struct oomkill_preceding *p, int c, int f_n, int f_ms)
+{
+	if (!p->have[c])
+		return;
+	if (f_n >= 0)
+		rec__u64(r, f_n, p->st[c].count);
+	rec__dbl(r, f_ms, (double)p->st[c].total_ns / 1e6);
+}
+
+void oomkill__preceding_rec(struct rec *r, struct oomkill_bufs *b,
+			    const struct oomkill_preceding *p)
+{
+	rec__init(&b->pre_rec, &pre_schema);
+	rec__u64(&b->pre_rec, PR_WINDOW, p->window_s);
+	pre_class(&b->pre_rec, p, RL_DIRECT, PR_DIRECT, PR_DIRECT_MS);
+	pre_class(&b->pre_rec, p, RL_MEMCG, PR_MEMCG, PR_MEMCG_MS);
+	pre_class(&b->pre_rec, p, RL_COMPACT, PR_COMPACT, PR_COMPACT_MS);
+	pre_class(&b->pre_rec, p, RL_KSWAPD, -1, PR_KSWAPD_MS);
+	rec__obj(r, OK_PRE, &b->pre_rec);
 }

@@ -113,10 +113,12 @@ else
 	[ "$(jq -r .trigger_pid <<<"$line")" = "$vic" ] || fail+=" trigger_pid $(jq -r .trigger_pid <<<"$line") != $vic;"
 	[ "$(jq -r .memcg_limit_kb <<<"$line")" = 32768 ] || fail+=" memcg_limit_kb $(jq -r .memcg_limit_kb <<<"$line");"
 	[ "$(jq -r .order <<<"$line")" = null ] || fail+=" order is not absent;"
+	# try_charge() reclaims from the cgroup (MAX_RECLAIM_RETRIES times) before it OOMs
+	[ "$(jq -r .preceding.memcg_stalls <<<"$line")" -ge 1 ] 2>/dev/null || fail+=" preceding.memcg_stalls $(jq -r .preceding.memcg_stalls <<<"$line") (want at least 1);"
 	within "$anon" $((last / 1024)) "$TOL" || fail+=" anon_rss_kb $anon vs touched $((last / 1024)) KiB;"
 	[ "$ok_rc" = 0 ] || fail+=" oomkill exit $ok_rc;"
 	if [ -z "$fail" ]; then
-		ok "oomkill memcg: victim $vic in $want_cg, constraint memcg, adj 300, anon $anon KiB vs touched $((last / 1024)) KiB (within $TOL%)"
+		ok "oomkill memcg: victim $vic in $want_cg, constraint memcg, adj 300, anon $anon KiB vs touched $((last / 1024)) KiB (within $TOL%), $(jq -r .preceding.memcg_stalls <<<"$line") memcg reclaim stalls before it"
 	else
 		notok "oomkill memcg:$fail"
 	fi
