@@ -252,6 +252,20 @@ void oomkill__print_block(FILE *out, const struct rec *r, bool timestamp)
 		schema__cell(r, OK_TIME, cell, sizeof(cell));
 		fprintf(out, " at %s", cell);
 	}
+	fputc('\n', out);
+	for (f = OK_UID; f < OK_PSI; f++) {
+		schema__cell(r, f, cell, sizeof(cell));
+		fprintf(out, "  %-15s %s%s\n", fields[f].header, cell,
+			r->v[f].set && fields[f].unit && !strcmp(fields[f].unit, "kb") ? " kB" : "");
+	}
+	if (r->v[OK_PSI].set) {
+		const struct rec *p = r->v[OK_PSI].list.recs;
+		char full[64];
+
+		schema__cell(p, 0, cell, sizeof(cell));
+		schema__cell(p, 1, full, sizeof(full));
+		fprintf(out, "  %-15s some %s full %s (avg10)\n", "PSI", cell, full);
+	}
 	if (r->v[OK_PRE].set) {
 		const struct rec *p = r->v[OK_PRE].list.recs;
 		static const char *const names[] = { "direct", "memcg", "compact" };
@@ -267,20 +281,6 @@ void oomkill__print_block(FILE *out, const struct rec *r, bool timestamp)
 		}
 		schema__cell(p, PR_KSWAPD_MS, ms, sizeof(ms));
 		fprintf(out, ", kswapd %s ms\n", ms);
-	}
-	fputc('\n', out);
-	for (f = OK_UID; f < OK_PSI; f++) {
-		schema__cell(r, f, cell, sizeof(cell));
-		fprintf(out, "  %-15s %s%s\n", fields[f].header, cell,
-			r->v[f].set && fields[f].unit && !strcmp(fields[f].unit, "kb") ? " kB" : "");
-	}
-	if (r->v[OK_PSI].set) {
-		const struct rec *p = r->v[OK_PSI].list.recs;
-		char full[64];
-
-		schema__cell(p, 0, cell, sizeof(cell));
-		schema__cell(p, 1, full, sizeof(full));
-		fprintf(out, "  %-15s some %s full %s (avg10)\n", "PSI", cell, full);
 	}
 	fputc('\n', out);
 	fflush(out);
