@@ -57,6 +57,7 @@ in_memcg() {
 start_oomkill() {
 	local out=$1
 	shift
+	: >"$out.err"
 	"$OK" --json "$@" >"$out" 2>"$out.err" &
 	okpid=$!
 	pids+=("$okpid")
