@@ -13,12 +13,13 @@ ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 VMLINUX := vmlinux/$(ARCH)/vmlinux.h
 
 # One entry per tool: the BPF object(s) it embeds as skeletons.
-TOOLS := cachestat cachetop memleak faultstat reclaimlat slabratetop memscope-exporter
+TOOLS := cachestat cachetop memleak faultstat reclaimlat slabratetop oomkill memscope-exporter
 cachestat_BPF := pagecache
 cachetop_BPF := pagecache
 reclaimlat_BPF := reclaimlat
 slabratetop_BPF := slab
 slabratetop_LIBS = $(NCURSES_LIBS)
+oomkill_BPF := oomkill reclaimlat
 NCURSES_LIBS := $(shell $(PKG_CONFIG) --libs ncursesw 2>/dev/null || echo -lncursesw -ltinfo)
 cachetop_LIBS := $(NCURSES_LIBS)
 faultstat_BPF := faultstat

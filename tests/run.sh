@@ -113,7 +113,7 @@ vm_report() {
 # after the host's phases): much of a stage is waiting (report intervals,
 # workloads' sleeps), which the others fill.
 vm_start_all() {
-	vm_start 6.1 'MEMSCOPE_FUNC="cachestat cachestat_cli cachetop memleak reclaimlat slabratetop" tests/run.sh bpf func; r=$?
+	vm_start 6.1 'MEMSCOPE_FUNC="cachestat cachestat_cli cachetop memleak reclaimlat slabratetop oomkill" tests/run.sh bpf func; r=$?
 		MEMSCOPE_SKIP_HOOKS=fentry bash tests/func/cachestat.sh | retag || r=1
 		exit $r'
 	# serial: the 6.1 stage is reported before the 5.10 guest boots

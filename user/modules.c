@@ -4,6 +4,7 @@
 #include "faultstat.h"
 #include "memleak.h"
 #include "module.h"
+#include "oomkill.h"
 #include "pagecache.h"
 #include "reclaimlat.h"
 #include "slab.h"
@@ -11,5 +12,5 @@
 const struct module_ops *const module__all[] = {
 	&pagecache__module, &reclaimlat__module, &faultstat__module,
 	&kmemleak__module,  &memleak__module,    &slab__module,
-	NULL,
+	&oomkill__module,   NULL,
 };

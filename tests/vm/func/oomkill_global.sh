@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
+# oomkill under a system-wide OOM: oomvictim (oom_score_adj 1000, so it is
+# the pick) touches nearly all of RAM with no swap. Ground truth: its pid,
+# constraint none (no cgroup limit), no oom_cgroup, the system's free memory
+# present, anon RSS within 5% of the progress it reported through a pipe.
+# Never on the host: it refuses a machine with more than 2 GiB of RAM; the
+# 1 GiB guest of tests/vm runs it (tests/run.sh, 5.10 stage).
+set -u
+. "$(dirname "$0")/../../lib/common.sh"
+OK=$BUILD/oomkill
+VICTIM=$BUILD/tests/func/oomvictim
+TOL=5
+MAX_MB=2048
+
+mem_mb=$(awk '/^MemTotal/ { print int($2 / 1024) }' /proc/meminfo)
+if [ "$mem_mb" -gt "$MAX_MB" ]; then
+	notok "oomkill global: needs at most $MAX_MB MiB of RAM (the tests/vm guest); this machine has $mem_mb MiB"
+	exit 1
+fi
+if [ "$(id -u)" != 0 ]; then
+	skip "oomkill global: needs root"
+	exit 0
+fi
+if [ "$(awk '/^SwapTotal/ { print $2 }' /proc/meminfo)" != 0 ]; then
+	skip "oomkill global: swap is on, the OOM would take minutes"
+	exit 0
+fi
+
+dir=$(mktemp -d "$SCRATCH/memscope-oomglobal.XXXXXX")
+okpid= vic=
+trap '[ -n "$okpid" ] && kill -9 "$okpid" 2>/dev/null; [ -n "$vic" ] && kill -9 "$vic" 2>/dev/null; rm -rf "$dir"' EXIT
+
+"$OK" --json >"$dir/ok" 2>"$dir/ok.err" &
+okpid=$!
+if ! wait_lines "$dir/ok.err" 60; then
+	notok "oomkill global: oomkill did not start: $(head -c 300 "$dir/ok.err")"
+	exit 0
+fi
+# just under MemTotal, so the heuristic overcommit check lets the mapping through
+( echo 1000 >/proc/self/oom_score_adj && exec "$VICTIM" $((mem_mb - 16)) ) >"$dir/prog" &
+vic=$!
+wait "$vic"
+vic_rc=$?
+vic_pid=$vic vic=
+for t in $(seq 1 200); do [ -s "$dir/ok" ] && break; sleep 0.05; done
+kill -INT "$okpid"
+wait "$okpid"
+ok_rc=$? okpid=
+last=$(tail -n 1 "$dir/prog")
+line=$(jq -c "select(.victim_pid == $vic_pid)" "$dir/ok" 2>/dev/null | head -n 1)
+probe=$("$OK" --probes | awk '/CHOSEN/ { print $(NF-2) }')
+if [ "$vic_rc" != 137 ]; then
+	notok "oomkill global: oomvictim was not killed by SIGKILL (exit $vic_rc)"
+elif [ -z "$line" ]; then
+	notok "oomkill global: no record with victim $vic_pid: $(head -c 400 "$dir/ok") $(head -c 200 "$dir/ok.err")"
+else
+	anon=$(jq .anon_rss_kb <<<"$line")
+	fail=
+	[ "$(jq -r .constraint <<<"$line")" = none ] || fail+=" constraint $(jq -r .constraint <<<"$line");"
+	[ "$(jq -r .oom_cgroup <<<"$line")" = null ] || fail+=" oom_cgroup $(jq -r .oom_cgroup <<<"$line");"
+	[ "$(jq -r .mem_free_kb <<<"$line")" != null ] || fail+=" mem_free_kb absent;"
+	[ "$(jq -r .oom_score_adj <<<"$line")" = 1000 ] || fail+=" oom_score_adj $(jq -r .oom_score_adj <<<"$line");"
+	within "$anon" $((last / 1024)) "$TOL" || fail+=" anon_rss_kb $anon vs touched $((last / 1024)) KiB;"
+	[ "$ok_rc" = 0 ] || fail+=" oomkill exit $ok_rc;"
+	if [ -z "$fail" ]; then
+		ok "oomkill global: victim $vic_pid, constraint none, adj 1000, anon $anon KiB vs touched $((last / 1024)) KiB (within $TOL%), hook $probe"
+	else
+		notok "oomkill global:$fail (hook $probe)"
+	fi
+fi

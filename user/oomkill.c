@@ -1,0 +1,166 @@
+// SPDX-License-Identifier: BSD-2-Clause
+#include <errno.h>
+#include <ftw.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <time.h>
+#include <unistd.h>
+#include "log.h"
+#include "oomkill.skel.h"
+#include "oomkill.h"
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+#define ACC_PID "the tracepoint has only the pid: the victim's task, mm and cgroup are absent"
+
+/* oom:mark_victim carries the task pointer on 6.18 and Debian 12's 6.1 (mainline
+ * up to 6.8: only the pid); else mark_oom_victim(struct task_struct *), its caller. */
+static const struct probe_cand victim_cands[] = {
+	{ "victim_btf", PROBE_TP_BTF, "mark_victim", NULL, "task_struct" },
+	{ "victim_raw", PROBE_RAW_TP, "mark_victim", NULL, "task_struct" },
+	{ "victim_fentry", PROBE_FENTRY, "mark_oom_victim", NULL, "task_struct" },
+	{ "victim_kprobe", PROBE_KPROBE, "mark_oom_victim", NULL, NULL },
+	{ "victim_pid_raw", PROBE_RAW_TP, "mark_victim", ACC_PID, NULL },
+};
+
+const struct probe_event oomkill__events[OOMKILL_NR_EVENTS] = {
+	[OOMKILL_VICTIM] = { "oom victim", victim_cands, ARRAY_SIZE(victim_cands), false },
+};
+
+static int oomkill__open(struct oomkill *ok, const struct oomkill_opts *o)
+{
+	int err, e;
+
+	memset(ok, 0, sizeof(*ok));
+	err = probe__init(&ok->probes, "oomkill", oomkill__events, OOMKILL_NR_EVENTS);
+	if (err)
+		return err;
+	ok->probes.skip_kinds = o->common.skip_kinds;
+	for (e = 0; o->common.forced && e < OOMKILL_NR_EVENTS; e++)
+		probe__force(&ok->probes, e, o->common.forced[e]);
+	ok->skel = oomkill_bpf__open();
+	if (!ok->skel) {
+		err = -errno;
+		log__err("cannot open BPF object: %s", strerror(-err));
+		return err;
+	}
+	return probe__resolve(&ok->probes, ok->skel->obj, o->common.all_probes);
+}
+
+static int oomkill__attach(struct oomkill *ok)
+{
+	int err = oomkill_bpf__load(ok->skel);
+
+	if (err) {
+		log__err("cannot load BPF programs: %s (run with -v for the verifier's log)",
+			 strerror(-err));
+		return err;
+	}
+	return probe__attach(&ok->probes, ok->skel->obj);
+}
+
+static long long ts_ns(const struct timespec *t)
+{
+	return (long long)t->tv_sec * 1000000000LL + t->tv_nsec;
+}
+
+int oomkill__open_events(struct oomkill *ok, ring_buffer_sample_fn fn, void *ctx)
+{
+	int err = events__open(&ok->ev, ok->skel->maps.events, ok->skel->maps.dropped, fn, ctx);
+	struct timespec mono, real;
+
+	clock_gettime(CLOCK_MONOTONIC, &mono);
+	clock_gettime(CLOCK_REALTIME, &real);
+	ok->mono_to_real_ns = ts_ns(&real) - ts_ns(&mono);
+	if (err) {
+		log__err("cannot open the event ring buffer: %s", strerror(-err));
+		return err;
+	}
+	ok->events_open = true;
+	return 0;
+}
+
+static void oomkill__close(struct oomkill *ok)
+{
+	if (ok->events_open)
+		events__close(&ok->ev);
+	ok->events_open = false;
+	probe__free(&ok->probes);
+	oomkill_bpf__destroy(ok->skel);
+	ok->skel = NULL;
+}
+
+const char *oomkill__memcg_root(void)
+{
+	/* v1: the memory controller's own mount; v2: the unified one */
+	if (!access("/sys/fs/cgroup/memory/memory.stat", F_OK))
+		return "/sys/fs/cgroup/memory";
+	return "/sys/fs/cgroup";
+}
+
+static struct {
+	__u64 id;
+	char *buf;
+	size_t size;
+	size_t root_len;
+	bool found;
+} walk;
+
+static int walk_one(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+	if (type != FTW_D || st->st_ino != walk.id)
+		return 0;
+	snprintf(walk.buf, walk.size, "%s", path[walk.root_len] ? path + walk.root_len : "/");
+	walk.found = true;
+	return 1;
+}
+
+int oomkill__cgroup_path(__u64 id, char *buf, size_t size)
+{
+	const char *root = oomkill__memcg_root();
+
+	if (!id)
+		return -ENOENT;
+	walk.id = id;
+	walk.buf = buf;
+	walk.size = size;
+	walk.root_len = strlen(root);
+	walk.found = false;
+	/* the kernfs id is the directory's inode number (cgroup.bpf.h) */
+	nftw(root, walk_one, 16, FTW_PHYS | FTW_MOUNT);
+	return walk.found ? 0 : -ENOENT;
+}
+
+static int module_open(void *state, const struct module_opts *o)
+{
+	return oomkill__open(state, (const struct oomkill_opts *)o);
+}
+
+static int module_attach(void *state)
+{
+	return oomkill__attach(state);
+}
+
+static void module_close(void *state)
+{
+	oomkill__close(state);
+}
+
+static const struct oomkill_opts every_program = {};
+static const void *const variants[] = { &every_program, NULL };
+
+const struct module_ops oomkill__module = {
+	.name = "oomkill",
+	.events = oomkill__events,
+	.n_events = OOMKILL_NR_EVENTS,
+	.size = sizeof(struct oomkill),
+	.opts_size = sizeof(struct oomkill_opts),
+	.variants = variants,
+	.open = module_open,
+	.attach = module_attach,
+	.close = module_close,
+	.probes_offset = offsetof(struct oomkill, probes),
+};

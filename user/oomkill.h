@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+#ifndef MEMSCOPE_OOMKILL_H
+#define MEMSCOPE_OOMKILL_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <sys/types.h>
+#include "../bpf/oomkill.abi.h"
+#include "../bpf/reclaimlat.abi.h"
+#include "events.h"
+#include "memstat.h"
+#include "module.h"
+#include "probe.h"
+#include "schema.h"
+
+/* The data source of oomkill: one record per OOM victim (bpf/oomkill.bpf.c). */
+enum oomkill_event_id {
+	OOMKILL_VICTIM,
+	OOMKILL_NR_EVENTS,
+};
+
+struct oomkill_opts {
+	struct module_opts common;
+};
+
+struct oomkill_bpf;
+
+struct oomkill {
+	struct probe_set probes;
+	struct oomkill_bpf *skel;
+	struct events ev;
+	bool events_open;
+	long long mono_to_real_ns;
+};
+
+extern const struct probe_event oomkill__events[OOMKILL_NR_EVENTS];
+extern const struct module_ops oomkill__module;
+
+int oomkill__open_events(struct oomkill *ok, ring_buffer_sample_fn fn, void *ctx);
+
+/* Where the memory cgroup hierarchy is mounted (v1 memory or v2). */
+const char *oomkill__memcg_root(void);
+/* The path below the hierarchy root of the cgroup with kernfs id `id`
+ * ("/a/b", "/" for the root); -ENOENT when none has it any more. */
+int oomkill__cgroup_path(__u64 id, char *buf, size_t size);
+
+/*
+ * A kill as a record: `e` from the kernel, the rest read now (paths, PSI,
+ * system memory). Strings live in `bufs`, which must outlive the record.
+ */
+struct oomkill_bufs {
+	char comm[TASK_COMM_LEN + 1], trigger_comm[TASK_COMM_LEN + 1];
+	char victim_cg[512], trigger_cg[512], oom_cg[512];
+	struct psi psi;
+	struct rec psi_rec, lost_rec, pre_rec;
+};
+
+extern const struct schema oomkill__schema, oomkill__rank_schema, oomkill__lost_schema;
+
+void oomkill__event_rec(struct rec *r, struct oomkill_bufs *b, const struct oom_event *e,
+			long long mono_to_real_ns, bool v1, unsigned long long lost);
+/* The text block of one kill. */
+void oomkill__print_block(FILE *out, const struct rec *r, bool timestamp);
+void oomkill__lost_rec(struct rec *r, const struct timespec *now, unsigned long long lost);
+
+/* --rank: processes the OOM killer would pick first; cgroup: a path below
+ * the memcg root to restrict to (NULL: all). */
+struct oomkill_rank {
+	pid_t pid;
+	char comm[TASK_COMM_LEN + 1];
+	long score, adj;
+	long long rss_kb, swap_kb;	/* -1: absent */
+	char cgroup[256];
+};
+int oomkill__rank(const char *cgroup, struct oomkill_rank **rows, size_t *n);
+int oomkill__rank_cmp(const void *a, const void *b);
+void oomkill__rank_rec(struct rec *r, const struct oomkill_rank *row);
+
+
+/* What preceded a kill: reclaimlat's per-class stalls (its module, opened
+ * beside oomkill's) over the last OOMKILL_WINDOW_S seconds. */
+#define OOMKILL_WINDOW_S 10
+struct oomkill_preceding {
+	bool have[RL_NR_CLASSES];	/* the class's hooks are attached */
+	struct rl_stats st[RL_NR_CLASSES];
+	unsigned int window_s;		/* seconds summed (fewer just after start) */
+};
+void oomkill__preceding_rec(struct rec *r, struct oomkill_bufs *b,
+			    const struct oomkill_preceding *p);
+#endif
