@@ -20,11 +20,12 @@ static struct env {
 	const char *listen;
 	const char *modules;
 	unsigned long interval;
-} env = { .listen = "127.0.0.1:9935", .modules = "pagecache,faultstat,reclaimlat",
+} env = { .listen = "127.0.0.1:9935", .modules = "pagecache,faultstat,reclaimlat,oomkill",
 	  .interval = 1 };
 
 static const char doc[] =
-	"Serve memscope's page-cache, page-fault, reclaim-stall and memory-state figures "
+	"Serve memscope's page-cache, page-fault, reclaim-stall, OOM-kill and memory-state "
+	"figures "
 	"to Prometheus.\n"
 	"\n"
 	"USAGE: memscope-exporter [--listen ADDR:PORT] [--modules LIST] [-i SECONDS]\n"
@@ -41,6 +42,7 @@ static const char doc[] =
 	"    memscope-exporter --listen :9935          # every address\n"
 	"    memscope-exporter --listen [::1]:9935     # IPv6 loopback\n"
 	"    memscope-exporter --modules pagecache,reclaimlat\n"
+	"    memscope-exporter --modules oomkill         # only the OOM kills\n"
 	"    memscope-exporter --probes                # the hooks each source gets here\n"
 	"    curl -s localhost:9935/metrics | grep memscope_pagecache";
 
@@ -53,7 +55,7 @@ static const struct cli_opt opts[] = {
 	{ .name = "listen", .key = 'l', .arg = "ADDR:PORT", .type = CLI_STR, .dest = &env.listen,
 	  .help = "Address and port to serve on (default 127.0.0.1:9935)" },
 	{ .name = "modules", .key = 'm', .arg = "LIST", .type = CLI_STR, .dest = &env.modules,
-	  .help = "Comma-separated sources: pagecache, faultstat, reclaimlat (default all)" },
+	  .help = "Comma-separated sources: pagecache, faultstat, reclaimlat, oomkill (default all)" },
 	{ .name = "interval", .key = 'i', .arg = "SECONDS", .type = CLI_ULONG,
 	  .dest = &env.interval, .min = 1, .max = 3600,
 	  .help = "Seconds between collections (default 1)" },
@@ -193,7 +195,7 @@ int main(int argc, char **argv)
 	for (tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		i = exporter__find(tok);
 		if (i < 0) {
-			log__err("unknown module '%s' (known: pagecache, faultstat, reclaimlat)",
+			log__err("unknown module '%s' (known: pagecache, faultstat, reclaimlat, oomkill)",
 				 tok);
 			free(list);
 			return EXIT_USAGE;

@@ -14,12 +14,14 @@ const char *const exporter__source_names[EXP_NR_SOURCES] = {
 	[EXP_PAGECACHE] = "pagecache",
 	[EXP_FAULTSTAT] = "faultstat",
 	[EXP_RECLAIMLAT] = "reclaimlat",
+	[EXP_OOMKILL] = "oomkill",
 };
 
 static const struct module_ops *const source_ops[EXP_NR_SOURCES] = {
 	[EXP_PAGECACHE] = &pagecache__module,
 	[EXP_FAULTSTAT] = &faultstat__module,
 	[EXP_RECLAIMLAT] = &reclaimlat__module,
+	[EXP_OOMKILL] = &oomkill__module,
 };
 
 int exporter__find(const char *name)
@@ -61,6 +63,15 @@ static const struct field rl_fields[MRL_NF] = {
 	COUNTER("reclaim_reclaimed", "pages", "Pages reclaimed by class, where the class reclaims pages"),
 };
 
+enum { MOK_KILLS, MOK_NF };
+static const struct field ok_fields[MOK_NF] = {
+	COUNTER("oom_kills", NULL,
+		"Processes the OOM killer chose, by the victim's own memory cgroup (its path below "
+		"the hierarchy root; \"other\" past the first 32 cgroups, \"unknown\" when the "
+		"hook has no task or the cgroup is gone) and constraint memcg, none (system-wide) "
+		"or unknown (oomkill)"),
+};
+
 enum { MPR_SWAPIN, MPR_SWAPOUT, MPR_ZONE_FREE, MPR_ZONE_WM, MPR_PSI, MPR_PSI_AVG10, MPR_NF };
 static const struct field proc_fields[MPR_NF] = {
 	COUNTER("swap_in", "pages", "Pages swapped in (/proc/vmstat pswpin)"),
@@ -93,12 +104,43 @@ static const struct field self_fields[MSE_NF] = {
 	GAUGE("exporter_source_up", NULL, "1 for each data source attached"),
 };
 
+_Static_assert(EXP_OOM_CGROUPS == 32, "oom_kills' help names the bound");
+
+/* A kill record, consumed in collection (e->cur is collection's own). */
+static int on_kill(void *ctx, void *data, size_t size)
+{
+	struct exporter *e = ctx;
+	struct exp_snap *s = &e->cur;
+	const struct oom_event *ev = data;
+	char path[256] = "unknown";
+	int slot, c;
+
+	if (size < sizeof(*ev))
+		return 0;
+	c = ev->constraint == OOM_CONSTRAINT_MEMCG ? EXP_OOM_MEMCG
+	    : ev->constraint == OOM_CONSTRAINT_NONE ? EXP_OOM_NONE : EXP_OOM_UNKNOWN;
+	/* the cgroup outlives its victim: read the path while it is there */
+	if (!(ev->have & OOM_HAVE_TASK) || oomkill__cgroup_path(ev->victim_cgid, path, sizeof(path)))
+		snprintf(path, sizeof(path), "unknown");
+	for (slot = 0; slot < s->ok_ncg && strcmp(s->ok_cg[slot], path); slot++)
+		;
+	if (slot == s->ok_ncg) {
+		if (s->ok_ncg < EXP_OOM_CGROUPS)
+			snprintf(s->ok_cg[s->ok_ncg++], sizeof(s->ok_cg[0]), "%s", path);
+		else
+			slot = EXP_OOM_CGROUPS;
+	}
+	s->ok_kills[slot][c]++;
+	return 0;
+}
+
 static int open_sources(struct exporter *e, unsigned int skip_kinds, bool all_probes, FILE *probes)
 {
 	struct pagecache_opts po = {};
 	struct faultstat_opts fo = {};
 	struct reclaimlat_opts ro = {};
-	struct module_opts *o[EXP_NR_SOURCES] = { &po.m, &fo.m, &ro.common };
+	struct oomkill_opts oo = {};
+	struct module_opts *o[EXP_NR_SOURCES] = { &po.m, &fo.m, &ro.common, &oo.common };
 	int err, ret = 0;
 
 	for (int i = 0; i < EXP_NR_SOURCES; i++) {
@@ -118,6 +160,8 @@ static int open_sources(struct exporter *e, unsigned int skip_kinds, bool all_pr
 		}
 		if (!err)
 			err = module__attach(&e->mod[i]);
+		if (!err && i == EXP_OOMKILL)
+			err = oomkill__open_events(e->mod[i].state, on_kill, e);
 		if (err) {
 			log__err("cannot start source %s: %s", exporter__source_names[i],
 				 strerror(-err));
@@ -143,6 +187,7 @@ int exporter__start(struct exporter *e, unsigned int skip_kinds)
 
 	pthread_mutex_init(&e->lock, NULL);
 	e->cur.fs_lost_exits = -1;
+	e->cur.ok_lost = -1;
 	err = open_sources(e, skip_kinds, false, NULL);
 	if (err)
 		return err;
@@ -233,6 +278,17 @@ static int collect_reclaimlat(struct exporter *e, struct exp_snap *s)
 	return reclaimlat__full(rl, &s->rl_full_procs);
 }
 
+static int collect_oomkill(struct exporter *e, struct exp_snap *s)
+{
+	struct oomkill *ok = e->mod[EXP_OOMKILL].state;
+	int n = ring_buffer__consume(ok->ev.rb);
+
+	if (n < 0)
+		return n;
+	s->ok_lost = events__dropped(&ok->ev);
+	return 0;
+}
+
 static void collect_proc(struct exp_snap *s)
 {
 	int nz;
@@ -290,7 +346,7 @@ static void collect_progs(struct exporter *e, struct exp_snap *s)
 int exporter__collect(struct exporter *e)
 {
 	static int (*const fn[EXP_NR_SOURCES])(struct exporter *, struct exp_snap *) = {
-		collect_pagecache, collect_faultstat, collect_reclaimlat,
+		collect_pagecache, collect_faultstat, collect_reclaimlat, collect_oomkill,
 	};
 	struct exp_snap *s = &e->cur;
 	double t0 = now_s();
@@ -380,6 +436,25 @@ static void render_reclaimlat(const struct exp_snap *s, struct om *o)
 	}
 }
 
+static void render_oomkill(const struct exp_snap *s, struct om *o)
+{
+	static const char *const cons[EXP_OOM_NR] = { "memcg", "none", "unknown" };
+	char l[640], cg[512];
+
+	om__family(o, &ok_fields[MOK_KILLS]);
+	for (int i = 0; i <= EXP_OOM_CGROUPS; i++) {
+		if (i < EXP_OOM_CGROUPS && i >= s->ok_ncg)
+			continue;
+		om__escape(i < EXP_OOM_CGROUPS ? s->ok_cg[i] : "other", cg, sizeof(cg));
+		for (int c = 0; c < EXP_OOM_NR; c++) {
+			if (!s->ok_kills[i][c])
+				continue;
+			snprintf(l, sizeof(l), "cgroup=\"%s\",constraint=\"%s\"", cg, cons[c]);
+			om__sample_u64(o, l, s->ok_kills[i][c]);
+		}
+	}
+}
+
 static void render_proc(const struct exp_snap *s, struct om *o)
 {
 	static const char *const wm[] = { "min", "low", "high" };
@@ -452,6 +527,8 @@ static void render_self(const struct exporter *e, const struct exp_snap *s, stru
 	om__family(o, &self_fields[MSE_LOST]);
 	if (e->enabled[EXP_FAULTSTAT] && s->fs_lost_exits >= 0)
 		om__sample_u64(o, "source=\"faultstat\"", (unsigned long long)s->fs_lost_exits);
+	if (e->enabled[EXP_OOMKILL] && s->ok_lost >= 0)
+		om__sample_u64(o, "source=\"oomkill\"", (unsigned long long)s->ok_lost);
 	if (s->bpf_stats) {
 		om__family(o, &self_fields[MSE_PROG_RUNS]);
 		for (int i = 0; i < s->nprogs; i++) {
@@ -476,7 +553,7 @@ static void render_self(const struct exporter *e, const struct exp_snap *s, stru
 void exporter__render(struct exporter *e, FILE *f, enum om_format fmt)
 {
 	static void (*const fn[EXP_NR_SOURCES])(const struct exp_snap *, struct om *) = {
-		render_pagecache, render_faultstat, render_reclaimlat,
+		render_pagecache, render_faultstat, render_reclaimlat, render_oomkill,
 	};
 	struct exp_snap *s = malloc(sizeof(*s));
 	unsigned long long scrapes;

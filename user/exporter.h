@@ -8,6 +8,7 @@
 #include "faultstat.h"
 #include "memstat.h"
 #include "module.h"
+#include "oomkill.h"
 #include "openmetrics.h"
 #include "pagecache.h"
 #include "reclaimlat.h"
@@ -23,6 +24,13 @@
  */
 #define EXP_HIST_BUCKETS 13	/* le = 4^i microseconds, i = 0..12 (1 us .. 16.8 s) */
 
+/* OOM kills: at most EXP_OOM_CGROUPS cgroup label values, in the order of
+ * their first kill; the kills of later cgroups go to cgroup="other". A
+ * series once shown stays, so the label set only grows, to at most
+ * (EXP_OOM_CGROUPS + 1) x 3 constraints. */
+#define EXP_OOM_CGROUPS 32
+enum exp_oom_constraint { EXP_OOM_MEMCG, EXP_OOM_NONE, EXP_OOM_UNKNOWN, EXP_OOM_NR };
+
 struct exp_snap {
 	/* pagecache */
 	unsigned long long pc_accesses, pc_hits, pc_misses, pc_dirties;
@@ -33,6 +41,12 @@ struct exp_snap {
 	unsigned long long fs_cls[FS_NR_CLASSES];
 	unsigned long long fs_full[FS_NR_FULL];
 	long long fs_lost_exits;	/* < 0: unknown */
+	/* oomkill: kills by victim cgroup (slot EXP_OOM_CGROUPS: "other") */
+	char ok_cg[EXP_OOM_CGROUPS][256];
+	int ok_ncg;
+	/* a series shows from its first kill */
+	unsigned long long ok_kills[EXP_OOM_CGROUPS + 1][EXP_OOM_NR];
+	long long ok_lost;		/* < 0: unknown */
 	/* reclaimlat, per class */
 	bool rl_has[RL_NR_CLASSES], rl_has_pages[RL_NR_CLASSES];
 	unsigned long long rl_count[RL_NR_CLASSES], rl_pages[RL_NR_CLASSES];
@@ -58,7 +72,7 @@ struct exp_snap {
 	int nprogs;
 };
 
-enum exp_source_id { EXP_PAGECACHE, EXP_FAULTSTAT, EXP_RECLAIMLAT, EXP_NR_SOURCES };
+enum exp_source_id { EXP_PAGECACHE, EXP_FAULTSTAT, EXP_RECLAIMLAT, EXP_OOMKILL, EXP_NR_SOURCES };
 
 struct exporter {
 	bool enabled[EXP_NR_SOURCES];
@@ -73,7 +87,7 @@ struct exporter {
 	double scrape_s_sum, last_scrape_s;
 };
 
-/* "pagecache", "faultstat", "reclaimlat" */
+/* "pagecache", "faultstat", "reclaimlat", "oomkill" */
 extern const char *const exporter__source_names[EXP_NR_SOURCES];
 /* Source index of a name, or -1. */
 int exporter__find(const char *name);

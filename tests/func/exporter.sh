@@ -14,7 +14,8 @@
 # whose window other work disturbed beyond the bound is repeated (up to
 # 3 times, each figure printed); noise can only add, never hide a loss.
 # Also: promtool check metrics, OpenMetrics negotiation, 404, port in use
-# (exit 1), unknown module (exit 2), slow clients, SIGTERM detaches, and a
+# (exit 1), unknown module (exit 2), an OOM kill in a 32 MiB cgroup counted
+# exactly once under its cgroup, slow clients, SIGTERM detaches, and a
 # run with only CAP_BPF and CAP_PERFMON as an unprivileged user.
 set -u
 . "$(dirname "$0")/../lib/common.sh"
@@ -309,6 +310,54 @@ storm() {
 	fi
 }
 storm
+
+# ---- an OOM kill ----
+# truth: oomvictim touching 64 MiB in a cgroup limited to 32 MiB (no swap)
+# dies of SIGKILL, the kernel's one kill in that cgroup: the victim's
+# cgroup's series with constraint="memcg" rises by exactly 1, in a scrape
+# and in what Prometheus stored
+oom() {
+	local vic rc cg lab a b
+	memcg_cleanup
+	if ! memcg_new exporter-oom 32; then
+		notok "exporter: OOM kill: cannot create a memory cgroup"
+		return 0
+	fi
+	if [ "$MEMCG_V" = 1 ]; then
+		[ -f "$MEMCG/memory.memsw.limit_in_bytes" ] &&
+			echo $((32 << 20)) >"$MEMCG/memory.memsw.limit_in_bytes"
+	else
+		[ -f "$MEMCG/memory.swap.max" ] && echo 0 >"$MEMCG/memory.swap.max"
+	fi
+	cg=${MEMCG#"$(memcg_root | cut -d' ' -f2)"}
+	lab="cgroup=\"$cg\",constraint=\"memcg\""
+	a=$(metric memscope_oom_kills_total "$lab")
+	[ "$a" = none ] && a=0
+	( memcg_exec "$BUILD/tests/func/oomvictim" 64 ) >/dev/null &
+	vic=$!
+	pids+=("$vic")
+	{ wait "$vic"; } 2>/dev/null
+	rc=$?
+	b=none
+	for _ in $(seq 50); do
+		b=$(metric memscope_oom_kills_total "$lab")
+		[ "$b" != none ] && [ "$b" != "$a" ] && break
+		sleep 0.1
+	done
+	# a later collection must not count it again
+	fresh_scrape
+	b2=$(metric memscope_oom_kills_total "$lab")
+	P_OK=no
+	prom_saw "memscope_oom_kills_total{$lab}" "$b" && P_OK=yes
+	echo "oom: victim exit $rc; exporter $lab $a -> $b (next collection $b2); prometheus stored it: $P_OK"
+	if [ "$rc" = 137 ] && [ "$b" != none ] && [ $((b - a)) = 1 ] && [ "$b2" = "$b" ] && [ "$P_OK" = yes ]; then
+		ok "exporter: OOM kill in a 32 MiB cgroup: oom_kills{cgroup=\"$cg\",constraint=\"memcg\"} +1 in scrapes and in prometheus"
+	else
+		notok "exporter: OOM kill: victim exit $rc, $a -> $b (then $b2), prometheus $P_OK: $(tail -c 300 "$dir/exp.err")"
+	fi
+	memcg_cleanup
+}
+oom
 
 # ---- hostile input and clients ----
 "$EXP" --listen "127.0.0.1:$EP" >/dev/null 2>"$dir/inuse.err"
