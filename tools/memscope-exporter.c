@@ -15,13 +15,17 @@
 #define MAX_CLIENTS 32		/* concurrent connections; more are refused */
 #define CLIENT_TIMEOUT_S 5	/* an idle or slow connection is closed after this */
 
+static const char default_modules[] = "pagecache,faultstat,reclaimlat,oomkill";
+/* Sources that, when not asked for by name, the exporter serves without if
+ * this kernel or these privileges refuse them (said once on stderr). */
+static const bool optional_by_default[EXP_NR_SOURCES] = { [EXP_OOMKILL] = true };
+
 static struct env {
 	struct cli_common c;
 	const char *listen;
 	const char *modules;
 	unsigned long interval;
-} env = { .listen = "127.0.0.1:9935", .modules = "pagecache,faultstat,reclaimlat,oomkill",
-	  .interval = 1 };
+} env = { .listen = "127.0.0.1:9935", .modules = default_modules, .interval = 1 };
 
 static const char doc[] =
 	"Serve memscope's page-cache, page-fault, reclaim-stall, OOM-kill and memory-state "
@@ -201,6 +205,7 @@ int main(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 		exp.enabled[i] = true;
+		exp.optional[i] = env.modules == default_modules && optional_by_default[i];
 	}
 	free(list);
 	if (env.c.probes)

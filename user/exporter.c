@@ -162,6 +162,15 @@ static int open_sources(struct exporter *e, unsigned int skip_kinds, bool all_pr
 			err = module__attach(&e->mod[i]);
 		if (!err && i == EXP_OOMKILL)
 			err = oomkill__open_events(e->mod[i].state, on_kill, e);
+		if (err && e->optional[i]) {
+			/* a default source this kernel or these privileges refuse:
+			 * serve without it (source_up 0), said once */
+			log__err("source %s not started (%s): serving without it",
+				 exporter__source_names[i], strerror(-err));
+			module__close(&e->mod[i]);
+			e->enabled[i] = false;
+			continue;
+		}
 		if (err) {
 			log__err("cannot start source %s: %s", exporter__source_names[i],
 				 strerror(-err));

@@ -76,6 +76,7 @@ enum exp_source_id { EXP_PAGECACHE, EXP_FAULTSTAT, EXP_RECLAIMLAT, EXP_OOMKILL, 
 
 struct exporter {
 	bool enabled[EXP_NR_SOURCES];
+	bool optional[EXP_NR_SOURCES];	/* default, not asked for: may fail to start */
 	struct module mod[EXP_NR_SOURCES];
 	unsigned long long pc_owed;
 	struct pc_stats pc_prev;

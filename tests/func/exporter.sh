@@ -430,8 +430,11 @@ if command -v setpriv >/dev/null; then
 		[ "$got" = 1 ] && break
 		sleep 0.1
 	done
+	okup=$(curl -s --max-time 2 "http://127.0.0.1:$LP/metrics" |
+		awk '$1 == "memscope_exporter_source_up{source=\"oomkill\"}" { print $2 }')
 	kill -TERM "$lpid" 2>/dev/null
 	wait "$lpid" 2>/dev/null
+	echo "least privilege: oomkill source_up=$okup; stderr: $(tr '\n' ' ' <"$dir/lp.err")"
 	if [ "$got" = 1 ]; then
 		ok "exporter: serves as nobody with only CAP_BPF and CAP_PERFMON"
 	else
