@@ -15,25 +15,27 @@
 #define MAX_CLIENTS 32		/* concurrent connections; more are refused */
 #define CLIENT_TIMEOUT_S 5	/* an idle or slow connection is closed after this */
 
-static const char default_modules[] = "pagecache,faultstat,reclaimlat,oomkill";
+static const char default_modules[] = "pagecache,faultstat,reclaimlat,oomkill,slab";
 /* Sources that, when not asked for by name, the exporter serves without if
  * this kernel or these privileges refuse them (said once on stderr). */
-static const bool optional_by_default[EXP_NR_SOURCES] = { [EXP_OOMKILL] = true };
+static const bool optional_by_default[EXP_NR_SOURCES] = { [EXP_OOMKILL] = true, [EXP_SLAB] = true };
 
 static struct env {
 	struct cli_common c;
 	const char *listen;
 	const char *modules;
 	unsigned long interval;
-} env = { .listen = "127.0.0.1:9935", .modules = default_modules, .interval = 1 };
+	unsigned long top_caches;
+} env = { .listen = "127.0.0.1:9935", .modules = default_modules, .interval = 1,
+	  .top_caches = EXP_SLAB_TOP };
 
 static const char doc[] =
-	"Serve memscope's page-cache, page-fault, reclaim-stall, OOM-kill and memory-state "
-	"figures "
+	"Serve memscope's page-cache, page-fault, reclaim-stall, OOM-kill, slab and "
+	"memory-state figures "
 	"to Prometheus.\n"
 	"\n"
 	"USAGE: memscope-exporter [--listen ADDR:PORT] [--modules LIST] [-i SECONDS]\n"
-	"                         [-v] [--probes] [--skip-hooks KINDS]\n"
+	"                         [--top-caches N] [-v] [--probes] [--skip-hooks KINDS]\n"
 	"\n"
 	"GET /metrics returns the Prometheus text format (0.0.4), or OpenMetrics 1.0 when "
 	"the Accept header asks for application/openmetrics-text; / is a page of links. "
@@ -47,6 +49,7 @@ static const char doc[] =
 	"    memscope-exporter --listen [::1]:9935     # IPv6 loopback\n"
 	"    memscope-exporter --modules pagecache,reclaimlat\n"
 	"    memscope-exporter --modules oomkill         # only the OOM kills\n"
+	"    memscope-exporter --top-caches 50          # 50 slab caches with their own series\n"
 	"    memscope-exporter --probes                # the hooks each source gets here\n"
 	"    curl -s localhost:9935/metrics | grep memscope_pagecache";
 
@@ -59,10 +62,14 @@ static const struct cli_opt opts[] = {
 	{ .name = "listen", .key = 'l', .arg = "ADDR:PORT", .type = CLI_STR, .dest = &env.listen,
 	  .help = "Address and port to serve on (default 127.0.0.1:9935)" },
 	{ .name = "modules", .key = 'm', .arg = "LIST", .type = CLI_STR, .dest = &env.modules,
-	  .help = "Comma-separated sources: pagecache, faultstat, reclaimlat, oomkill (default all)" },
+	  .help = "Comma-separated sources: pagecache, faultstat, reclaimlat, oomkill, slab (default all)" },
 	{ .name = "interval", .key = 'i', .arg = "SECONDS", .type = CLI_ULONG,
 	  .dest = &env.interval, .min = 1, .max = 3600,
 	  .help = "Seconds between collections (default 1)" },
+	{ .name = "top-caches", .key = 't', .arg = "N", .type = CLI_ULONG,
+	  .dest = &env.top_caches, .min = 1, .max = EXP_SLAB_MAX,
+	  .help = "Slab caches with their own series, the busiest first (default 20, at most 256); "
+		  "the rest in cache=\"other\"" },
 	{},
 };
 
@@ -199,7 +206,7 @@ int main(int argc, char **argv)
 	for (tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		i = exporter__find(tok);
 		if (i < 0) {
-			log__err("unknown module '%s' (known: pagecache, faultstat, reclaimlat, oomkill)",
+			log__err("unknown module '%s' (known: pagecache, faultstat, reclaimlat, oomkill, slab)",
 				 tok);
 			free(list);
 			return EXIT_USAGE;
@@ -207,6 +214,7 @@ int main(int argc, char **argv)
 		exp.enabled[i] = true;
 		exp.optional[i] = env.modules == default_modules && optional_by_default[i];
 	}
+	exp.top_caches = (int)env.top_caches;
 	free(list);
 	if (env.c.probes)
 		return exporter__print_probes(&exp, env.c.skip_kinds, stdout) ? EXIT_RUNTIME : EXIT_OK;

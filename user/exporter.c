@@ -15,6 +15,7 @@ const char *const exporter__source_names[EXP_NR_SOURCES] = {
 	[EXP_FAULTSTAT] = "faultstat",
 	[EXP_RECLAIMLAT] = "reclaimlat",
 	[EXP_OOMKILL] = "oomkill",
+	[EXP_SLAB] = "slab",
 };
 
 static const struct module_ops *const source_ops[EXP_NR_SOURCES] = {
@@ -22,6 +23,7 @@ static const struct module_ops *const source_ops[EXP_NR_SOURCES] = {
 	[EXP_FAULTSTAT] = &faultstat__module,
 	[EXP_RECLAIMLAT] = &reclaimlat__module,
 	[EXP_OOMKILL] = &oomkill__module,
+	[EXP_SLAB] = &slab__module,
 };
 
 int exporter__find(const char *name)
@@ -70,6 +72,16 @@ static const struct field ok_fields[MOK_NF] = {
 		"the hierarchy root; \"other\" past the first 32 cgroups, \"unknown\" when the "
 		"hook has no task or the cgroup is gone) and constraint memcg, none (system-wide) "
 		"or unknown (oomkill)"),
+};
+
+enum { MSL_ALLOC, MSL_FREE, MSL_BYTES, MSL_NF };
+static const struct field sl_fields[MSL_NF] = {
+	COUNTER("slab_allocated", "bytes",
+		"Bytes allocated per slab cache (slabratetop BYTES), for the --top-caches busiest "
+		"caches, the others in cache=\"other\" (Linux 6.1+)"),
+	COUNTER("slab_freed", "bytes", "Bytes freed per slab cache, as slab_allocated"),
+	GAUGE("slab", "bytes",
+	      "Active objects x object size per slab cache now (/proc/slabinfo), the same caches"),
 };
 
 enum { MPR_SWAPIN, MPR_SWAPOUT, MPR_ZONE_FREE, MPR_ZONE_WM, MPR_PSI, MPR_PSI_AVG10, MPR_NF };
@@ -140,7 +152,8 @@ static int open_sources(struct exporter *e, unsigned int skip_kinds, bool all_pr
 	struct faultstat_opts fo = {};
 	struct reclaimlat_opts ro = {};
 	struct oomkill_opts oo = {};
-	struct module_opts *o[EXP_NR_SOURCES] = { &po.m, &fo.m, &ro.common, &oo.common };
+	struct slab_opts so = {};
+	struct module_opts *o[EXP_NR_SOURCES] = { &po.m, &fo.m, &ro.common, &oo.common, &so.m };
 	int err, ret = 0;
 
 	for (int i = 0; i < EXP_NR_SOURCES; i++) {
@@ -162,9 +175,10 @@ static int open_sources(struct exporter *e, unsigned int skip_kinds, bool all_pr
 			err = module__attach(&e->mod[i]);
 		if (!err && i == EXP_OOMKILL)
 			err = oomkill__open_events(e->mod[i].state, on_kill, e);
-		if (err && e->optional[i]) {
-			/* a default source this kernel or these privileges refuse:
-			 * serve without it (source_up 0), said once */
+		if (err && (e->optional[i] || err == -EOPNOTSUPP)) {
+			/* a default source this kernel or these privileges refuse,
+			 * or a kernel a source does not support (slab before
+			 * 6.1): serve without it (source_up 0), said once */
 			log__err("source %s not started (%s): serving without it",
 				 exporter__source_names[i], strerror(-err));
 			module__close(&e->mod[i]);
@@ -298,6 +312,76 @@ static int collect_oomkill(struct exporter *e, struct exp_snap *s)
 	return 0;
 }
 
+static int cmp_busier(const void *a, const void *b)
+{
+	const struct slab_row *x = a, *y = b;
+	unsigned long long bx = x->alloc_bytes + x->free_bytes, by = y->alloc_bytes + y->free_bytes;
+
+	return bx < by ? 1 : bx > by ? -1 : strcmp(x->name, y->name);
+}
+
+/* The slot of a cache name: its own, a new one while any remain, else "other". */
+static int slab_slot(struct exporter *e, struct exp_snap *s, const char *name, bool may_add)
+{
+	int i;
+
+	for (i = 0; i < s->sl_n; i++)
+		if (!strcmp(s->sl_name[i], name))
+			return i;
+	if (!may_add || s->sl_n >= e->top_caches)
+		return EXP_SLAB_MAX;
+	snprintf(s->sl_name[s->sl_n], sizeof(s->sl_name[0]), "%s", name);
+	return s->sl_n++;
+}
+
+/* active objects x object size per slot, from the whole of /proc/slabinfo */
+static void slab_bytes(struct exp_snap *s)
+{
+	FILE *f = fopen("/proc/slabinfo", "re");
+	char line[512], name[64];
+	unsigned long long active, num, size;
+
+	memset(s->sl_bytes, 0, sizeof(s->sl_bytes));
+	memset(s->sl_has, 0, sizeof(s->sl_has));
+	s->sl_have_bytes = f != NULL;
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		int i;
+
+		if (sscanf(line, "%63s %llu %llu %llu", name, &active, &num, &size) != 4)
+			continue;
+		for (i = 0; i < s->sl_n && strcmp(s->sl_name[i], name); i++)
+			;
+		if (i == s->sl_n)
+			i = EXP_SLAB_MAX;
+		s->sl_bytes[i] += active * size;
+		s->sl_has[i] = true;
+	}
+	fclose(f);
+}
+
+static int collect_slab(struct exporter *e, struct exp_snap *s)
+{
+	struct slab *sl = e->mod[EXP_SLAB].state;
+	struct slab_row *rows = NULL;
+	size_t n = 0;
+	int err = slab__drain(sl, &rows, &n);
+
+	if (err)
+		return err;
+	qsort(rows, n, sizeof(*rows), cmp_busier);
+	for (size_t i = 0; i < n; i++) {
+		int slot = slab_slot(e, s, rows[i].name, true);
+
+		s->sl_alloc[slot] += rows[i].alloc_bytes;
+		s->sl_free[slot] += rows[i].free_bytes;
+	}
+	free(rows);
+	slab_bytes(s);
+	return slab__lost(sl, s->sl_full);
+}
+
 static void collect_proc(struct exp_snap *s)
 {
 	int nz;
@@ -356,6 +440,7 @@ int exporter__collect(struct exporter *e)
 {
 	static int (*const fn[EXP_NR_SOURCES])(struct exporter *, struct exp_snap *) = {
 		collect_pagecache, collect_faultstat, collect_reclaimlat, collect_oomkill,
+		collect_slab,
 	};
 	struct exp_snap *s = &e->cur;
 	double t0 = now_s();
@@ -464,6 +549,33 @@ static void render_oomkill(const struct exp_snap *s, struct om *o)
 	}
 }
 
+static void render_slab(const struct exp_snap *s, struct om *o)
+{
+	const unsigned long long *const v[] = { s->sl_alloc, s->sl_free };
+	char l[128], c[96];
+
+	for (int f = 0; f < 2; f++) {
+		om__family(o, &sl_fields[f == 0 ? MSL_ALLOC : MSL_FREE]);
+		for (int i = 0; i < s->sl_n; i++) {
+			om__escape(s->sl_name[i], c, sizeof(c));
+			snprintf(l, sizeof(l), "cache=\"%s\"", c);
+			om__sample_u64(o, l, v[f][i]);
+		}
+		om__sample_u64(o, "cache=\"other\"", v[f][EXP_SLAB_MAX]);
+	}
+	if (!s->sl_have_bytes)
+		return;
+	om__family(o, &sl_fields[MSL_BYTES]);
+	for (int i = 0; i < s->sl_n; i++) {
+		if (!s->sl_has[i])
+			continue;	/* kmalloc-large and the like: no slabinfo line */
+		om__escape(s->sl_name[i], c, sizeof(c));
+		snprintf(l, sizeof(l), "cache=\"%s\"", c);
+		om__sample_u64(o, l, s->sl_bytes[i]);
+	}
+	om__sample_u64(o, "cache=\"other\"", s->sl_bytes[EXP_SLAB_MAX]);
+}
+
 static void render_proc(const struct exp_snap *s, struct om *o)
 {
 	static const char *const wm[] = { "min", "low", "high" };
@@ -510,6 +622,9 @@ static void render_self(const struct exporter *e, const struct exp_snap *s, stru
 {
 	static const char *const pc_full[PC_NR_FULL] = { "procs", "files" };
 	static const char *const fs_full[FS_NR_FULL] = { "procs", "files", "stacks" };
+	/* caches: not counted, table full; live: kmalloc objects whose free cannot be
+	 * matched; kfree_unmatched: frees of objects allocated before attach */
+	static const char *const sl_full[SLAB_NR_FULL] = { "caches", "live", "kfree_unmatched" };
 	char l[96];
 
 	om__family(o, &self_fields[MSE_SCRAPES]);
@@ -533,6 +648,10 @@ static void render_self(const struct exporter *e, const struct exp_snap *s, stru
 	}
 	if (e->enabled[EXP_RECLAIMLAT])
 		om__sample_u64(o, "source=\"reclaimlat\",table=\"procs\"", s->rl_full_procs);
+	for (int i = 0; e->enabled[EXP_SLAB] && i < SLAB_NR_FULL; i++) {
+		snprintf(l, sizeof(l), "source=\"slab\",table=\"%s\"", sl_full[i]);
+		om__sample_u64(o, l, s->sl_full[i]);
+	}
 	om__family(o, &self_fields[MSE_LOST]);
 	if (e->enabled[EXP_FAULTSTAT] && s->fs_lost_exits >= 0)
 		om__sample_u64(o, "source=\"faultstat\"", (unsigned long long)s->fs_lost_exits);
@@ -563,6 +682,7 @@ void exporter__render(struct exporter *e, FILE *f, enum om_format fmt)
 {
 	static void (*const fn[EXP_NR_SOURCES])(const struct exp_snap *, struct om *) = {
 		render_pagecache, render_faultstat, render_reclaimlat, render_oomkill,
+		render_slab,
 	};
 	struct exp_snap *s = malloc(sizeof(*s));
 	unsigned long long scrapes;

@@ -12,6 +12,7 @@
 #include "openmetrics.h"
 #include "pagecache.h"
 #include "reclaimlat.h"
+#include "slab.h"
 
 /*
  * memscope-exporter's collection: each source is a module (module.h) or a
@@ -31,6 +32,13 @@
 #define EXP_OOM_CGROUPS 32
 enum exp_oom_constraint { EXP_OOM_MEMCG, EXP_OOM_NONE, EXP_OOM_UNKNOWN, EXP_OOM_NR };
 
+/* Slab caches: at most top_caches (--top-caches, default EXP_SLAB_TOP, at most
+ * EXP_SLAB_MAX) get their own cache label, the busiest (bytes allocated and
+ * freed) of each collection first while slots remain; the rest are summed
+ * in cache="other". A cache keeps its slot, so no counter goes back. */
+#define EXP_SLAB_TOP 20
+#define EXP_SLAB_MAX 256
+
 struct exp_snap {
 	/* pagecache */
 	unsigned long long pc_accesses, pc_hits, pc_misses, pc_dirties;
@@ -47,6 +55,14 @@ struct exp_snap {
 	/* a series shows from its first kill */
 	unsigned long long ok_kills[EXP_OOM_CGROUPS + 1][EXP_OOM_NR];
 	long long ok_lost;		/* < 0: unknown */
+	/* slab: slot EXP_SLAB_MAX is "other" */
+	char sl_name[EXP_SLAB_MAX][SLAB_NAME_LEN + 16];
+	int sl_n;
+	unsigned long long sl_alloc[EXP_SLAB_MAX + 1], sl_free[EXP_SLAB_MAX + 1];
+	bool sl_have_bytes;		/* /proc/slabinfo was readable */
+	bool sl_has[EXP_SLAB_MAX + 1];	/* found in /proc/slabinfo */
+	unsigned long long sl_bytes[EXP_SLAB_MAX + 1];
+	unsigned long long sl_full[SLAB_NR_FULL];
 	/* reclaimlat, per class */
 	bool rl_has[RL_NR_CLASSES], rl_has_pages[RL_NR_CLASSES];
 	unsigned long long rl_count[RL_NR_CLASSES], rl_pages[RL_NR_CLASSES];
@@ -72,11 +88,12 @@ struct exp_snap {
 	int nprogs;
 };
 
-enum exp_source_id { EXP_PAGECACHE, EXP_FAULTSTAT, EXP_RECLAIMLAT, EXP_OOMKILL, EXP_NR_SOURCES };
+enum exp_source_id { EXP_PAGECACHE, EXP_FAULTSTAT, EXP_RECLAIMLAT, EXP_OOMKILL, EXP_SLAB, EXP_NR_SOURCES };
 
 struct exporter {
 	bool enabled[EXP_NR_SOURCES];
 	bool optional[EXP_NR_SOURCES];	/* default, not asked for: may fail to start */
+	int top_caches;			/* slab caches with their own label */
 	struct module mod[EXP_NR_SOURCES];
 	unsigned long long pc_owed;
 	struct pc_stats pc_prev;
@@ -88,7 +105,7 @@ struct exporter {
 	double scrape_s_sum, last_scrape_s;
 };
 
-/* "pagecache", "faultstat", "reclaimlat", "oomkill" */
+/* "pagecache", "faultstat", "reclaimlat", "oomkill", "slab" */
 extern const char *const exporter__source_names[EXP_NR_SOURCES];
 /* Source index of a name, or -1. */
 int exporter__find(const char *name);

@@ -359,6 +359,73 @@ oom() {
 }
 oom
 
+# ---- slab ----
+# truth: slabload stat()s N names that do not exist, leaving N negative
+# dentries: the dentry cache's allocated bytes rise by N x its object size
+# (no less than -TOL%, at most +NOISE%: the counts are system-wide) and its
+# slab_bytes gauge by at least N x size - 5% (slabratetop's /proc/slabinfo
+# tolerance). An exporter of its own, --top-caches 256 (every cache here), so
+# that dentry has its series whatever was busiest at start.
+SN=200000
+slab() {
+	local sp wl a b ga gb size
+	if ! "$BUILD/slabratetop" --probes >/dev/null 2>&1; then
+		SP=$(free_port)
+		"$EXP" --modules slab --listen "127.0.0.1:$SP" >/dev/null 2>"$dir/slab.err" &
+		sp=$!
+		pids+=("$sp")
+		for _ in $(seq 50); do
+			[ "$(EP=$SP metric memscope_exporter_source_up 'source="slab"')" = 0 ] && break
+			sleep 0.1
+		done
+		if [ "$(EP=$SP metric memscope_exporter_source_up 'source="slab"')" = 0 ] &&
+			[ "$(grep -c 'source slab not started' "$dir/slab.err")" = 1 ]; then
+			ok "exporter: slab refused on $(uname -r): served without it, said once: '$(tail -1 "$dir/slab.err")'"
+		else
+			notok "exporter: slab refused on $(uname -r): $(head -c 300 "$dir/slab.err")"
+		fi
+		kill -TERM "$sp"
+		wait "$sp"
+		return 0
+	fi
+	SP=$(free_port)
+	"$EXP" --modules slab --top-caches 256 --listen "127.0.0.1:$SP" >/dev/null 2>"$dir/slab.err" &
+	sp=$!
+	pids+=("$sp")
+	mkdir "$dir/neg"
+	mkfifo "$dir/neg.in"
+	"$BUILD/tests/func/slabload" dentries "$dir/neg" "$SN" <"$dir/neg.in" >"$dir/neg.out" &
+	wl=$!
+	pids+=("$wl")
+	exec 7>"$dir/neg.in"
+	for _ in $(seq 100); do
+		stat "$dir/warm-$_" >/dev/null 2>&1	# a dentry event, so that dentry has its slot
+		[ "$(EP=$SP metric memscope_slab_allocated_bytes_total 'cache="dentry"')" != none ] && break
+		sleep 0.1
+	done
+	EP=$SP fresh_scrape
+	a=$(EP=$SP metric memscope_slab_allocated_bytes_total 'cache="dentry"')
+	ga=$(EP=$SP metric memscope_slab_bytes 'cache="dentry"')
+	echo go >&7
+	wait_lines "$dir/neg.out" 60 1
+	EP=$SP fresh_scrape
+	b=$(EP=$SP metric memscope_slab_allocated_bytes_total 'cache="dentry"')
+	gb=$(EP=$SP metric memscope_slab_bytes 'cache="dentry"')
+	exec 7>&-
+	wait "$wl"
+	kill -TERM "$sp"
+	wait "$sp"
+	size=$(awk '$1 == "dentry" { print $4 }' /proc/slabinfo)
+	echo "slab: $SN negative dentries x $size bytes = $((SN * size)); exporter dentry allocated $a -> $b (+$((b - a))), slab_bytes $ga -> $gb (+$((gb - ga)))"
+	if [ "$a" != none ] && sys_window $((b - a)) $((SN * size)) &&
+		awk -v g=$((gb - ga)) -v w=$((SN * size)) 'BEGIN { exit !(g >= w * 0.95) }'; then
+		ok "exporter: $SN negative dentries: dentry allocated bytes -${TOL}% +${NOISE}% of $SN x $size, slab_bytes grew by at least -5%"
+	else
+		notok "exporter: $SN negative dentries: allocated +$((b - a)), slab_bytes +$((gb - ga)), want $((SN * size)): $(head -c 300 "$dir/slab.err")"
+	fi
+}
+slab
+
 # ---- hostile input and clients ----
 "$EXP" --listen "127.0.0.1:$EP" >/dev/null 2>"$dir/inuse.err"
 rc=$?
