@@ -48,8 +48,8 @@ static const char doc[] =
 	"    memscope-exporter --listen :9935          # every address\n"
 	"    memscope-exporter --listen [::1]:9935     # IPv6 loopback\n"
 	"    memscope-exporter --modules pagecache,reclaimlat\n"
-	"    memscope-exporter --modules oomkill         # only the OOM kills\n"
-	"    memscope-exporter --top-caches 50          # 50 slab caches with their own series\n"
+	"    memscope-exporter --modules oomkill       # only the OOM kills\n"
+	"    memscope-exporter --top-caches 50         # 50 slab caches\n"
 	"    memscope-exporter --probes                # the hooks each source gets here\n"
 	"    curl -s localhost:9935/metrics | grep memscope_pagecache";
 
@@ -62,11 +62,12 @@ static const struct cli_opt opts[] = {
 	{ .name = "listen", .key = 'l', .arg = "ADDR:PORT", .type = CLI_STR, .dest = &env.listen,
 	  .help = "Address and port to serve on (default 127.0.0.1:9935)" },
 	{ .name = "modules", .key = 'm', .arg = "LIST", .type = CLI_STR, .dest = &env.modules,
-	  .help = "Comma-separated sources: pagecache, faultstat, reclaimlat, oomkill, slab (default all)" },
+	  .help = "Comma-separated sources: pagecache, faultstat, reclaimlat, oomkill, slab "
+		  "(default all)" },
 	{ .name = "interval", .key = 'i', .arg = "SECONDS", .type = CLI_ULONG,
 	  .dest = &env.interval, .min = 1, .max = 3600,
 	  .help = "Seconds between collections (default 1)" },
-	{ .name = "top-caches", .key = 't', .arg = "N", .type = CLI_ULONG,
+	{ .name = "top-caches", .key = 't', .arg = "CACHES", .type = CLI_ULONG,
 	  .dest = &env.top_caches, .min = 1, .max = EXP_SLAB_MAX,
 	  .help = "Slab caches with their own series, the busiest first (default 20, at most 256); "
 		  "the rest in cache=\"other\"" },

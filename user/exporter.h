@@ -88,7 +88,9 @@ struct exp_snap {
 	int nprogs;
 };
 
-enum exp_source_id { EXP_PAGECACHE, EXP_FAULTSTAT, EXP_RECLAIMLAT, EXP_OOMKILL, EXP_SLAB, EXP_NR_SOURCES };
+enum exp_source_id {
+	EXP_PAGECACHE, EXP_FAULTSTAT, EXP_RECLAIMLAT, EXP_OOMKILL, EXP_SLAB, EXP_NR_SOURCES
+};
 
 struct exporter {
 	bool enabled[EXP_NR_SOURCES];
