@@ -11,6 +11,7 @@
 #include "log.h"
 #include "oomkill.skel.h"
 #include "oomkill.h"
+#include "proc.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -41,7 +42,15 @@ static int oomkill__open(struct oomkill *ok, const struct oomkill_opts *o)
 	ok->probes.skip_kinds = o->common.skip_kinds;
 	for (e = 0; o->common.forced && e < OOMKILL_NR_EVENTS; e++)
 		probe__force(&ok->probes, e, o->common.forced[e]);
-	ok->skel = oomkill_bpf__open();
+	/* CO-RE looks for a type vmlinux lacks (mm_rss_stat___old on 6.2+) in
+	 * module BTF too, and listing module BTF objects needs CAP_SYS_ADMIN:
+	 * with CAP_BPF and CAP_PERFMON alone libbpf failed ("failed to iterate
+	 * BTF objects"). Given vmlinux BTF as a custom path, it searches no module
+	 * (oomkill reads no module type). */
+	LIBBPF_OPTS(bpf_object_open_opts, oo, .btf_custom_path = proc__cap_sys_admin() ?
+		    NULL : "/sys/kernel/btf/vmlinux");
+
+	ok->skel = oomkill_bpf__open_opts(&oo);
 	if (!ok->skel) {
 		err = -errno;
 		log__err("cannot open BPF object: %s", strerror(-err));

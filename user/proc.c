@@ -81,19 +81,32 @@ int proc__comm(pid_t pid, char *buf, size_t size)
 	return 0;
 }
 
-int proc__check_bpf_caps(char *why, size_t size)
+/* CapEff of this process; every bit set when it cannot be read (the kernel decides) */
+static unsigned long long proc__cap_eff(void)
 {
-	unsigned long long eff = 0;
+	unsigned long long eff = ~0ULL;
 	char line[256];
 	FILE *f;
 
 	f = fopen("/proc/self/status", "re");
 	if (!f)
-		return 0; /* cannot tell: let the kernel decide */
+		return eff;
 	while (fgets(line, sizeof(line), f))
 		if (sscanf(line, "CapEff: %llx", &eff) == 1)
 			break;
 	fclose(f);
+	return eff;
+}
+
+bool proc__cap_sys_admin(void)
+{
+	return proc__cap_eff() & (1ULL << CAP_SYS_ADMIN_BIT);
+}
+
+int proc__check_bpf_caps(char *why, size_t size)
+{
+	unsigned long long eff = proc__cap_eff();
+
 	if (eff & (1ULL << CAP_SYS_ADMIN_BIT))
 		return 0;
 	if ((eff & (1ULL << CAP_BPF_BIT)) && (eff & (1ULL << CAP_PERFMON_BIT)))

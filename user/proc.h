@@ -29,6 +29,8 @@ int proc__comm(pid_t pid, char *buf, size_t size);
  * CAP_BPF with CAP_PERFMON, or CAP_SYS_ADMIN. Returns 0, or -EPERM with
  * "CAP_BPF and CAP_PERFMON (or CAP_SYS_ADMIN)"-style text in why. */
 int proc__check_bpf_caps(char *why, size_t size);
+/* True when this process has CAP_SYS_ADMIN (or its capabilities cannot be read). */
+bool proc__cap_sys_admin(void);
 
 /*
  * File paths for (device, inode) pairs the kernel reports, cached, since a
