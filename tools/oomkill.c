@@ -170,7 +170,7 @@ static int tick(void *ctx, const struct timespec *now)
 /* -c as the kernel names the cgroup: its path below the hierarchy root. */
 static int set_filter(void)
 {
-	const char *root = oomkill__memcg_root();
+	const char *root = cgroup__memcg_root();
 	struct cgroup_filter f;
 	char why[256], *real;
 	size_t n = strlen(root);
@@ -235,7 +235,7 @@ int main(int argc, char **argv)
 	}
 	if (set_filter())
 		return EXIT_RUNTIME;
-	s.v1 = !strcmp(oomkill__memcg_root(), "/sys/fs/cgroup/memory");
+	s.v1 = !strcmp(cgroup__memcg_root(), "/sys/fs/cgroup/memory");
 	if (env.rank)
 		return rank();
 	if (cli__preflight(0))

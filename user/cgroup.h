@@ -19,4 +19,11 @@ struct cgroup_filter {
  */
 int cgroup__resolve(const char *path, struct cgroup_filter *f, char *why, size_t size);
 
+/* Where the memory cgroup hierarchy is mounted (v1 memory or v2). */
+const char *cgroup__memcg_root(void);
+/* The path below that root of the cgroup with kernfs id `id` ("/a/b", "/"
+ * for the root), found by walking the hierarchy (slow: for rare events);
+ * -ENOENT when none has it any more. */
+int cgroup__path(__u64 id, char *buf, size_t size);
+
 #endif

@@ -7,6 +7,7 @@
 #include <time.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include "cgroup.h"
 #include "exporter.h"
 #include "log.h"
 
@@ -132,7 +133,7 @@ static int on_kill(void *ctx, void *data, size_t size)
 	c = ev->constraint == OOM_CONSTRAINT_MEMCG ? EXP_OOM_MEMCG
 	    : ev->constraint == OOM_CONSTRAINT_NONE ? EXP_OOM_NONE : EXP_OOM_UNKNOWN;
 	/* the cgroup outlives its victim: read the path while it is there */
-	if (!(ev->have & OOM_HAVE_TASK) || oomkill__cgroup_path(ev->victim_cgid, path, sizeof(path)))
+	if (!(ev->have & OOM_HAVE_TASK) || cgroup__path(ev->victim_cgid, path, sizeof(path)))
 		snprintf(path, sizeof(path), "unknown");
 	for (slot = 0; slot < s->ok_ncg && strcmp(s->ok_cg[slot], path); slot++)
 		;

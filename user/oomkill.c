@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: BSD-2-Clause
 #include <errno.h>
-#include <ftw.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
@@ -102,46 +101,6 @@ static void oomkill__close(struct oomkill *ok)
 	ok->skel = NULL;
 }
 
-const char *oomkill__memcg_root(void)
-{
-	/* v1: the memory controller's own mount; v2: the unified one */
-	if (!access("/sys/fs/cgroup/memory/memory.stat", F_OK))
-		return "/sys/fs/cgroup/memory";
-	return "/sys/fs/cgroup";
-}
-
-static struct {
-	__u64 id;
-	char *buf;
-	size_t size;
-	size_t root_len;
-	bool found;
-} walk;
-
-static int walk_one(const char *path, const struct stat *st, int type, struct FTW *ftw)
-{
-	if (type != FTW_D || st->st_ino != walk.id)
-		return 0;
-	snprintf(walk.buf, walk.size, "%s", path[walk.root_len] ? path + walk.root_len : "/");
-	walk.found = true;
-	return 1;
-}
-
-int oomkill__cgroup_path(__u64 id, char *buf, size_t size)
-{
-	const char *root = oomkill__memcg_root();
-
-	if (!id)
-		return -ENOENT;
-	walk.id = id;
-	walk.buf = buf;
-	walk.size = size;
-	walk.root_len = strlen(root);
-	walk.found = false;
-	/* the kernfs id is the directory's inode number (cgroup.bpf.h) */
-	nftw(root, walk_one, 16, FTW_PHYS | FTW_MOUNT);
-	return walk.found ? 0 : -ENOENT;
-}
 
 static int module_open(void *state, const struct module_opts *o)
 {

@@ -38,12 +38,6 @@ extern const struct module_ops oomkill__module;
 
 int oomkill__open_events(struct oomkill *ok, ring_buffer_sample_fn fn, void *ctx);
 
-/* Where the memory cgroup hierarchy is mounted (v1 memory or v2). */
-const char *oomkill__memcg_root(void);
-/* The path below the hierarchy root of the cgroup with kernfs id `id`
- * ("/a/b", "/" for the root); -ENOENT when none has it any more. */
-int oomkill__cgroup_path(__u64 id, char *buf, size_t size);
-
 /*
  * A kill as a record: `e` from the kernel, the rest read now (paths, PSI,
  * system memory). Strings live in `bufs`, which must outlive the record.

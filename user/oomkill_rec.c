@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/sysinfo.h>
+#include "cgroup.h"
 #include "oomkill.h"
 
 #define PAGE_KB 4ULL
@@ -138,7 +139,7 @@ static void meminfo_kb(const char *key, unsigned long long *out, bool *ok)
 
 static const char *path_or_null(__u64 id, char *buf, size_t size)
 {
-	return oomkill__cgroup_path(id, buf, size) ? NULL : buf;
+	return cgroup__path(id, buf, size) ? NULL : buf;
 }
 
 static void copy_comm(char *dst, const char *src)

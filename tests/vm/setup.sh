@@ -80,10 +80,14 @@ else
 fi
 deb=$CACHE/debs/${pkg}_${ver}_amd64.deb
 sha_ok() { [ "$(sha256sum <"$1" | cut -d' ' -f1)" = "$sha" ]; }
-# archive roots apt's sources name (http://host/debian from .../dists/...)
+# archive roots apt's sources name (http://host/debian from .../dists/...), each
+# with its security archive beside it (host/debian-security), where a
+# kernel from a security update stays until the next point release: a
+# minimal install (debootstrap) names only the main archive, and there the
+# pinned 6.1 kernel was not found
 apt_roots() {
 	apt-get indextargets --format '$(URI)' 'Created-By: Packages' 2>/dev/null |
-		sed -n 's,/dists/.*,,p' | awk '!seen[$0]++'
+		sed -n 's,/dists/.*,,p' | sed 'p; /\/debian$/!d; s,$,-security,' | awk '!seen[$0]++'
 }
 fetch_pinned() {
 	local dl tried=() root
