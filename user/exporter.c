@@ -338,28 +338,23 @@ static int slab_slot(struct exporter *e, struct exp_snap *s, const char *name, b
 /* active objects x object size per slot, from the whole of /proc/slabinfo */
 static void slab_bytes(struct exp_snap *s)
 {
-	FILE *f = fopen("/proc/slabinfo", "re");
-	char line[512], name[64];
-	unsigned long long active, num, size;
+	struct slabinfo_entry *e;
+	size_t n, j;
 
 	memset(s->sl_bytes, 0, sizeof(s->sl_bytes));
 	memset(s->sl_has, 0, sizeof(s->sl_has));
-	s->sl_have_bytes = f != NULL;
-	if (!f)
-		return;
-	while (fgets(line, sizeof(line), f)) {
+	s->sl_have_bytes = !slab__slabinfo_read(NULL, &e, &n);
+	for (j = 0; j < n; j++) {
 		int i;
 
-		if (sscanf(line, "%63s %llu %llu %llu", name, &active, &num, &size) != 4)
-			continue;
-		for (i = 0; i < s->sl_n && strcmp(s->sl_name[i], name); i++)
+		for (i = 0; i < s->sl_n && strcmp(s->sl_name[i], e[j].name); i++)
 			;
 		if (i == s->sl_n)
 			i = EXP_SLAB_MAX;
-		s->sl_bytes[i] += active * size;
+		s->sl_bytes[i] += e[j].l.active_objs * e[j].l.objsize;
 		s->sl_has[i] = true;
 	}
-	fclose(f);
+	free(e);
 }
 
 static int collect_slab(struct exporter *e, struct exp_snap *s)

@@ -144,21 +144,17 @@ static int cmp_totals(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-struct slabinfo_entry {
-	char name[64];
-	struct slabinfo_line l;
-};
-
-static struct slabinfo_entry *slabinfo_read(const char *path, size_t *n)
+int slab__slabinfo_read(const char *path, struct slabinfo_entry **out, size_t *n)
 {
-	FILE *f = fopen(path ? path : "/proc/slabinfo", "r");
+	FILE *f = fopen(path ? path : "/proc/slabinfo", "re");
 	struct slabinfo_entry *e = NULL, *t;
 	size_t cap = 0;
 	char line[512];
 
+	*out = NULL;
 	*n = 0;
 	if (!f)
-		return NULL;
+		return -errno;
 	while (fgets(line, sizeof(line), f)) {
 		struct slabinfo_entry x;
 
@@ -175,14 +171,19 @@ static struct slabinfo_entry *slabinfo_read(const char *path, size_t *n)
 		e[(*n)++] = x;
 	}
 	fclose(f);
-	return e;
+	*out = e;
+	return 0;
 }
 
 int slab__slabinfo(const char *path, const char *name, struct slabinfo_line *out)
 {
+	struct slabinfo_entry *e;
 	size_t n, i;
-	struct slabinfo_entry *e = slabinfo_read(path, &n);
-	int err = -ENOENT;
+	int err = slab__slabinfo_read(path, &e, &n);
+
+	if (err)
+		return err;
+	err = -ENOENT;
 
 	for (i = 0; i < n; i++)
 		if (!strcmp(e[i].name, name)) {
@@ -231,7 +232,7 @@ int slab__drain(struct slab *sl, struct slab_row **rows, size_t *n)
 	err = bpfmap__keys(fd, sizeof(__u64), SLAB_DEFAULT_MAX_CACHES, keys, &nkeys);
 	if (err)
 		goto fail;
-	info = slabinfo_read(NULL, &ninfo);
+	slab__slabinfo_read(NULL, &info, &ninfo);	/* none: OBJS and SIZE_MB absent */
 	for (i = 0; i < nkeys; i++) {
 		struct slab_stats st = {};
 		struct slab_totals *p, k = { .key = keys[i] };

@@ -78,6 +78,13 @@ int slab__meminfo(const char *path, struct slab_meminfo *mi);
 struct slabinfo_line {
 	unsigned long long active_objs, num_objs, objsize;
 };
+/* Every line of /proc/slabinfo (path NULL) or of path, malloc'd into *out
+ * (free it); 0, or -errno when the file cannot be read. */
+struct slabinfo_entry {
+	char name[64];
+	struct slabinfo_line l;
+};
+int slab__slabinfo_read(const char *path, struct slabinfo_entry **out, size_t *n);
 int slab__slabinfo(const char *path, const char *name, struct slabinfo_line *out);
 
 /* The records (user/slab_rec.c). */
