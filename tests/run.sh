@@ -55,6 +55,10 @@ run() { # name command...: runs one test program, a crash counts as a failure
 	tally <<<"$out"
 	if [ $rc -ne 0 ] && ! grep -q '^not ok' <<<"$out"; then
 		tally <<<"not ok $name: exited $rc without a failing test ($(tail -n 3 "$LOG/$name.err" | tr '\n' ' '))"
+	elif grep -q '^not ok' <<<"$out" && [ -s "$LOG/$name.err" ]; then
+		# a failure's context, for a log (CI's) where $LOG is gone after the run
+		echo "    $name's stderr ends:"
+		tail -n 8 "$LOG/$name.err" | cut -c1-300 | sed 's/^/      | /'
 	fi
 }
 

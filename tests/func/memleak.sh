@@ -17,6 +17,15 @@ fi
 dir=$(mktemp -d "${TMPDIR:-/tmp}/memscope-memleak.XXXXXX")
 trap 'rm -rf "$dir"' EXIT
 out=$dir/out
+# why a file of $dir cannot be read (seen once in CI: three checks in a
+# row found none of their files), for the failure's message
+dir_state() {
+	if [ ! -d "$dir" ]; then
+		echo "[$dir is gone]"
+	else
+		echo "[$dir: $(df -h --output=avail "$dir" | tail -n 1 | tr -d ' ') free, $(ls "$dir" | wc -l) files]"
+	fi
+}
 
 # function bytes allocs, as leaker.c promises
 EXPECT="leak_malloc 148000 37
@@ -393,7 +402,7 @@ for how in $hows; do
 	if [ -n "$cpid" ] && ! kill -0 "$cpid" 2>/dev/null; then
 		ok "-c, memleak stopped by ${how/count/its count}: the command (pid $cpid) is gone when memleak exits"
 	else
-		notok "-c, memleak stopped by ${how/count/its count}: command pid '${cpid}' still running"
+		notok "-c, memleak stopped by ${how/count/its count}: command pid '${cpid}' still running $(dir_state): $(head -c 200 "$dir/stop.err")"
 		[ -n "$cpid" ] && kill -9 "$cpid"
 	fi
 done
@@ -409,7 +418,7 @@ n=$(grep -c 'kernel addresses are hidden (kernel.kptr_restrict = 2)' "$dir/kr.er
 if [ $rc = 0 ] && [ "$n" = 1 ] && grep -q '\[unknown\]' "$dir/kr.out"; then
 	ok "kernel mode, kptr_restrict=2: [unknown] frames, and once on stderr: $(head -n 1 "$dir/kr.err")"
 else
-	notok "kernel mode, kptr_restrict=2: rc $rc, $n explaining lines: $(head -c 300 "$dir/kr.err")"
+	notok "kernel mode, kptr_restrict=2: rc $rc, '$n' explaining lines $(dir_state): $(head -c 300 "$dir/kr.err")"
 fi
 
 # bad input: one line naming the cause, exit 1 (runtime) or 2 (usage)
@@ -432,5 +441,5 @@ fi
 if "$ML" --timestamp -T 3 --probes >/dev/null 2>"$dir/ts.err"; then
 	ok "memleak --timestamp -T 3: accepted"
 else
-	notok "memleak --timestamp -T 3: $(cat "$dir/ts.err")"
+	notok "memleak --timestamp -T 3: $(dir_state) $(cat "$dir/ts.err")"
 fi
