@@ -111,8 +111,9 @@ vm_report() {
 # cgroup v2 filter (the host has v1), which faultstat's -c shares. 5.10:
 # the page-era hooks (generic_file_buffered_read, the page-based insert and
 # dirty tracepoints), memleak without attach cookies, task storage or
-# uprobe_multi, and the tests that need a guest's small RAM
-# (tests/vm/func). The guests start before the host's own phases and run
+# uprobe_multi, faultstat without bpf_find_vma (counting mode only;
+# -d, -f and --stacks refused by name), and the tests that need a guest's
+# small RAM (tests/vm/func). The guests start before the host's own phases and run
 # beside them and each other (MEMSCOPE_VM_SERIAL=1: one after the other,
 # after the host's phases): much of a stage is waiting (report intervals,
 # workloads' sleeps), which the others fill.
@@ -126,6 +127,7 @@ vm_start_all() {
 		bash tests/func/cachestat.sh | retag || r=1
 		MEMSCOPE_SKIP_HOOKS=fentry bash tests/func/cachestat.sh | retag || r=1
 		bash tests/func/memleak.sh | retag || r=1
+		bash tests/func/faultstat.sh | retag || r=1
 		bash tests/func/slabratetop.sh | retag || r=1
 		for t in tests/vm/func/*.sh; do bash "$t" | retag || r=1; done
 		exit $r'

@@ -122,7 +122,8 @@ static int faultstat__open(void *state, const struct module_opts *mo)
 		return err;
 	/* (--probes says so in its table) */
 	if (detail && !fs__have_find_vma() && !mo->all_probes) {
-		log__err("--detail needs bpf_find_vma() (Linux 5.17 or later)");
+		log__err("%s needs bpf_find_vma() (Linux 5.17 or later)",
+			 o->files ? "-f" : o->stacks ? "--stacks" : "-d");
 		return -EOPNOTSUPP;
 	}
 	if (o->files && !(fs->paths = path_cache__new())) {
