@@ -389,6 +389,10 @@ for how in $hows; do
 	if [ $how = count ]; then
 		"$ML" -c "$LEAKER-nofp 30000" 1 1 >/dev/null 2>"$dir/stop.err"
 	else
+		# emptied here: the redirection below happens in the child, and
+		# the wait for its line must not see the last iteration's (the
+		# INT run then signalled memleak before it started the command)
+		: >"$dir/stop.err"
 		"$ML" -c "$LEAKER-nofp 30000" 10 >/dev/null 2>"$dir/stop.err" &
 		mpid=$!
 		for ((i = 0; i < 200; i++)); do
