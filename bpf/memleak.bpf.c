@@ -19,6 +19,7 @@
 #include <vmlinux.h>
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
 #include "memleak.bpf.h"
 
 const volatile __u32 targ_tgid;
@@ -196,6 +197,26 @@ static __always_inline bool ml__traced(void)
  * while that call's return address is still in its stack slot: once it
  * returned, the caller's next call (needed to get deeper) overwrote it.
  */
+/*
+ * Is the call whose return address was `ra` still running, its slot now
+ * holding `slot`? Yes when the slot is unchanged, and also when it holds the
+ * uprobe trampoline's address: another tool's return probe on the same
+ * function (bpftrace's uretprobe:libc:free, bcc's memleak, ...) swapped the
+ * return address for it at entry (prepare_uretprobe()). Without this, glibc's
+ * 64 MiB arena heap mapped inside free was reported as a leak whenever such
+ * a tool ran. The trampoline is the first slot of the mm's XOL area
+ * (uprobe_get_trampoline_vaddr()); read only on a mismatch.
+ */
+static __always_inline bool ml__ra_live(__u64 slot, __u64 ra)
+{
+	struct task_struct *task;
+
+	if (slot == ra)
+		return true;
+	task = (struct task_struct *)bpf_get_current_task();
+	return slot && slot == BPF_CORE_READ(task, mm, uprobes_state.xol_area, vaddr);
+}
+
 static __always_inline int ml__entry(struct pt_regs *ctx, __u32 fn, bool session)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
@@ -234,7 +255,7 @@ static __always_inline int ml__entry(struct pt_regs *ctx, __u32 fn, bool session
 		return session;
 	if (t->free_sp && sp < t->free_sp) {
 		if (!bpf_probe_read_user(&slot, sizeof(slot), (void *)t->free_sp) &&
-		    slot == t->free_ra)
+		    ml__ra_live(slot, t->free_ra))
 			return session;
 		t->free_sp = 0;
 	}
@@ -245,7 +266,7 @@ static __always_inline int ml__entry(struct pt_regs *ctx, __u32 fn, bool session
 		if (!session || t->pending)
 			return session;
 		if (!bpf_probe_read_user(&slot, sizeof(slot), (void *)t->outer_sp) &&
-		    slot == t->outer_ra)
+		    ml__ra_live(slot, t->outer_ra))
 			return 1;
 		/* that call returned long ago: this one is outermost */
 	}
