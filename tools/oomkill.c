@@ -75,6 +75,7 @@ static struct state {
 	struct json json;
 	char filter[512];	/* -c as a path below the memcg root; "" none */
 	bool v1;
+	struct oomkill_sys sys;
 	/* reclaimlat beside: one slot of per-class stalls per second */
 	struct module rlm;
 	bool have_rl;
@@ -129,7 +130,7 @@ static int on_event(void *ctx, void *data, size_t size)
 
 	if (size < sizeof(struct oom_event))
 		return 0;
-	oomkill__event_rec(&r, &b, data, s.ok->mono_to_real_ns, s.v1,
+	oomkill__event_rec(&r, &b, data, &s.sys, s.ok->mono_to_real_ns, s.v1,
 			   events__dropped_since(&s.ok->ev));
 	if (!wanted(&r))
 		return 0;
@@ -236,6 +237,7 @@ int main(int argc, char **argv)
 	if (set_filter())
 		return EXIT_RUNTIME;
 	s.v1 = !strcmp(cgroup__memcg_root(), "/sys/fs/cgroup/memory");
+	oomkill__sys_read(&s.sys);
 	if (env.rank)
 		return rank();
 	if (cli__preflight(0))
