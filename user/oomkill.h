@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <sys/types.h>
+#include <linux/types.h>
 #include "../bpf/oomkill.abi.h"
 #include "../bpf/reclaimlat.abi.h"
 #include "events.h"
