@@ -74,6 +74,7 @@ static struct state {
 	struct oomkill *ok;
 	struct json json;
 	char filter[512];	/* -c as a path below the memcg root; "" none */
+	struct cgroup_filter cg;	/* -c resolved, for reclaimlat's filter */
 	bool v1;
 	struct oomkill_sys sys;
 	/* reclaimlat beside: one slot of per-class stalls per second */
@@ -121,6 +122,7 @@ static void preceding(struct oomkill_preceding *p)
 		for (c = 0; c < RL_NR_CLASSES; c++)
 			reclaimlat__merge(&p->st[c], &s.slots[i][c]);
 	p->window_s = s.filled + 1 < OOMKILL_WINDOW_S ? s.filled + 1 : OOMKILL_WINDOW_S;
+	p->cgroup = s.filter[0] ? s.filter : NULL;
 }
 
 static int on_event(void *ctx, void *data, size_t size)
@@ -172,13 +174,12 @@ static int tick(void *ctx, const struct timespec *now)
 static int set_filter(void)
 {
 	const char *root = cgroup__memcg_root();
-	struct cgroup_filter f;
 	char why[256], *real;
 	size_t n = strlen(root);
 
 	if (!env.cgroup)
 		return 0;
-	if (cgroup__resolve(env.cgroup, &f, why, sizeof(why))) {
+	if (cgroup__resolve(env.cgroup, &s.cg, why, sizeof(why))) {
 		log__err("%s", why);
 		return -1;
 	}
@@ -251,7 +252,10 @@ int main(int argc, char **argv)
 		break;
 	}
 	s.ok = s.m.state;
-	/* what preceded a kill: reclaimlat's module, optional */
+	/* what preceded a kill: reclaimlat's module, optional; with -c, the
+	 * stalls of that cgroup's tasks */
+	rlo.cgroup_id = s.cg.id;
+	rlo.cgroup_mode = s.cg.mode;
 	if (!module__open(&s.rlm, &reclaimlat__module, &rlo.common) && !module__attach(&s.rlm))
 		s.have_rl = true;
 	else

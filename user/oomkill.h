@@ -111,6 +111,7 @@ struct oomkill_preceding {
 	bool have[RL_NR_CLASSES];	/* the class's hooks are attached */
 	struct rl_stats st[RL_NR_CLASSES];
 	unsigned int window_s;		/* seconds summed (fewer just after start) */
+	const char *cgroup;		/* the stalls of this cgroup's tasks; NULL: every task */
 };
 void oomkill__preceding_rec(struct rec *r, struct oomkill_bufs *b,
 			    const struct oomkill_preceding *p);

@@ -14,7 +14,7 @@
 #include "oomkill.h"
 
 #define PAGE_KB 4ULL
-enum { PR_WINDOW, PR_DIRECT, PR_DIRECT_MS, PR_MEMCG, PR_MEMCG_MS, PR_COMPACT, PR_COMPACT_MS,
+enum { PR_WINDOW, PR_SCOPE, PR_DIRECT, PR_DIRECT_MS, PR_MEMCG, PR_MEMCG_MS, PR_COMPACT, PR_COMPACT_MS,
        PR_KSWAPD_MS, PR_NR };
 
 enum {
@@ -463,7 +463,11 @@ void oomkill__print_block(FILE *out, const struct rec *r, bool timestamp)
 		int c;
 
 		schema__cell(p, PR_WINDOW, n, sizeof(n));
-		fprintf(out, "  %-15s last %s s:", "STALLS", n);
+		fprintf(out, "  %-15s last %s s", "STALLS", n);
+		if (p->v[PR_SCOPE].set)
+			fprintf(out, " in %s:", p->v[PR_SCOPE].s);
+		else
+			fputs(" (every task):", out);
 		for (c = 0; c < 3; c++) {
 			schema__cell(p, PR_DIRECT + 2 * c, n, sizeof(n));
 			schema__cell(p, PR_DIRECT_MS + 2 * c, ms, sizeof(ms));
@@ -658,6 +662,8 @@ int oomkill__rank(const char *cgroup, struct oomkill_rank **rows, size_t *n)
 static const struct field pre_fields[PR_NR] = {
 	[PR_WINDOW] = { .key = "window_s", .type = FT_U64, .kind = FK_GAUGE, .unit = "s",
 			.help = "seconds the stalls below are summed over" },
+	[PR_SCOPE] = { .key = "cgroup", .type = FT_STR, .kind = FK_LABEL,
+		       .help = "the stalls of tasks in this cgroup or below (-c); null: every task" },
 	[PR_DIRECT] = { .key = "direct_stalls", .type = FT_U64, .kind = FK_COUNTER,
 			.help = "global direct reclaim stalls (allocation stalls)" },
 	[PR_DIRECT_MS] = { .key = "direct_ms", .type = FT_DBL, .prec = 3, .kind = FK_COUNTER,
@@ -689,6 +695,7 @@ void oomkill__preceding_rec(struct rec *r, struct oomkill_bufs *b,
 {
 	rec__init(&b->pre_rec, &pre_schema);
 	rec__u64(&b->pre_rec, PR_WINDOW, p->window_s);
+	rec__str(&b->pre_rec, PR_SCOPE, p->cgroup);
 	pre_class(&b->pre_rec, p, RL_DIRECT, PR_DIRECT, PR_DIRECT_MS);
 	pre_class(&b->pre_rec, p, RL_MEMCG, PR_MEMCG, PR_MEMCG_MS);
 	pre_class(&b->pre_rec, p, RL_COMPACT, PR_COMPACT, PR_COMPACT_MS);

@@ -67,3 +67,75 @@ oomk_report() {
 		}
 		END { if (row != "") print row; else exit 1 }' "$1"
 }
+
+# have_oc [ARGS]: does oomkill ARGS get oom_control (fentry or kprobe on
+# oom_kill_process) here?
+have_oc() { "$OK" "$@" --probes | awk '/^oom decision/ { in_ev = 1 } /^direct reclaim/ { in_ev = 0 } in_ev && /CHOSEN/ { f = 1 } END { exit !f }'; }
+
+# check_points NAME LINE PID TOTAL KMSG OC: the record of victim PID against
+# the kernel's formulas over its own fields (TOTAL: the pages the adj is
+# scaled by) and against the kernel's report, read into KMSG. OC non-empty:
+# oom_control was read (its points exact for a victim that is the trigger,
+# blocked in its allocation; 1% else); empty: derived, and order and gfp
+# come from the trigger's direct reclaim for a page allocator OOM
+check_points() {
+	local name=$1 line=$2 pid=$3 total=$4 kmsg=$5 oc=$6 fail= rss sw pgt adj pts tp score want tol=0
+	local ram swp gt b task k_rss k_sw k_pgt k_adj kpts killed cons rep from
+	oomk_log >"$kmsg"
+	read -r rss sw pgt adj pts tp score from < <(jq -r '[(.anon_rss_kb + .file_rss_kb + .shmem_rss_kb) / 4, .swap_kb / 4, .pgtables_kb * 1024, .oom_score_adj, .points, .total_pages, .oom_score, .decision_from] | map(tostring) | join(" ")' <<<"$line")
+	want=$((rss + sw + pgt / 4096 + adj * (total / 1000)))
+	[ "$tp" = "$total" ] || fail+=" total_pages $tp != $total;"
+	[ "$(jq -r .trigger_pid <<<"$line")" = "$pid" ] || tol=1
+	within "$pts" "$want" "$tol" || fail+=" points $pts != rss $rss + swap $sw + pgtables $((pgt / 4096)) + $adj * ($total / 1000) = $want;"
+	# /proc/PID/oom_score: RAM + swap pages in both the badness and the scale
+	ram=$(awk '/^MemTotal/ { print $2 / 4 }' /proc/meminfo)
+	swp=$(awk '/^SwapTotal/ { print $2 / 4 }' /proc/meminfo)
+	gt=$((ram + swp))
+	b=$((rss + sw + pgt / 4096 + adj * (gt / 1000)))
+	[ "$score" = $(((1000 + b * 1000 / gt) * 2 / 3)) ] || fail+=" oom_score $score != $(((1000 + b * 1000 / gt) * 2 / 3));"
+	if ! task=$(oomk_task "$kmsg" "$pid"); then
+		fail+=" no dump_tasks row for $pid in the kernel log (vm.oom_dump_tasks $(sysctl -n vm.oom_dump_tasks));"
+	else
+		read -r k_rss k_sw k_pgt k_adj <<<"$task"
+		kpts=$((k_rss + k_sw + k_pgt / 4096 + k_adj * (total / 1000)))
+		[ "$k_adj" = "$adj" ] || fail+=" dump_tasks oom_score_adj $k_adj != $adj;"
+		# the kernel's table and mark_victim read the same counters of a
+		# task blocked in its charge: equal, or a per-CPU batch apart (6.2+)
+		within "$pts" "$kpts" 1 || fail+=" points $pts vs dump_tasks' rss $k_rss + swap $k_sw + pgtables $((k_pgt / 4096)) -> $kpts (1%);"
+	fi
+	if ! killed=$(oomk_killed "$kmsg" "$pid"); then
+		fail+=" no 'Killed process $pid' line;"
+	else
+		within "$(jq .anon_rss_kb <<<"$line")" "${killed% *}" 1 || fail+=" anon_rss_kb $(jq .anon_rss_kb <<<"$line") vs the kernel's anon-rss ${killed% *} kB;"
+		[ "${killed#* }" = "$adj" ] || fail+=" Killed process oom_score_adj ${killed#* } != $adj;"
+	fi
+	if ! cons=$(oomk_constraint "$kmsg" "$pid"); then
+		fail+=" no oom-kill: line for pid $pid;"
+	else
+		local kc=${cons% *} km=${cons#* } mine
+		mine=$(jq -r .constraint <<<"$line")
+		case "$kc:$mine" in
+		CONSTRAINT_MEMCG:memcg | CONSTRAINT_NONE:none | CONSTRAINT_CPUSET:cpuset | CONSTRAINT_MEMORY_POLICY:mempolicy) ;;
+		*) fail+=" constraint $mine, the kernel's $kc;" ;;
+		esac
+		[ "$km" = - ] || [ "$km" = "$(jq -r .oom_cgroup <<<"$line")" ] || fail+=" oom_cgroup $(jq -r .oom_cgroup <<<"$line") != the kernel's oom_memcg $km;"
+	fi
+	rep=$(oomk_report "$kmsg" "$(jq -r .trigger_pid <<<"$line")") || fail+=" no 'invoked oom-killer' line for the trigger;"
+	if [ -n "$oc" ]; then
+		[ "$from" = oom_control ] || fail+=" decision_from $from with the oom decision hook attached;"
+		[ "$(jq -r '[.gfp_mask, .gfp_flags, .order] | map(tostring) | join(" ")' <<<"$line")" = "$rep" ] || fail+=" gfp_mask gfp_flags order '$(jq -r '[.gfp_mask, .gfp_flags, .order] | map(tostring) | join(" ")' <<<"$line")' != the kernel's '$rep';"
+	else
+		[ "$from" = derived ] || fail+=" decision_from $from without the oom decision hook;"
+		if [ "$(jq -r .constraint <<<"$line")" = memcg ]; then
+			[ "$(jq -r '[.order, .gfp_mask, .gfp_flags] | map(tostring) | join(" ")' <<<"$line")" = "null null null" ] || fail+=" order/gfp of a memcg OOM without oom_control are not absent;"
+		else
+			[ "$(jq -r '[.gfp_mask, .gfp_flags, .order] | map(tostring) | join(" ")' <<<"$line")" = "$rep" ] || fail+=" direct reclaim's gfp_mask gfp_flags order '$(jq -r '[.gfp_mask, .gfp_flags, .order] | map(tostring) | join(" ")' <<<"$line")' != the kernel's '$rep';"
+		fi
+	fi
+	if [ -z "$fail" ]; then
+		ok "$name: points $pts ~$tol% rss $rss + swap $sw + pgtables $((pgt / 4096)) + $adj * ($total / 1000) (dump_tasks: $kpts), oom_score $score, from $from, kernel report '$rep'$([ "$from" = oom_control ] && echo " = the record's")"
+	else
+		notok "$name:$fail"
+	fi
+}
+
