@@ -48,7 +48,7 @@ int oomkill__open_events(struct oomkill *ok, ring_buffer_sample_fn fn, void *ctx
 struct oomkill_bufs {
 	char comm[TASK_COMM_LEN + 1], trigger_comm[TASK_COMM_LEN + 1];
 	char victim_cg[512], trigger_cg[512], oom_cg[512];
-	char gfp_mask[16], gfp[512];
+	char gfp[512];
 	struct psi psi;
 	struct rec psi_rec, lost_rec, pre_rec;
 };

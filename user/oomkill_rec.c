@@ -30,7 +30,6 @@ enum {
 	OK_OOM_CGROUP,
 	OK_DECISION,
 	OK_ORDER,
-	OK_GFP_MASK,
 	OK_GFP,
 	OK_TOTAL_VM,
 	OK_ANON,
@@ -67,6 +66,8 @@ static const struct schema pre_schema;
 #define KB(k, h, hl) { .key = k, .header = h, .type = FT_U64, .kind = FK_GAUGE, .unit = "kb", \
 		       .help = hl }
 
+_Static_assert(OK_NR <= SCHEMA_MAX_FIELDS, "a record holds SCHEMA_MAX_FIELDS values");
+
 static const struct field fields[OK_NR] = {
 	[OK_TIME] = { .key = "time", .header = "TIME", .prec = 3, .type = FT_TIME,
 		      .kind = FK_LABEL, .help = "when the victim was marked, RFC 3339 UTC" },
@@ -99,10 +100,9 @@ static const struct field fields[OK_NR] = {
 	[OK_ORDER] = { .key = "order", .header = "ORDER", .type = FT_I64, .kind = FK_LABEL,
 		       .help = "allocation order (oom_control, else the trigger's last direct "
 			       "reclaim; absent for a memcg OOM without oom_control)" },
-	[OK_GFP_MASK] = { .key = "gfp_mask", .header = "GFP_MASK", .type = FT_STR,
-			  .kind = FK_LABEL, .help = "its gfp mask in hex, as the kernel's report" },
 	[OK_GFP] = { .key = "gfp_flags", .header = "GFP", .type = FT_STR, .kind = FK_LABEL,
-		     .help = "the mask by the kernel's names (GFP_KERNEL|__GFP_NOWARN)" },
+		     .help = "its gfp mask as the kernel's OOM report prints it: "
+			     "0xcc0(GFP_KERNEL)" },
 	[OK_TOTAL_VM] = KB("total_vm_kb", "TOTAL_VM", "the victim's virtual size"),
 	[OK_ANON] = KB("anon_rss_kb", "ANON_RSS", "its anonymous resident memory"),
 	[OK_FILE] = KB("file_rss_kb", "FILE_RSS", "its file-backed resident memory"),
@@ -377,9 +377,10 @@ void oomkill__event_rec(struct rec *r, struct oomkill_bufs *b, const struct oom_
 	rec__str(r, OK_DECISION, from_names[!!(e->have & OOM_HAVE_OC)]);
 	if (e->have & (OOM_HAVE_OC | OOM_HAVE_ALLOC_TP)) {
 		rec__i64(r, OK_ORDER, e->order);
-		snprintf(b->gfp_mask, sizeof(b->gfp_mask), "%#x", e->gfp_mask);
-		rec__str(r, OK_GFP_MASK, b->gfp_mask);
-		oomkill__gfp_names(e->gfp_mask, sys->gfp_atomic, b->gfp, sizeof(b->gfp));
+		char names[400];
+
+		oomkill__gfp_names(e->gfp_mask, sys->gfp_atomic, names, sizeof(names));
+		snprintf(b->gfp, sizeof(b->gfp), "0x%x(%s)", e->gfp_mask, names);
 		rec__str(r, OK_GFP, b->gfp);
 	}
 	if (e->have & OOM_HAVE_TASK) {

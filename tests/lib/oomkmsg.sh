@@ -49,16 +49,15 @@ oomk_constraint() {
 		END { if (row != "") print row; else exit 1 }' "$1"
 }
 
-# oomk_report LOG TRIGGER_PID: "gfp_mask gfp_names order" from the
+# oomk_report LOG TRIGGER_PID: "gfp_mask(gfp_names) order" from the
 # "invoked oom-killer" line whose dump_stack names PID: TRIGGER_PID
 oomk_report() {
 	awk -v pid="$2" '
 		/invoked oom-killer: gfp_mask=/ {
 			s = substr($0, index($0, "gfp_mask=") + 9)
-			m = substr(s, 1, index(s, "(") - 1)
-			g = substr(s, index(s, "(") + 1); g = substr(g, 1, index(g, ")") - 1)
+			m = substr(s, 1, index(s, ")"))
 			o = substr(s, index(s, "order=") + 6); o = substr(o, 1, index(o, ",") - 1)
-			last = m " " (g == "" ? "-" : g) " " o
+			last = m " " o
 			next
 		}
 		/ PID: [0-9]+ Comm: / && last != "" {
@@ -123,13 +122,13 @@ check_points() {
 	rep=$(oomk_report "$kmsg" "$(jq -r .trigger_pid <<<"$line")") || fail+=" no 'invoked oom-killer' line for the trigger;"
 	if [ -n "$oc" ]; then
 		[ "$from" = oom_control ] || fail+=" decision_from $from with the oom decision hook attached;"
-		[ "$(jq -r '[.gfp_mask, .gfp_flags, .order] | map(tostring) | join(" ")' <<<"$line")" = "$rep" ] || fail+=" gfp_mask gfp_flags order '$(jq -r '[.gfp_mask, .gfp_flags, .order] | map(tostring) | join(" ")' <<<"$line")' != the kernel's '$rep';"
+		[ "$(jq -r '[.gfp_flags, .order] | map(tostring) | join(" ")' <<<"$line")" = "$rep" ] || fail+=" gfp_flags order '$(jq -r '[.gfp_flags, .order] | map(tostring) | join(" ")' <<<"$line")' != the kernel's '$rep';"
 	else
 		[ "$from" = derived ] || fail+=" decision_from $from without the oom decision hook;"
 		if [ "$(jq -r .constraint <<<"$line")" = memcg ]; then
-			[ "$(jq -r '[.order, .gfp_mask, .gfp_flags] | map(tostring) | join(" ")' <<<"$line")" = "null null null" ] || fail+=" order/gfp of a memcg OOM without oom_control are not absent;"
+			[ "$(jq -r '[.order, .gfp_flags] | map(tostring) | join(" ")' <<<"$line")" = "null null" ] || fail+=" order/gfp of a memcg OOM without oom_control are not absent;"
 		else
-			[ "$(jq -r '[.gfp_mask, .gfp_flags, .order] | map(tostring) | join(" ")' <<<"$line")" = "$rep" ] || fail+=" direct reclaim's gfp_mask gfp_flags order '$(jq -r '[.gfp_mask, .gfp_flags, .order] | map(tostring) | join(" ")' <<<"$line")' != the kernel's '$rep';"
+			[ "$(jq -r '[.gfp_flags, .order] | map(tostring) | join(" ")' <<<"$line")" = "$rep" ] || fail+=" direct reclaim's gfp_flags order '$(jq -r '[.gfp_flags, .order] | map(tostring) | join(" ")' <<<"$line")' != the kernel's '$rep';"
 		fi
 	fi
 	if [ -z "$fail" ]; then
