@@ -84,8 +84,8 @@ static __always_inline __u64 memcg_id(struct mem_cgroup *m)
 	return m ? BPF_CORE_READ(m, css.cgroup, kn, id) : 0;
 }
 
-/* v1 charges swap to memsw (memory + swap), v2 to swap: two counters up to
- * v6.x, one union of them later; each is read by name. */
+/* v1 charges swap to memsw (memory + swap), v2 to swap: two fields in 5.10
+ * and 6.1, a union of the two in 6.18; the hierarchy's own is read. */
 static __always_inline void memcg_swap(struct oom_event *e, struct mem_cgroup *m)
 {
 	if (memcg_v1 && bpf_core_field_exists(m->memsw)) {
