@@ -14,8 +14,8 @@
 #include "oomkill.h"
 
 #define PAGE_KB 4ULL
-enum { PR_WINDOW, PR_SCOPE, PR_DIRECT, PR_DIRECT_MS, PR_MEMCG, PR_MEMCG_MS, PR_COMPACT, PR_COMPACT_MS,
-       PR_KSWAPD_MS, PR_NR };
+enum { PR_WINDOW, PR_SCOPE, PR_DIRECT, PR_DIRECT_MS, PR_MEMCG, PR_MEMCG_MS, PR_COMPACT,
+       PR_COMPACT_MS, PR_KSWAPD_MS, PR_NR };
 
 enum {
 	OK_TIME,
@@ -93,7 +93,7 @@ static const struct field fields[OK_NR] = {
 				    "CONSTRAINT_*; see CONSTRAINT" },
 	[OK_OOM_CGROUP] = { .key = "oom_cgroup", .header = "OOM_CGROUP", .type = FT_STR,
 			    .kind = FK_LABEL, .help = "memcg constraint: the cgroup whose limit was hit" },
-	[OK_DECISION] = { .key = "decision_from", .header = "FROM", .type = FT_STR,
+	[OK_DECISION] = { .key = "decision_from", .header = "DECISION_FROM", .type = FT_STR,
 			  .kind = FK_LABEL,
 			  .help = "oom_control (the kernel's own constraint, points, order, gfp) or "
 				  "derived (see CONSTRAINT)" },

@@ -19,7 +19,8 @@ static void test_formulas(void)
 
 	/* the 6.18 run of tests/func/oomkill.sh: dump_tasks rss 8479, 106496
 	 * bytes of page tables (26 pages), adj 300, a 32 MiB limit */
-	CHECK(oomkill__badness(&m, 8192) == 8479 + 26 + 300 * 8, "badness: rss + pgtables + adj * (8192 / 1000)");
+	CHECK(oomkill__badness(&m, 8192) == 8479 + 26 + 300 * 8,
+	      "badness: rss + pgtables + adj * (8192 / 1000)");
 	m.adj = -1000;
 	CHECK(oomkill__badness(&m, 8192) == LLONG_MIN, "badness: adj -1000 is never picked");
 	CHECK(oomkill__proc_score(&m, &sys_1g) == 0, "oom_score: 0 at adj -1000");
