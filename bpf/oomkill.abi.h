@@ -15,13 +15,42 @@ enum oom_have {
 	OOM_HAVE_MM = 1 << 1,		/* its mm: total_vm, rss split, swap, pgtables */
 	OOM_HAVE_MEMCG = 1 << 2,	/* its memory cgroup's counters */
 	OOM_HAVE_SWAP = 1 << 3,		/* memcg swap (v2) or memsw (v1) counter */
+	/* struct oom_control, read at oom_kill_process() (fentry, kprobe):
+	 * constraint, points, totalpages, order, gfp_mask, memcg are the kernel's */
+	OOM_HAVE_OC = 1 << 4,
+	/* order and gfp_mask of the trigger's last direct reclaim
+	 * (mm_vmscan_direct_reclaim_begin), without oom_control */
+	OOM_HAVE_ALLOC_TP = 1 << 5,
 };
 
 enum ok_constraint {
 	OOM_CONSTRAINT_UNKNOWN,
 	OOM_CONSTRAINT_NONE,		/* system-wide */
 	OOM_CONSTRAINT_MEMCG,
+	OOM_CONSTRAINT_CPUSET,
+	OOM_CONSTRAINT_MEMPOLICY,
 };
+
+/* What oom_kill_process() was given, per trigger thread, until mark_victim. */
+struct oom_decision {
+	__u64 chosen;			/* oc->chosen, a task_struct pointer */
+	__s64 points;			/* oc->chosen_points */
+	__u64 totalpages;
+	__u64 memcg;			/* oc->memcg, a mem_cgroup pointer; 0: none */
+	__u32 gfp_mask;
+	__s32 order;
+	__u32 constraint;		/* enum ok_constraint */
+	__u32 chosen_pid;		/* its pid, what the pid-only tracepoint has */
+};
+
+/* The trigger thread's last direct reclaim: its allocation's order and mask. */
+struct oom_alloc {
+	__u64 ts_ns;
+	__u32 gfp_mask;
+	__s32 order;
+};
+#define OOM_ALLOC_MAX_AGE_NS (10ULL * 1000000000)	/* older: not this OOM's */
+#define OOM_TRACK_ENTRIES 1024
 
 #define OOM_MAX_DEPTH 8		/* memcg ancestors searched for the limit hit */
 
@@ -47,6 +76,11 @@ struct oom_event {
 	__u64 memcg_usage;		/* pages, of oom_cgid (else the victim's memcg) */
 	__u64 memcg_max;
 	__u64 memcg_swap;		/* swap (v2) or memsw (v1) usage, pages */
+	__u64 memcg_swap_max;		/* swap.max (v2) or memsw.max (v1), pages */
+	__s64 points;			/* OOM_HAVE_OC: oc->chosen_points */
+	__u64 totalpages;		/* OOM_HAVE_OC: oc->totalpages */
+	__u32 gfp_mask;			/* OOM_HAVE_OC or OOM_HAVE_ALLOC_TP */
+	__s32 order;
 	char comm[TASK_COMM_LEN];
 	char trigger_comm[TASK_COMM_LEN];
 };

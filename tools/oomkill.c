@@ -20,24 +20,27 @@ static struct env {
 
 static const char doc[] =
 	"Show every OOM kill as one record: the victim (pid, comm, uid, its own memory "
-	"cgroup), the task that triggered it, the constraint, the victim's memory and "
-	"oom_score_adj and badness points, the cgroup's limit and usage (or the system's "
-	"free memory) and memory pressure. With --rank: who the kernel would pick next.\n"
+	"cgroup), the task that triggered it, the constraint (none, memcg, cpuset, "
+	"mempolicy), the allocation's order and gfp flags, the victim's memory, "
+	"oom_score_adj, badness points and oom_score, the cgroup's limit and usage (or "
+	"the system's free memory), memory pressure and the reclaim stalls before it. "
+	"With --rank: who the kernel would pick next.\n"
 	"\n"
 	"USAGE: oomkill [-c CGROUP_PATH] [-T] [--json] [-v] [--probes] [--skip-hooks KINDS]\n"
 	"       oomkill --rank [-n N] [-c CGROUP_PATH] [--json]\n"
 	"\n"
 	"What the victim is made of is read in the kernel when it is marked, so the record "
 	"survives the victim; records the ring buffer cannot hold are counted and shown. "
-	"Fields the kernel cannot give (allocation order and gfp flags from a tracepoint) "
-	"are shown as '-' (JSON null). See oomkill(8) for the keys and what each kernel "
-	"gives.\n"
+	"Where fentry or kprobes reach oom_kill_process(), constraint, points, order and "
+	"gfp flags are the kernel's own (decision_from oom_control); elsewhere they are "
+	"derived, and what cannot be (order and gfp of a memcg OOM) is shown as '-' (JSON "
+	"null). See oomkill(8) for the keys and what each kernel gives.\n"
 	"\n"
-	"EXAMPLES:\n"
+"EXAMPLES:\n"
 	"    oomkill                     # one block per kill, until Ctrl-C\n"
 	"    oomkill -T                  # with the time of each kill\n"
 	"    oomkill --json              # one JSON object per kill\n"
-	"    oomkill -c /sys/fs/cgroup/app   # only victims in this cgroup or below\n"
+	"    oomkill -c /sys/fs/cgroup/app   # victims and stalls of this cgroup\n"
 	"    oomkill --rank              # the 10 processes the OOM killer would pick first\n"
 	"    oomkill --rank -n 0 -c /sys/fs/cgroup/app   # every process of a cgroup, ranked\n"
 	"    oomkill --probes            # which kernel hook this kernel gets, and why";
@@ -74,7 +77,9 @@ static struct state {
 	struct oomkill *ok;
 	struct json json;
 	char filter[512];	/* -c as a path below the memcg root; "" none */
+	struct cgroup_filter cg;	/* -c resolved, for reclaimlat's filter */
 	bool v1;
+	struct oomkill_sys sys;
 	/* reclaimlat beside: one slot of per-class stalls per second */
 	struct module rlm;
 	bool have_rl;
@@ -120,6 +125,7 @@ static void preceding(struct oomkill_preceding *p)
 		for (c = 0; c < RL_NR_CLASSES; c++)
 			reclaimlat__merge(&p->st[c], &s.slots[i][c]);
 	p->window_s = s.filled + 1 < OOMKILL_WINDOW_S ? s.filled + 1 : OOMKILL_WINDOW_S;
+	p->cgroup = s.filter[0] ? s.filter : NULL;
 }
 
 static int on_event(void *ctx, void *data, size_t size)
@@ -129,7 +135,7 @@ static int on_event(void *ctx, void *data, size_t size)
 
 	if (size < sizeof(struct oom_event))
 		return 0;
-	oomkill__event_rec(&r, &b, data, s.ok->mono_to_real_ns, s.v1,
+	oomkill__event_rec(&r, &b, data, &s.sys, s.ok->mono_to_real_ns, s.v1,
 			   events__dropped_since(&s.ok->ev));
 	if (!wanted(&r))
 		return 0;
@@ -171,13 +177,12 @@ static int tick(void *ctx, const struct timespec *now)
 static int set_filter(void)
 {
 	const char *root = cgroup__memcg_root();
-	struct cgroup_filter f;
 	char why[256], *real;
 	size_t n = strlen(root);
 
 	if (!env.cgroup)
 		return 0;
-	if (cgroup__resolve(env.cgroup, &f, why, sizeof(why))) {
+	if (cgroup__resolve(env.cgroup, &s.cg, why, sizeof(why))) {
 		log__err("%s", why);
 		return -1;
 	}
@@ -236,6 +241,7 @@ int main(int argc, char **argv)
 	if (set_filter())
 		return EXIT_RUNTIME;
 	s.v1 = !strcmp(cgroup__memcg_root(), "/sys/fs/cgroup/memory");
+	oomkill__sys_read(&s.sys);
 	if (env.rank)
 		return rank();
 	if (cli__preflight(0))
@@ -249,7 +255,10 @@ int main(int argc, char **argv)
 		break;
 	}
 	s.ok = s.m.state;
-	/* what preceded a kill: reclaimlat's module, optional */
+	/* what preceded a kill: reclaimlat's module, optional; with -c, the
+	 * stalls of that cgroup's tasks */
+	rlo.cgroup_id = s.cg.id;
+	rlo.cgroup_mode = s.cg.mode;
 	if (!module__open(&s.rlm, &reclaimlat__module, &rlo.common) && !module__attach(&s.rlm))
 		s.have_rl = true;
 	else

@@ -7,6 +7,7 @@
 #include <sys/vfs.h>
 #include <time.h>
 #include <unistd.h>
+#include "cgroup.h"
 #include "log.h"
 #include "oomkill.skel.h"
 #include "oomkill.h"
@@ -26,9 +27,40 @@ static const struct probe_cand victim_cands[] = {
 	{ "victim_pid_raw", PROBE_RAW_TP, "mark_victim", ACC_PID, NULL },
 };
 
+/* oom_kill_process(struct oom_control *oc, const char *message): no
+ * tracepoint carries oom_control; without it the constraint is derived and
+ * points, totalpages, order and gfp_mask are computed or absent. */
+static const struct probe_cand decision_cands[] = {
+	{ "decide_fentry", PROBE_FENTRY, "oom_kill_process", NULL, "oom_control" },
+	{ "decide_kprobe", PROBE_KPROBE, "oom_kill_process", NULL, NULL },
+};
+
+/* the order and gfp mask of a page allocator OOM, without oom_control */
+static const struct probe_cand alloc_cands[] = {
+	{ "alloc_btf", PROBE_TP_BTF, "mm_vmscan_direct_reclaim_begin", NULL, NULL },
+	{ "alloc_raw", PROBE_RAW_TP, "mm_vmscan_direct_reclaim_begin", NULL, NULL },
+};
+
 const struct probe_event oomkill__events[OOMKILL_NR_EVENTS] = {
 	[OOMKILL_VICTIM] = { "oom victim", victim_cands, ARRAY_SIZE(victim_cands), false },
+	[OOMKILL_DECISION] = { "oom decision", decision_cands, ARRAY_SIZE(decision_cands), true },
+	[OOMKILL_ALLOC] = { "direct reclaim", alloc_cands, ARRAY_SIZE(alloc_cands), true },
 };
+
+/* Memory nodes, as constrained_alloc() compares a nodemask with them. */
+static bool single_memory_node(void)
+{
+	FILE *f = fopen("/sys/devices/system/node/has_memory", "r");
+	char line[256] = "0";
+
+	if (f) {
+		if (!fgets(line, sizeof(line), f))
+			snprintf(line, sizeof(line), "0");
+		fclose(f);
+	}
+	/* "0", not "0-1" or "0,2" */
+	return !strpbrk(line, "-,");
+}
 
 static int oomkill__open(struct oomkill *ok, const struct oomkill_opts *o)
 {
@@ -55,6 +87,8 @@ static int oomkill__open(struct oomkill *ok, const struct oomkill_opts *o)
 		log__err("cannot open BPF object: %s", strerror(-err));
 		return err;
 	}
+	ok->skel->rodata->single_node = single_memory_node();
+	ok->skel->rodata->memcg_v1 = !strcmp(cgroup__memcg_root(), "/sys/fs/cgroup/memory");
 	return probe__resolve(&ok->probes, ok->skel->obj, o->common.all_probes);
 }
 

@@ -6,13 +6,16 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <limits.h>
+#include <stdio.h>
 #include <sys/sysinfo.h>
+#include <sys/utsname.h>
 #include "cgroup.h"
 #include "oomkill.h"
 
 #define PAGE_KB 4ULL
-enum { PR_WINDOW, PR_DIRECT, PR_DIRECT_MS, PR_MEMCG, PR_MEMCG_MS, PR_COMPACT, PR_COMPACT_MS,
-       PR_KSWAPD_MS, PR_NR };
+enum { PR_WINDOW, PR_SCOPE, PR_DIRECT, PR_DIRECT_MS, PR_MEMCG, PR_MEMCG_MS, PR_COMPACT,
+       PR_COMPACT_MS, PR_KSWAPD_MS, PR_NR };
 
 enum {
 	OK_TIME,
@@ -25,6 +28,7 @@ enum {
 	OK_TRIGGER_CGROUP,
 	OK_CONSTRAINT,
 	OK_OOM_CGROUP,
+	OK_DECISION,
 	OK_ORDER,
 	OK_GFP,
 	OK_TOTAL_VM,
@@ -35,6 +39,8 @@ enum {
 	OK_SWAP,
 	OK_ADJ,
 	OK_POINTS,
+	OK_TOTALPAGES,
+	OK_SCORE,
 	OK_LIMIT,
 	OK_USAGE,
 	OK_CG_SWAP,
@@ -60,6 +66,8 @@ static const struct schema pre_schema;
 #define KB(k, h, hl) { .key = k, .header = h, .type = FT_U64, .kind = FK_GAUGE, .unit = "kb", \
 		       .help = hl }
 
+_Static_assert(OK_NR <= SCHEMA_MAX_FIELDS, "a record holds SCHEMA_MAX_FIELDS values");
+
 static const struct field fields[OK_NR] = {
 	[OK_TIME] = { .key = "time", .header = "TIME", .prec = 3, .type = FT_TIME,
 		      .kind = FK_LABEL, .help = "when the victim was marked, RFC 3339 UTC" },
@@ -81,13 +89,20 @@ static const struct field fields[OK_NR] = {
 				.type = FT_STR, .kind = FK_LABEL, .help = "its memory cgroup" },
 	[OK_CONSTRAINT] = { .key = "constraint", .header = "CONSTRAINT", .type = FT_STR,
 			    .kind = FK_LABEL,
-			    .help = "none (system-wide) or memcg; derived, see CONSTRAINT" },
+			    .help = "none (system-wide), memcg, cpuset or mempolicy, as the kernel's "
+				    "CONSTRAINT_*; see CONSTRAINT" },
 	[OK_OOM_CGROUP] = { .key = "oom_cgroup", .header = "OOM_CGROUP", .type = FT_STR,
 			    .kind = FK_LABEL, .help = "memcg constraint: the cgroup whose limit was hit" },
+	[OK_DECISION] = { .key = "decision_from", .header = "DECISION_FROM", .type = FT_STR,
+			  .kind = FK_LABEL,
+			  .help = "oom_control (the kernel's own constraint, points, order, gfp) or "
+				  "derived (see CONSTRAINT)" },
 	[OK_ORDER] = { .key = "order", .header = "ORDER", .type = FT_I64, .kind = FK_LABEL,
-		       .help = "allocation order (absent: no tracepoint carries it)" },
+		       .help = "allocation order (oom_control, else the trigger's last direct "
+			       "reclaim; absent for a memcg OOM without oom_control)" },
 	[OK_GFP] = { .key = "gfp_flags", .header = "GFP", .type = FT_STR, .kind = FK_LABEL,
-		     .help = "allocation gfp flags (absent: no tracepoint carries them)" },
+		     .help = "its gfp mask as the kernel's OOM report prints it: "
+			     "0xcc0(GFP_KERNEL)" },
 	[OK_TOTAL_VM] = KB("total_vm_kb", "TOTAL_VM", "the victim's virtual size"),
 	[OK_ANON] = KB("anon_rss_kb", "ANON_RSS", "its anonymous resident memory"),
 	[OK_FILE] = KB("file_rss_kb", "FILE_RSS", "its file-backed resident memory"),
@@ -98,7 +113,15 @@ static const struct field fields[OK_NR] = {
 		     .kind = FK_LABEL, .help = "the victim's oom_score_adj (-1000 to 1000)" },
 	[OK_POINTS] = { .key = "points", .header = "POINTS", .type = FT_I64, .kind = FK_GAUGE,
 			.unit = "pages",
-			.help = "badness by oom_badness(): rss+swap+page tables + adj*total/1000" },
+			.help = "oom_badness(): rss+swap+page tables + adj*(total/1000); "
+				"oom_control's chosen_points where read" },
+	[OK_TOTALPAGES] = { .key = "total_pages", .header = "TOTAL_PAGES", .type = FT_U64,
+			    .kind = FK_GAUGE, .unit = "pages",
+			    .help = "the pages the adj is scaled by: the memcg's limit (+swap), "
+				    "else RAM + swap" },
+	[OK_SCORE] = { .key = "oom_score", .header = "OOM_SCORE", .type = FT_I64,
+		       .kind = FK_GAUGE,
+		       .help = "what /proc/PID/oom_score showed at the event (0-2000)" },
 	[OK_LIMIT] = KB("memcg_limit_kb", "MEMCG_LIMIT", "the cgroup's memory limit"),
 	[OK_USAGE] = KB("memcg_usage_kb", "MEMCG_USAGE", "the cgroup's memory usage"),
 	[OK_CG_SWAP] = KB("memcg_swap_kb", "MEMCG_SWAP", "the cgroup's swap usage"),
@@ -115,9 +138,11 @@ static const struct field fields[OK_NR] = {
 const struct schema oomkill__schema = SCHEMA("oomkill", fields);
 
 static const char *const constraint_names[] = {
-	[OOM_CONSTRAINT_UNKNOWN] = NULL,
+	[OOM_CONSTRAINT_UNKNOWN] = "unknown",
 	[OOM_CONSTRAINT_NONE] = "none",
 	[OOM_CONSTRAINT_MEMCG] = "memcg",
+	[OOM_CONSTRAINT_CPUSET] = "cpuset",
+	[OOM_CONSTRAINT_MEMPOLICY] = "mempolicy",
 };
 
 static void meminfo_kb(const char *key, unsigned long long *out, bool *ok)
@@ -148,33 +173,189 @@ static void copy_comm(char *dst, const char *src)
 	dst[TASK_COMM_LEN] = '\0';
 }
 
-/*
- * oom_badness() from what the kernel read: rss + swap entries + page-table
- * pages, plus oom_score_adj per mille of the pages the OOM could use (the
- * memcg limit, else RAM + swap); LONG_MIN (never picked) at -1000. The
- * score scales it as /proc/PID/oom_score does since v5.9 (commit
- * 9066e5cfb73c): (1000 + badness * 1000) / (RAM + swap pages).
- */
-static void badness(struct rec *r, const struct oom_event *e)
+long long oomkill__badness(const struct oomkill_mem *m, long long totalpages)
 {
-	long long base, global, ctx, points;
-	struct sysinfo si;
+	long long points = (long long)(m->rss + m->swap_ents) + (long long)(m->pgtables_bytes / 4096);
 
-	if (!(e->have & OOM_HAVE_TASK) || !(e->have & OOM_HAVE_MM) || sysinfo(&si) ||
-	    e->oom_score_adj == -1000)
+	if (m->adj <= -1000)
+		return LLONG_MIN;
+	return points + m->adj * (totalpages / 1000);
+}
+
+long long oomkill__proc_score(const struct oomkill_mem *m, const struct oomkill_sys *sys)
+{
+	long long total = (long long)(sys->ram_pages + sys->swap_pages);
+	long long b = oomkill__badness(m, total);
+
+	if (b == LLONG_MIN || total <= 0)
+		return 0;
+	return (1000 + b * 1000 / total) * 2 / 3;
+}
+
+unsigned long long oomkill__memcg_total(unsigned long long max, unsigned long long swap_max,
+					bool have_swap, bool v1, const struct oomkill_sys *sys)
+{
+	unsigned long long sw = 0;
+
+	if (have_swap && sys->swap_pages) {
+		/* v1: memsw.max - memory.max is the swap headroom */
+		sw = v1 ? (swap_max > max ? swap_max - max : 0) : swap_max;
+		if (sw > sys->swap_pages)
+			sw = sys->swap_pages;
+	}
+	return max + sw ? max + sw : 1;
+}
+
+void oomkill__sys_read(struct oomkill_sys *sys)
+{
+	struct sysinfo si;
+	struct utsname u;
+	int maj = 0, min = 0;
+
+	memset(sys, 0, sizeof(*sys));
+	if (!sysinfo(&si)) {
+		sys->ram_pages = (unsigned long long)si.totalram * si.mem_unit / 4096;
+		sys->swap_pages = (unsigned long long)si.totalswap * si.mem_unit / 4096;
+		sys->have_totals = true;
+	}
+	/* __GFP_ATOMIC until v6.4 (commit 2973d8229b78 "mm: discard __GFP_ATOMIC") */
+	if (!uname(&u) && sscanf(u.release, "%d.%d", &maj, &min) == 2)
+		sys->gfp_atomic = maj < 6 || (maj == 6 && min < 4);
+}
+
+/* The kernel's gfpflag_names (include/trace/events/mmflags.h), in its order:
+ * the first whose bits are all set is printed and its bits cleared. */
+#define G_DMA 0x01u
+#define G_HIGHMEM 0x02u
+#define G_DMA32 0x04u
+#define G_MOVABLE 0x08u
+#define G_RECLAIMABLE 0x10u
+#define G_HIGH 0x20u
+#define G_IO 0x40u
+#define G_FS 0x80u
+#define G_ZERO 0x100u
+#define G_ATOMIC 0x200u		/* before v6.4; unused since */
+#define G_DIRECT 0x400u
+#define G_KSWAPD 0x800u
+#define G_WRITE 0x1000u
+#define G_NOWARN 0x2000u
+#define G_RETRY_MAYFAIL 0x4000u
+#define G_NOFAIL 0x8000u
+#define G_NORETRY 0x10000u
+#define G_MEMALLOC 0x20000u
+#define G_COMP 0x40000u
+#define G_NOMEMALLOC 0x80000u
+#define G_HARDWALL 0x100000u
+#define G_THISNODE 0x200000u
+#define G_ACCOUNT 0x400000u
+#define G_RECLAIM (G_DIRECT | G_KSWAPD)
+#define G_KERNEL (G_RECLAIM | G_IO | G_FS)
+#define G_USER (G_KERNEL | G_HARDWALL)
+#define G_HIGHUSER_MOVABLE (G_USER | G_HIGHMEM | G_MOVABLE)
+#define G_TRANSHUGE_LIGHT ((G_HIGHUSER_MOVABLE | G_COMP | G_NOMEMALLOC | G_NOWARN) & ~G_RECLAIM)
+
+void oomkill__gfp_names(unsigned int gfp, bool atomic, char *buf, size_t size)
+{
+	const struct { const char *name; unsigned int mask; } names[] = {
+		{ "GFP_TRANSHUGE", G_TRANSHUGE_LIGHT | G_DIRECT },
+		{ "GFP_TRANSHUGE_LIGHT", G_TRANSHUGE_LIGHT },
+		{ "GFP_HIGHUSER_MOVABLE", G_HIGHUSER_MOVABLE },
+		{ "GFP_HIGHUSER", G_USER | G_HIGHMEM },
+		{ "GFP_USER", G_USER },
+		{ "GFP_KERNEL_ACCOUNT", G_KERNEL | G_ACCOUNT },
+		{ "GFP_KERNEL", G_KERNEL },
+		{ "GFP_NOFS", G_RECLAIM | G_IO },
+		{ "GFP_ATOMIC", G_HIGH | G_KSWAPD | (atomic ? G_ATOMIC : 0) },
+		{ "GFP_NOIO", G_RECLAIM },
+		{ "GFP_NOWAIT", G_KSWAPD },
+		{ "GFP_DMA", G_DMA },
+		{ "__GFP_HIGHMEM", G_HIGHMEM },
+		{ "GFP_DMA32", G_DMA32 },
+		{ "__GFP_HIGH", G_HIGH },
+		{ "__GFP_ATOMIC", atomic ? G_ATOMIC : 0 },
+		{ "__GFP_IO", G_IO },
+		{ "__GFP_FS", G_FS },
+		{ "__GFP_NOWARN", G_NOWARN },
+		{ "__GFP_RETRY_MAYFAIL", G_RETRY_MAYFAIL },
+		{ "__GFP_NOFAIL", G_NOFAIL },
+		{ "__GFP_NORETRY", G_NORETRY },
+		{ "__GFP_COMP", G_COMP },
+		{ "__GFP_ZERO", G_ZERO },
+		{ "__GFP_NOMEMALLOC", G_NOMEMALLOC },
+		{ "__GFP_MEMALLOC", G_MEMALLOC },
+		{ "__GFP_HARDWALL", G_HARDWALL },
+		{ "__GFP_THISNODE", G_THISNODE },
+		{ "__GFP_RECLAIMABLE", G_RECLAIMABLE },
+		{ "__GFP_MOVABLE", G_MOVABLE },
+		{ "__GFP_ACCOUNT", G_ACCOUNT },
+		{ "__GFP_WRITE", G_WRITE },
+		{ "__GFP_RECLAIM", G_RECLAIM },
+		{ "__GFP_DIRECT_RECLAIM", G_DIRECT },
+		{ "__GFP_KSWAPD_RECLAIM", G_KSWAPD },
+	};
+	size_t i, n = 0;
+
+	buf[0] = '\0';
+	for (i = 0; gfp && i < sizeof(names) / sizeof(names[0]); i++) {
+		unsigned int m = names[i].mask;
+
+		if (!m || (gfp & m) != m)
+			continue;
+		gfp &= ~m;
+		n += snprintf(buf + n, n < size ? size - n : 0, "%s%s", names[i].name,
+			      gfp ? "|" : "");
+	}
+	/* bits without a name here (KASAN's, __GFP_NOLOCKDEP): as the kernel
+	 * prints bits it has no name for */
+	if (gfp)
+		snprintf(buf + n, n < size ? size - n : 0, "%#x", gfp);
+}
+
+static const char *const from_names[] = { "derived", "oom_control" };
+
+/*
+ * Points: oom_control's chosen_points where read, else oom_badness()
+ * recomputed from what the kernel read at mark_victim, with the pages the
+ * kernel scales the adj by: the OOM memcg's mem_cgroup_get_max(), else RAM
+ * + swap (cpuset and mempolicy OOMs scale by their nodes: not derived).
+ */
+static void badness(struct rec *r, const struct oom_event *e, const struct oomkill_sys *sys,
+		    bool v1)
+{
+	struct oomkill_mem m;
+	long long total = -1, points;
+
+	if (!(e->have & OOM_HAVE_TASK) || !(e->have & OOM_HAVE_MM))
 		return;
-	global = (long long)((si.totalram + si.totalswap) * si.mem_unit / 4096);
-	ctx = global;
-	if (e->constraint == OOM_CONSTRAINT_MEMCG && e->memcg_max < (1ULL << 50))
-		ctx = (long long)e->memcg_max;
-	base = (long long)(e->anon_rss + e->file_rss + e->shmem_rss + e->swap_ents) +
-	       (long long)(e->pgtables_bytes / 4096);
-	points = base + (long long)e->oom_score_adj * (ctx / 1000);
-	rec__i64(r, OK_POINTS, points);
+	m.rss = e->anon_rss + e->file_rss + e->shmem_rss;
+	m.swap_ents = e->swap_ents;
+	m.pgtables_bytes = e->pgtables_bytes;
+	m.adj = e->oom_score_adj;
+	if (sys->have_totals)
+		rec__i64(r, OK_SCORE, oomkill__proc_score(&m, sys));
+	if (e->have & OOM_HAVE_OC) {
+		total = (long long)e->totalpages;
+		points = e->points;
+	} else {
+		if (e->constraint == OOM_CONSTRAINT_MEMCG && (e->have & OOM_HAVE_MEMCG) &&
+		    e->memcg_max < (1ULL << 50))
+			total = (long long)oomkill__memcg_total(e->memcg_max, e->memcg_swap_max,
+							       e->have & OOM_HAVE_SWAP, v1, sys);
+		else if (e->constraint == OOM_CONSTRAINT_NONE && sys->have_totals)
+			total = (long long)(sys->ram_pages + sys->swap_pages);
+		if (total < 0)
+			return;
+		points = oomkill__badness(&m, total);
+	}
+	rec__u64(r, OK_TOTALPAGES, (unsigned long long)total);
+	/* LONG_MIN: never picked (adj -1000); a memory.oom.group member */
+	if (points != LLONG_MIN && points != LONG_MIN)
+		rec__i64(r, OK_POINTS, points);
 }
 
 void oomkill__event_rec(struct rec *r, struct oomkill_bufs *b, const struct oom_event *e,
-			long long mono_to_real_ns, bool v1, unsigned long long lost)
+			const struct oomkill_sys *sys, long long mono_to_real_ns, bool v1,
+			unsigned long long lost)
 {
 	long long real = (long long)e->ts_ns + mono_to_real_ns;
 	struct timespec t = { real / 1000000000LL, real % 1000000000LL };
@@ -193,6 +374,15 @@ void oomkill__event_rec(struct rec *r, struct oomkill_bufs *b, const struct oom_
 		rec__str(r, OK_CONSTRAINT, constraint_names[e->constraint]);
 	if (e->constraint == OOM_CONSTRAINT_MEMCG)
 		rec__str(r, OK_OOM_CGROUP, path_or_null(e->oom_cgid, b->oom_cg, sizeof(b->oom_cg)));
+	rec__str(r, OK_DECISION, from_names[!!(e->have & OOM_HAVE_OC)]);
+	if (e->have & (OOM_HAVE_OC | OOM_HAVE_ALLOC_TP)) {
+		rec__i64(r, OK_ORDER, e->order);
+		char names[400];
+
+		oomkill__gfp_names(e->gfp_mask, sys->gfp_atomic, names, sizeof(names));
+		snprintf(b->gfp, sizeof(b->gfp), "0x%x(%s)", e->gfp_mask, names);
+		rec__str(r, OK_GFP, b->gfp);
+	}
 	if (e->have & OOM_HAVE_TASK) {
 		copy_comm(b->comm, e->comm);
 		rec__str(r, OK_VICTIM_COMM, b->comm);
@@ -222,7 +412,7 @@ void oomkill__event_rec(struct rec *r, struct oomkill_bufs *b, const struct oom_
 			rec__u64(r, OK_CG_SWAP, sw * PAGE_KB);
 		}
 	}
-	badness(r, e);
+	badness(r, e, sys, v1);
 	if (e->constraint == OOM_CONSTRAINT_NONE) {
 		meminfo_kb("MemFree", &kb, &ok);
 		if (ok)
@@ -274,7 +464,11 @@ void oomkill__print_block(FILE *out, const struct rec *r, bool timestamp)
 		int c;
 
 		schema__cell(p, PR_WINDOW, n, sizeof(n));
-		fprintf(out, "  %-15s last %s s:", "STALLS", n);
+		fprintf(out, "  %-15s last %s s", "STALLS", n);
+		if (p->v[PR_SCOPE].set)
+			fprintf(out, " in %s:", p->v[PR_SCOPE].s);
+		else
+			fputs(" (every task):", out);
 		for (c = 0; c < 3; c++) {
 			schema__cell(p, PR_DIRECT + 2 * c, n, sizeof(n));
 			schema__cell(p, PR_DIRECT_MS + 2 * c, ms, sizeof(ms));
@@ -469,6 +663,8 @@ int oomkill__rank(const char *cgroup, struct oomkill_rank **rows, size_t *n)
 static const struct field pre_fields[PR_NR] = {
 	[PR_WINDOW] = { .key = "window_s", .type = FT_U64, .kind = FK_GAUGE, .unit = "s",
 			.help = "seconds the stalls below are summed over" },
+	[PR_SCOPE] = { .key = "cgroup", .type = FT_STR, .kind = FK_LABEL,
+		       .help = "the stalls of tasks in this cgroup or below (-c); null: every task" },
 	[PR_DIRECT] = { .key = "direct_stalls", .type = FT_U64, .kind = FK_COUNTER,
 			.help = "global direct reclaim stalls (allocation stalls)" },
 	[PR_DIRECT_MS] = { .key = "direct_ms", .type = FT_DBL, .prec = 3, .kind = FK_COUNTER,
@@ -500,6 +696,7 @@ void oomkill__preceding_rec(struct rec *r, struct oomkill_bufs *b,
 {
 	rec__init(&b->pre_rec, &pre_schema);
 	rec__u64(&b->pre_rec, PR_WINDOW, p->window_s);
+	rec__str(&b->pre_rec, PR_SCOPE, p->cgroup);
 	pre_class(&b->pre_rec, p, RL_DIRECT, PR_DIRECT, PR_DIRECT_MS);
 	pre_class(&b->pre_rec, p, RL_MEMCG, PR_MEMCG, PR_MEMCG_MS);
 	pre_class(&b->pre_rec, p, RL_COMPACT, PR_COMPACT, PR_COMPACT_MS);
