@@ -79,6 +79,31 @@ static int slab__open(struct slab *sl, const struct slab_opts *o)
 	sl->skel->rodata->targ_tgid = o->m.tgid;
 	sl->skel->rodata->targ_cgroup_id = o->cgroup_id;
 	sl->skel->rodata->targ_cgroup_mode = o->cgroup_mode;
+	if (o->stacks_cache) {
+		__u64 key = 0;
+
+		if (strlen(o->stacks_cache) >= SLAB_NAME_LEN) {
+			log__err("cache name '%s' is longer than %d characters", o->stacks_cache,
+				 SLAB_NAME_LEN - 1);
+			return -EINVAL;
+		}
+		slab__kmalloc_key(o->stacks_cache, &key);
+		sl->skel->rodata->targ_stacks = true;
+		sl->skel->rodata->targ_stack_key = key;
+		strcpy((char *)sl->skel->rodata->targ_stack_name, o->stacks_cache);
+		sl->stacks = stacks__new();
+		if (!sl->stacks) {
+			log__err("out of memory");
+			return -ENOMEM;
+		}
+		/* -p: its modules known from the start, for frames after it exits */
+		if (o->m.tgid)
+			stacks__user_syms(sl->stacks, o->m.tgid);
+	} else {
+		bpf_map__set_max_entries(sl->skel->maps.stack_objs, 1);
+		bpf_map__set_max_entries(sl->skel->maps.stack_live, 1);
+		bpf_map__set_max_entries(sl->skel->maps.stackmap, 1);
+	}
 	return probe__resolve(&sl->probes, sl->skel->obj, o->m.all_probes);
 }
 
@@ -96,6 +121,8 @@ static int slab__attach(struct slab *sl)
 
 static void slab__close(struct slab *sl)
 {
+	stacks__free(sl->stacks);
+	sl->stacks = NULL;
 	probe__free(&sl->probes);
 	slab_bpf__destroy(sl->skel);
 	sl->skel = NULL;
@@ -120,6 +147,46 @@ void slab__kmalloc_name(__u64 key, char *buf, size_t size)
 		snprintf(buf, size, "%s%uk", prefix[type], n / 1024);
 	else
 		snprintf(buf, size, "%s%u", prefix[type], n);
+}
+
+int slab__kmalloc_key(const char *name, __u64 *key)
+{
+	static const struct {
+		const char *prefix;
+		__u64 type;
+	} types[] = {
+		{ "kmalloc-cg-", SLAB_KM_CG },
+		{ "kmalloc-rcl-", SLAB_KM_RCL },
+		{ "dma-kmalloc-", SLAB_KM_DMA },
+		{ "kmalloc-", SLAB_KM_NORMAL },
+	};
+	unsigned long n;
+	size_t i, len;
+	char *end;
+
+	for (i = 0; i < ARRAY_SIZE(types); i++) {
+		len = strlen(types[i].prefix);
+		if (strncmp(name, types[i].prefix, len) || name[len] < '1' || name[len] > '9')
+			continue;
+		n = strtoul(name + len, &end, 10);
+		if (*end == 'k') {
+			n *= 1024;
+			end++;
+		}
+		if (*end || n > 1UL << 30)
+			return -EINVAL;
+		*key = SLAB_KMALLOC_KEY | types[i].type << 32 | n;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+bool slab__is_cache(const char *name)
+{
+	struct slabinfo_line l;
+	__u64 key;
+
+	return !slab__kmalloc_key(name, &key) || !slab__slabinfo(NULL, name, &l);
 }
 
 static void merge_stats(void *acc, const void *cpu_val)
@@ -284,6 +351,88 @@ fail:
 	free(cur);
 	free(out);
 	return err;
+}
+
+/* The addresses of stack `id` (0: none), 0-ended, in ips. */
+static int stack_ips(int fd, __u64 id, __u64 ips[STACK_MAX_DEPTH])
+{
+	int n = 0;
+
+	memset(ips, 0, STACK_MAX_DEPTH * sizeof(*ips));
+	if (id && bpf_map_lookup_elem(fd, &id, ips))
+		memset(ips, 0, STACK_MAX_DEPTH * sizeof(*ips));
+	while (n < STACK_MAX_DEPTH && ips[n])
+		n++;
+	return n;
+}
+
+static int cmp_stack_rows(const void *pa, const void *pb)
+{
+	const struct slab_stack_row *a = pa, *b = pb;
+
+	return a->bytes < b->bytes ? 1 : a->bytes > b->bytes ? -1 : 0;
+}
+
+void slab__free_stacks(struct slab_stack_row *rows, size_t n)
+{
+	size_t i;
+
+	for (i = 0; rows && i < n; i++)
+		free(rows[i].frames);
+	free(rows);
+}
+
+int slab__drain_stacks(struct slab *sl, struct slab_stack_row **rows, size_t *n)
+{
+	int sfd = bpf_map__fd(sl->skel->maps.stackmap), err;
+	__u64 uips[STACK_MAX_DEPTH], kips[STACK_MAX_DEPTH];
+	size_t cap = bpf_map__max_entries(sl->skel->maps.stack_live), nk = 0, i, nr = 0;
+	struct slab_stack_key *keys = calloc(cap, sizeof(*keys));
+	struct slab_stack *vals = calloc(cap, sizeof(*vals));
+	struct slab_stack_row *out = calloc(cap + 1, sizeof(*out));
+
+	*rows = NULL;
+	*n = 0;
+	err = keys && vals && out ? 0 : -ENOMEM;
+	if (!err)
+		err = bpfmap__dump(bpf_map__fd(sl->skel->maps.stack_live), sizeof(*keys),
+				   sizeof(*vals), cap, keys, vals, &nk);
+	for (i = 0; !err && i < nk; i++) {
+		struct slab_stack_row *r = &out[nr];
+		int nu, nkf;
+
+		if (vals[i].objs <= 0)
+			continue;
+		r->pid = keys[i].tgid;
+		memcpy(r->comm, vals[i].comm, sizeof(r->comm));
+		r->comm[sizeof(r->comm) - 1] = '\0';
+		r->objs = vals[i].objs;
+		r->bytes = r->objs * vals[i].size;
+		nu = stack_ips(sfd, keys[i].ustack, uips);
+		nkf = stack_ips(sfd, keys[i].kstack, kips);
+		r->frames = calloc(nu + nkf + 1, sizeof(*r->frames));
+		if (!r->frames) {
+			err = -ENOMEM;
+			break;
+		}
+		nr++;
+		/* every frame of a tracepoint's stack is a return address, and
+		 * so is a syscall's user frame 0 */
+		r->user = (struct stack_view){ r->frames, 0, false };
+		r->kernel = (struct stack_view){ r->frames + nu, 0, true };
+		r->user.n = stacks__resolve(sl->stacks, r->pid, uips, nu, 0, r->frames);
+		r->kernel.n = stacks__resolve(sl->stacks, 0, kips, nkf, 0, r->frames + nu);
+	}
+	free(keys);
+	free(vals);
+	if (err) {
+		slab__free_stacks(out, nr);
+		return err;
+	}
+	qsort(out, nr, sizeof(*out), cmp_stack_rows);
+	*rows = out;
+	*n = nr;
+	return 0;
 }
 
 int slab__lost(struct slab *sl, unsigned long long out[SLAB_NR_FULL])

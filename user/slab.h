@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <time.h>
 #include <sys/types.h>
 #include <linux/types.h>
@@ -11,6 +12,7 @@
 #include "module.h"
 #include "probe.h"
 #include "schema.h"
+#include "stack.h"
 
 /*
  * The slab counter behind slabratetop: one BPF object (bpf/slab.bpf.c)
@@ -36,12 +38,14 @@ struct slab {
 	struct probe_set probes;
 	struct slab_totals *prev;	/* per key, at the previous drain */
 	size_t nprev;
+	struct stacks *stacks;		/* --stacks: the frames' resolver */
 };
 
 struct slab_opts {
 	struct module_opts m;	/* tgid: 0, every process */
 	__u64 cgroup_id;	/* -c: bpf/cgroup.bpf.h's tunables */
 	int cgroup_mode;
+	const char *stacks_cache;	/* --stacks CACHE; NULL: off */
 };
 
 extern const struct module_ops slab__module;
@@ -67,6 +71,24 @@ int slab__lost(struct slab *sl, unsigned long long out[SLAB_NR_FULL]);
 
 /* The cache name of a kmalloc key ("kmalloc-cg-1k", "kmalloc-large"). */
 void slab__kmalloc_name(__u64 key, char *buf, size_t size);
+/* The kmalloc key of a kmalloc-N cache's name (the inverse of
+ * slab__kmalloc_name, kmalloc-large excepted): 0, or -EINVAL. */
+int slab__kmalloc_key(const char *name, __u64 *key);
+/* A cache that /proc/slabinfo lists, or a kmalloc-N name (the tracepoints
+ * count kmalloc by size, whatever the kernel's cache is called). */
+bool slab__is_cache(const char *name);
+
+/* --stacks: the live objects of the cache per process and stack, since
+ * attach, frames resolved, most bytes first. Free with slab__free_stacks. */
+struct slab_stack_row {
+	pid_t pid;
+	char comm[TASK_COMM_LEN];
+	unsigned long long objs, bytes;
+	struct frame *frames;		/* user's, then kernel's */
+	struct stack_view user, kernel;
+};
+int slab__drain_stacks(struct slab *sl, struct slab_stack_row **rows, size_t *n);
+void slab__free_stacks(struct slab_stack_row *rows, size_t n);
 
 /* /proc/meminfo's Slab, SReclaimable, SUnreclaim in kB; -1: absent. */
 struct slab_meminfo {
@@ -92,10 +114,19 @@ enum { SLR_CACHE, SLR_ALLOCS, SLR_BYTES, SLR_FREES, SLR_NET_OBJS, SLR_NET_BYTES,
        SLR_SIZE_MB, SLR_OBJ_SIZE, SLR_RECLAIMABLE, SLR_NF };
 enum { SLT_SLAB, SLT_RECL, SLT_UNRECL, SLT_NF };
 enum { SLREP_TIME, SLREP_MEM, SLREP_ROWS, SLREP_LOST, SLREP_NF };
+enum { SLS_PID, SLS_COMM, SLS_OBJS, SLS_BYTES, SLS_USER, SLS_KERNEL, SLS_NF };
+enum { SLSREP_TIME, SLSREP_CACHE, SLSREP_STACKS, SLSREP_LOST, SLSREP_NF };
 extern const struct schema slab__row_schema, slab__title_schema, slab__lost_schema,
-	slab__report_schema;
+	slab__report_schema, slab__stack_schema, slab__stacks_report_schema;
 void slab__row_rec(struct rec *r, const struct slab_row *row);
 void slab__title_rec(struct rec *r, const struct slab_meminfo *mi);
 void slab__lost_rec(struct rec *r, const unsigned long long lost[SLAB_NR_FULL]);
+void slab__stack_rec(struct rec *r, const struct slab_stack_row *row);
+/* A stack as text: kernel frames, "--", user frames, then "comm (pid): N
+ * objects, B bytes live" */
+void slab__print_stack(FILE *f, const struct slab_stack_row *row);
+/* A stack as a folded line (flamegraph.pl): comm, user frames, kernel
+ * frames with "_[k]", then its live bytes */
+void slab__print_folded(FILE *f, const struct slab_stack_row *row);
 
 #endif

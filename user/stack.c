@@ -52,13 +52,14 @@ static struct syms *kernel_syms(struct stacks *s)
 	return s->kernel;
 }
 
-/* The BPF program and the tracepoint glue that ran it */
+/* The BPF program and the tracepoint glue that ran it (__traceiter_*:
+ * the tracepoint's iterator since v5.10, seen in 6.18 stacks) */
 static bool is_tool_frame(const struct sym_info *si)
 {
 	if (!si->name)
 		return false;
 	return !strcmp(si->module ?: "", "bpf") || !strncmp(si->name, "bpf_trace_run", 13) ||
-	       !strncmp(si->name, "__bpf_trace_", 12);
+	       !strncmp(si->name, "__bpf_trace_", 12) || !strncmp(si->name, "__traceiter_", 12);
 }
 
 int stacks__resolve(struct stacks *s, pid_t pid, const __u64 *ips, int n, int first_ret,
