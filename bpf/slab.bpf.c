@@ -299,4 +299,38 @@ RAW_TP_PROG(kmalloc_node, kmalloc_node, kmalloc_alloc(ctx, ptr, bytes_alloc, gfp
 		 unsigned int gfp)
 RAW_TP_PROG(kfree, kfree, kmalloc_free(ptr), unsigned long call_site, const void *ptr)
 
+/*
+ * Before v6.1 the kmem_cache_alloc and kmem_cache_free tracepoints carry
+ * no cache (v5.12 added the cache's name to kmem_cache_free, not the
+ * cache): the exported functions are hooked instead, fexit for the
+ * allocations (the object is the return value) and fentry for the frees.
+ * kmem_cache_alloc_node is its own function there, and so is
+ * kmem_cache_alloc_lru (v5.18, "mm: introduce kmem_cache_alloc_lru"),
+ * which d_alloc uses from then. kmem_cache_alloc_trace (the
+ * kmalloc path) is not hooked: the kmalloc tracepoint counts it. A "void *"
+ * argument reads as a scalar in fentry programs on every version.
+ */
+SEC("fexit/kmem_cache_alloc")
+int BPF_PROG(cache_alloc_fexit, struct kmem_cache *s, unsigned int gfp, void *ret)
+{
+	cache_alloc(ctx, ret, s);
+	return 0;
+}
+
+SEC("fexit/kmem_cache_alloc_node")
+int BPF_PROG(cache_alloc_node_fexit, struct kmem_cache *s, unsigned int gfp, int node, void *ret)
+{
+	cache_alloc(ctx, ret, s);
+	return 0;
+}
+
+SEC("fexit/kmem_cache_alloc_lru")
+int BPF_PROG(cache_alloc_lru_fexit, struct kmem_cache *s, void *lru, unsigned int gfp, void *ret)
+{
+	cache_alloc(ctx, ret, s);
+	return 0;
+}
+
+FUNCTION_PROGS(cache_free, kmem_cache_free, cache_free(x, s), struct kmem_cache *s, void *x)
+
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

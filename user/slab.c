@@ -17,14 +17,25 @@
 	"cache from bytes_alloc and gfp flags (kmalloc_type); frees matched to objects "     \
 	"allocated while tracing"
 
-/* The cache argument: v6.1+ for both (see bpf/slab.bpf.c). */
+/* The cache argument: v6.1+ for both tracepoints, the functions before
+ * (see bpf/slab.bpf.c). */
 static const struct probe_cand cache_alloc_cands[] = {
 	{ "cache_alloc_raw", PROBE_RAW_TP, "kmem_cache_alloc", NULL,
 	  "long unsigned int,void,kmem_cache" },
+	{ "cache_alloc_fexit", PROBE_FEXIT, "kmem_cache_alloc", NULL, "kmem_cache" },
 };
 static const struct probe_cand cache_free_cands[] = {
 	{ "cache_free_raw", PROBE_RAW_TP, "kmem_cache_free", NULL,
 	  "long unsigned int,void,kmem_cache" },
+	{ "cache_free_fentry", PROBE_FENTRY, "kmem_cache_free", NULL, "kmem_cache,void" },
+	{ "cache_free_kprobe", PROBE_KPROBE, "kmem_cache_free", NULL, "kmem_cache,void" },
+};
+static const struct probe_cand cache_alloc_node_cands[] = {
+	{ "cache_alloc_node_fexit", PROBE_FEXIT, "kmem_cache_alloc_node", NULL, "kmem_cache" },
+};
+static const struct probe_cand cache_alloc_lru_cands[] = {
+	{ "cache_alloc_lru_fexit", PROBE_FEXIT, "kmem_cache_alloc_lru", NULL,
+	  "kmem_cache,list_lru" },
 };
 static const struct probe_cand kmalloc_cands[] = {
 	{ "kmalloc_raw", PROBE_RAW_TP, "kmalloc", ACC_KMALLOC, NULL },
@@ -42,6 +53,9 @@ const struct probe_event slab__events[SLAB_NR_EVENTS] = {
 	[SLAB_KMALLOC] = EVENT("kmalloc", kmalloc_cands, false),
 	[SLAB_KMALLOC_NODE] = EVENT("kmalloc_node", kmalloc_node_cands, true),
 	[SLAB_KFREE] = EVENT("kfree", kfree_cands, false),
+	[SLAB_CACHE_ALLOC_NODE] = EVENT("cache allocation on a node", cache_alloc_node_cands,
+					false),
+	[SLAB_CACHE_ALLOC_LRU] = EVENT("cache allocation on an lru", cache_alloc_lru_cands, true),
 };
 
 struct slab_totals {
@@ -52,23 +66,25 @@ struct slab_totals {
 static int slab__open(struct slab *sl, const struct slab_opts *o)
 {
 	char why[PROBE_WHY_LEN];
-	int err, e;
+	struct bpf_program *prog;
+	int err, e, n = SLAB_NR_EVENTS;
 
 	memset(sl, 0, sizeof(*sl));
-	err = probe__init(&sl->probes, "slab", slab__events, SLAB_NR_EVENTS);
+	/* v6.1+: the tracepoints carry the cache, and also count what the
+	 * fallback's _node and _lru functions allocate: those are left out */
+	if (!probe__available(PROBE_RAW_TP, "kmem_cache_alloc", cache_alloc_cands[0].args, why,
+			      sizeof(why)))
+		n = SLAB_NR_BASE;
+	for (e = n; o->m.forced && e < SLAB_NR_EVENTS; e++)
+		if (o->m.forced[e] >= 0) {
+			log__err("%s: only before v6.1", slab__events[e].name);
+			return -EOPNOTSUPP;
+		}
+	err = probe__init(&sl->probes, "slab", slab__events, n);
 	if (err)
 		return err;
-	/* before v6.1 the tracepoint is there but without the cache: not a
-	 * missing hook, a kernel this tool does not support */
-	if (!probe__available(PROBE_RAW_TP, "kmem_cache_alloc", NULL, why, sizeof(why)) &&
-	    probe__available(PROBE_RAW_TP, "kmem_cache_alloc", cache_alloc_cands[0].args, why,
-			     sizeof(why))) {
-		log__err("the kmem_cache_alloc tracepoint carries no cache on this kernel "
-			 "(it does from v6.1): %s", why);
-		return -EOPNOTSUPP;
-	}
 	sl->probes.skip_kinds = o->m.skip_kinds;
-	for (e = 0; o->m.forced && e < SLAB_NR_EVENTS; e++)
+	for (e = 0; o->m.forced && e < n; e++)
 		probe__force(&sl->probes, e, o->m.forced[e]);
 	sl->skel = slab_bpf__open();
 	if (!sl->skel) {
@@ -76,6 +92,10 @@ static int slab__open(struct slab *sl, const struct slab_opts *o)
 		log__err("cannot open BPF object: %s", strerror(-err));
 		return err;
 	}
+	/* the events left out must not load: probe__resolve only sets the
+	 * programs of the events it is given */
+	bpf_object__for_each_program(prog, sl->skel->obj)
+		bpf_program__set_autoload(prog, false);
 	sl->skel->rodata->targ_tgid = o->m.tgid;
 	sl->skel->rodata->targ_cgroup_id = o->cgroup_id;
 	sl->skel->rodata->targ_cgroup_mode = o->cgroup_mode;

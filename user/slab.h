@@ -26,6 +26,10 @@ enum slab_event {
 	SLAB_KMALLOC,
 	SLAB_KMALLOC_NODE,	/* optional: its own tracepoint before v6.1 */
 	SLAB_KFREE,
+	SLAB_NR_BASE,		/* v6.1+: the tracepoints above are all */
+	/* before v6.1, beside kmem_cache_alloc's fexit */
+	SLAB_CACHE_ALLOC_NODE = SLAB_NR_BASE,
+	SLAB_CACHE_ALLOC_LRU,	/* optional: v5.18-v6.0 */
 	SLAB_NR_EVENTS,
 };
 extern const struct probe_event slab__events[SLAB_NR_EVENTS];
