@@ -57,6 +57,7 @@ enum slab_full {
 	SLAB_FULL_STACK_OBJS,	/* --stacks: an object not tracked (table full) */
 	SLAB_FULL_STACKS,	/* --stacks: a stack not saved (table full) */
 	SLAB_LOST_STACKS,	/* --stacks: a kernel stack that could not be read */
+	SLAB_BULK_UNATTRIBUTED,	/* objects kfree_bulk() freed: their caches unknown */
 	SLAB_NR_FULL,
 };
 

@@ -26,6 +26,8 @@ enum slab_event {
 	SLAB_KMALLOC,
 	SLAB_KMALLOC_NODE,	/* optional: its own tracepoint before v6.1 */
 	SLAB_KFREE,
+	SLAB_ALLOC_BULK,	/* optional: fexit only */
+	SLAB_FREE_BULK,		/* optional: fentry only */
 	SLAB_NR_BASE,		/* v6.1+: the tracepoints above are all */
 	/* before v6.1, beside kmem_cache_alloc's fexit */
 	SLAB_CACHE_ALLOC_NODE = SLAB_NR_BASE,
@@ -60,6 +62,7 @@ struct slab_row {
 	__u64 key;
 	unsigned long long allocs, frees, alloc_bytes, free_bytes;
 	long long net_objs, net_bytes;
+	bool net_unknown;		/* frees on a path no hook sees: no NET */
 	unsigned int size;		/* bytes an object takes (s->size) */
 	bool have_info;			/* found in /proc/slabinfo */
 	unsigned long long objs;	/* its active objects now */

@@ -13,7 +13,8 @@ static const struct field row_fields[] = {
 	[SLR_FREES] = { .key = "frees", .header = "FREES", .width = 9, .type = FT_U64,
 			.kind = FK_COUNTER, .help = "objects freed in the interval" },
 	[SLR_NET_OBJS] = { .key = "net_objs", .header = "NET_OBJS", .width = 9, .type = FT_I64,
-			   .kind = FK_COUNTER, .help = "ALLOCS - FREES" },
+			   .kind = FK_COUNTER,
+			   .help = "ALLOCS - FREES; absent where frees go unseen (slabratetop(8))" },
 	[SLR_NET_BYTES] = { .key = "net_bytes", .header = "NET_BYTES", .width = 11,
 			    .type = FT_I64, .kind = FK_COUNTER, .unit = "bytes",
 			    .help = "bytes allocated - bytes freed" },
@@ -57,6 +58,9 @@ static const struct field lost_fields[] = {
 	[SLAB_LOST_STACKS] = { .key = "unsaved_stacks",
 			       .header = "kernel stacks that could not be read",
 			       .type = FT_U64, .kind = FK_COUNTER },
+	[SLAB_BULK_UNATTRIBUTED] = { .key = "bulk_frees_unattributed",
+				     .header = "kfree_bulk frees of no known cache",
+				     .type = FT_U64, .kind = FK_COUNTER },
 };
 const struct schema slab__lost_schema = SCHEMA("slabratetop.lost", lost_fields);
 
@@ -104,8 +108,10 @@ void slab__row_rec(struct rec *r, const struct slab_row *row)
 	rec__u64(r, SLR_ALLOCS, row->allocs);
 	rec__u64(r, SLR_BYTES, row->alloc_bytes);
 	rec__u64(r, SLR_FREES, row->frees);
-	rec__i64(r, SLR_NET_OBJS, row->net_objs);
-	rec__i64(r, SLR_NET_BYTES, row->net_bytes);
+	if (!row->net_unknown) {
+		rec__i64(r, SLR_NET_OBJS, row->net_objs);
+		rec__i64(r, SLR_NET_BYTES, row->net_bytes);
+	}
 	rec__u64(r, SLR_OBJ_SIZE, row->size);
 	if (row->have_info) {
 		rec__u64(r, SLR_OBJS, row->objs);

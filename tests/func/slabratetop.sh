@@ -37,12 +37,12 @@ expect_exit "slabratetop --stacks of no cache" 1 "slabratetop: no slab cache 'no
 
 # before v6.1 the tracepoints carry no cache: the functions are hooked
 if ! "$ST" --probes >"$SCRATCH/slabratetop-probes.$$" 2>&1 ||
-	! grep -Eq "^cache allocation +[a-z_]+:kmem_cache_alloc.*CHOSEN" "$SCRATCH/slabratetop-probes.$$"; then
+	! grep -Eq "(raw_tp|fexit):kmem_cache_alloc\(.*CHOSEN" "$SCRATCH/slabratetop-probes.$$"; then
 	notok "slabratetop --probes: no hook for cache allocations: $(tr "\n" " " <"$SCRATCH/slabratetop-probes.$$")"
 	rm -f "$SCRATCH/slabratetop-probes.$$"
 	exit 0
 fi
-ok "slabratetop: cache allocations through $(grep -Eo "^cache allocation +[a-z_]+:kmem_cache_alloc" "$SCRATCH/slabratetop-probes.$$" | awk '{print $3}') on $(uname -r)"
+ok "slabratetop: cache allocations through $(grep -Eo "(raw_tp|fexit):kmem_cache_alloc\(.*CHOSEN" "$SCRATCH/slabratetop-probes.$$" | cut -d'(' -f1) on $(uname -r)"
 rm -f "$SCRATCH/slabratetop-probes.$$"
 
 dir=$(mktemp -d "$SCRATCH/memscope-slab.XXXXXX")
