@@ -54,11 +54,12 @@ enum slab_full {
 	SLAB_FULL_CACHES,	/* a cache not counted: the table was full */
 	SLAB_FULL_LIVE,		/* a kmalloc object whose free cannot be matched */
 	SLAB_KFREE_UNMATCHED,	/* kfree of an object not allocated while tracing */
-	SLAB_FULL_STACK_OBJS,	/* --stacks: an object not tracked (table full) */
+	SLAB_NR_FULL,		/* the exporter's three */
+	SLAB_FULL_STACK_OBJS = SLAB_NR_FULL,	/* --stacks: an object not tracked (table full) */
 	SLAB_FULL_STACKS,	/* --stacks: a stack not saved (table full) */
 	SLAB_LOST_STACKS,	/* --stacks: a kernel stack that could not be read */
 	SLAB_BULK_UNATTRIBUTED,	/* objects kfree_bulk() freed: their caches unknown */
-	SLAB_NR_FULL,
+	SLAB_NR_COUNTERS,
 };
 
 #endif

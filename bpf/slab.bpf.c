@@ -68,7 +68,7 @@ struct {
 STACKS_MAP(stackmap, SLAB_DEFAULT_MAX_STACKS);
 STACK_SCRATCH_MAP(scratch);
 
-COUNTERS_MAP(full, SLAB_NR_FULL);
+COUNTERS_MAP(full, SLAB_NR_COUNTERS);
 
 /* an empty value to insert: a per-CPU hash value is too big for the stack
  * of every caller to hold twice */

@@ -23,8 +23,8 @@ static const char doc[] =
 	"Show slab allocations, frees and net growth per cache.\n"
 	"\n"
 	"USAGE: slabratetop [-C] [-r ROWS] [-s FIELD] [-p PID] [-c CGROUP_PATH]\n"
-	"                   [--stacks CACHE [--folded]] [-b] [-T] [--json] [-v] [--probes]\n"
-	"                   [interval [count]]\n"
+	"                   [--stacks CACHE [--folded]] [-b] [-T] [--json] [-v]\n"
+	"                   [--probes] [interval [count]]\n"
 	"\n"
 	"Each interval, per cache: ALLOCS and BYTES (bcc's columns), FREES, NET_OBJS and "
 	"NET_BYTES (allocated minus freed), and from /proc/slabinfo the cache's active "
@@ -47,7 +47,7 @@ static const char doc[] =
 	"    slabratetop -c /sys/fs/cgroup/app -b   # only tasks in this cgroup\n"
 	"    slabratetop --json 1 3   # JSON lines\n"
 	"    slabratetop --stacks dentry -p 185 10 1   # who holds 185's live dentries\n"
-	"    slabratetop --stacks kmalloc-64 --folded 10 1 > out.folded   # flamegraph.pl";
+	"    slabratetop --stacks kmalloc-64 --folded 10 1 > k64.folded  # flame graph";
 
 enum { OPT_STACKS = 1000, OPT_FOLDED };
 
@@ -129,9 +129,9 @@ static const struct rec *title(void *ctx)
 static const struct rec *lost(void *ctx)
 {
 	struct state *s = ctx;
-	unsigned long long l[SLAB_NR_FULL] = {};
+	unsigned long long l[SLAB_NR_COUNTERS] = {};
 
-	slab__lost(s->sl, l);
+	slab__lost_all(s->sl, l);
 	slab__lost_rec(&s->lost, l);
 	return &s->lost;
 }

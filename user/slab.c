@@ -480,17 +480,27 @@ int slab__drain_stacks(struct slab *sl, struct slab_stack_row **rows, size_t *n)
 	return 0;
 }
 
-int slab__lost(struct slab *sl, unsigned long long out[SLAB_NR_FULL])
+static int slab__counters(struct slab *sl, unsigned long long *out, __u32 n)
 {
 	int fd = bpf_map__fd(sl->skel->maps.full), err;
 	__u32 k;
 
-	for (k = 0; k < SLAB_NR_FULL; k++) {
+	for (k = 0; k < n; k++) {
 		err = bpfmap__percpu_sum(fd, &k, &out[k], 1);
 		if (err)
 			return err;
 	}
 	return 0;
+}
+
+int slab__lost(struct slab *sl, unsigned long long out[SLAB_NR_FULL])
+{
+	return slab__counters(sl, out, SLAB_NR_FULL);
+}
+
+int slab__lost_all(struct slab *sl, unsigned long long out[SLAB_NR_COUNTERS])
+{
+	return slab__counters(sl, out, SLAB_NR_COUNTERS);
 }
 
 int slab__meminfo(const char *path, struct slab_meminfo *mi)

@@ -73,8 +73,10 @@ struct slab_row {
 /* The rows of caches with events since the previous call; *rows is
  * malloc'ed. Returns 0 or -errno. */
 int slab__drain(struct slab *sl, struct slab_row **rows, size_t *n);
-/* What was lost since attach (enum slab_full). */
+/* What was lost since attach (enum slab_full): the first SLAB_NR_FULL, or
+ * all SLAB_NR_COUNTERS. */
 int slab__lost(struct slab *sl, unsigned long long out[SLAB_NR_FULL]);
+int slab__lost_all(struct slab *sl, unsigned long long out[SLAB_NR_COUNTERS]);
 
 /* The cache name of a kmalloc key ("kmalloc-cg-1k", "kmalloc-large"). */
 void slab__kmalloc_name(__u64 key, char *buf, size_t size);
@@ -127,7 +129,7 @@ extern const struct schema slab__row_schema, slab__title_schema, slab__lost_sche
 	slab__report_schema, slab__stack_schema, slab__stacks_report_schema;
 void slab__row_rec(struct rec *r, const struct slab_row *row);
 void slab__title_rec(struct rec *r, const struct slab_meminfo *mi);
-void slab__lost_rec(struct rec *r, const unsigned long long lost[SLAB_NR_FULL]);
+void slab__lost_rec(struct rec *r, const unsigned long long lost[SLAB_NR_COUNTERS]);
 void slab__stack_rec(struct rec *r, const struct slab_stack_row *row);
 /* A stack as text: kernel frames, "--", user frames, then "comm (pid): N
  * objects, B bytes live" */

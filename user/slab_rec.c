@@ -132,12 +132,12 @@ void slab__title_rec(struct rec *r, const struct slab_meminfo *mi)
 		rec__i64(r, SLT_UNRECL, mi->unreclaim_kb);
 }
 
-void slab__lost_rec(struct rec *r, const unsigned long long lost[SLAB_NR_FULL])
+void slab__lost_rec(struct rec *r, const unsigned long long lost[SLAB_NR_COUNTERS])
 {
 	int i;
 
 	rec__init(r, &slab__lost_schema);
-	for (i = 0; i < SLAB_NR_FULL; i++)
+	for (i = 0; i < SLAB_NR_COUNTERS; i++)
 		rec__u64(r, i, lost[i]);
 }
 
