@@ -6,7 +6,6 @@
 #include <bpf/bpf.h>
 #include "bpfmap.h"
 #include "log.h"
-#include "memleak.h"
 #include "proc.h"
 #include "slab.h"
 #include "slab.skel.h"
@@ -131,11 +130,6 @@ static int slab__open(struct slab *sl, const struct slab_opts *o)
 		/* -p: its modules known from the start, for frames after it exits */
 		if (o->m.tgid)
 			stacks__user_syms(sl->stacks, o->m.tgid);
-		/* kernel frames are named from kallsyms: say once when it hides them */
-		if (memleak__kallsyms_hidden(&e))
-			log__err("kernel addresses are hidden (kernel.kptr_restrict = %d%s): kernel "
-				 "frames show as 0xADDR [unknown]", e,
-				 e == 2 ? "" : ", or no CAP_SYSLOG");
 	} else {
 		bpf_map__set_max_entries(sl->skel->maps.stack_objs, 1);
 		bpf_map__set_max_entries(sl->skel->maps.stack_live, 1);

@@ -177,27 +177,33 @@ for how in pid cg; do
 done
 
 # --- --stacks dentry: who holds the live dentries ---
-# attached PID TP: waits (up to 20 s) until process PID holds a BPF link to
-# raw tracepoint TP (a folded run prints nothing before it has stacks)
+# attached PID N: waits (up to 20 s) until process PID holds N BPF links,
+# one per hook --probes chose (a folded run prints nothing before it has
+# stacks); links of every kind (raw_tp, fentry) show a link_type in fdinfo
 attached() {
-	local t=400
+	local t=400 n
 	while [ $t -gt 0 ]; do
-		grep -qs "tp_name:[[:space:]]*$2\$" /proc/"$1"/fdinfo/* && return 0
+		n=$(grep -ls "^link_type:" /proc/"$1"/fdinfo/* 2>/dev/null | wc -l)
+		[ "$n" -ge "$2" ] && return 0
 		sleep 0.05
 		t=$((t - 1))
 	done
 	return 1
 }
+hooks=$("$ST" --probes 2>/dev/null | grep -c CHOSEN)
 mkdir "$dir/negs"
 mkfifo "$dir/stacks.in"
 ( memcg_exec "$LOAD" dentries "$dir/negs" "$N" <"$dir/stacks.in" >"$dir/stacks.out" ) &
 wl=$!
 exec 7>"$dir/stacks.in"
-"$ST" --stacks dentry --json -p "$wl" 1 >"$dir/stacks.json" 2>"$dir/stacks.json.err" &
+# created here: the tools open them after the fork, maybe after the wait starts
+: >"$dir/stacks.json"
+: >"$dir/stacks.folded"
+"$ST" --stacks dentry --json -p "$wl" 1 >>"$dir/stacks.json" 2>"$dir/stacks.json.err" &
 tpids=($!)
-"$ST" --stacks dentry --folded -c "$MEMCG" 1 >"$dir/stacks.folded" 2>"$dir/stacks.folded.err" &
+"$ST" --stacks dentry --folded -c "$MEMCG" 1 >>"$dir/stacks.folded" 2>"$dir/stacks.folded.err" &
 tpids+=($!)
-reports "$dir/stacks.json" 1 && attached "${tpids[1]}" kmem_cache_alloc ||
+reports "$dir/stacks.json" 1 && attached "${tpids[1]}" "$hooks" ||
 	echo "warning: --stacks not attached within 20 s" >&2
 echo go >&7
 wait_lines "$dir/stacks.out" 120 1 || echo "warning: stacks workload not done within 120 s" >&2
