@@ -18,7 +18,7 @@ cachestat_BPF := pagecache
 cachetop_BPF := pagecache
 reclaimlat_BPF := reclaimlat
 slabratetop_BPF := slab
-slabratetop_LIBS = $(NCURSES_LIBS)
+slabratetop_LIBS = $(NCURSES_LIBS) $(DW_LIBS)
 oomkill_BPF := oomkill reclaimlat
 NCURSES_LIBS := $(shell $(PKG_CONFIG) --libs ncursesw 2>/dev/null || echo -lncursesw -ltinfo)
 cachetop_LIBS := $(NCURSES_LIBS)
@@ -32,6 +32,7 @@ DW_LIBS := $(shell $(PKG_CONFIG) --libs libdw 2>/dev/null || echo -ldw -lelf) -l
 memleak_LIBS := $(DW_LIBS) -ldl
 unit_memleak_LIBS := $(DW_LIBS) -ldl
 unit_sym_LIBS := $(DW_LIBS) -ldl
+unit_slab_LIBS := $(DW_LIBS)
 
 BPF_OBJS := $(sort $(foreach t,$(TOOLS),$($(t)_BPF)))
 USER_SRCS := $(wildcard user/*.c)
@@ -97,6 +98,9 @@ $(HELPER_BINS): $(BUILD)/%: %.c
 	$(call msg,CC,$@)
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $< -o $@
+# slabratetop --stacks names the workload's function: its user stack is
+# walked by frame pointers
+$(BUILD)/tests/func/slabload: CFLAGS += -fno-omit-frame-pointer
 
 # The bench's floor: empty BPF programs on a tool's hooks, and their loader
 all: $(BUILD)/bench/floor $(BUILD)/bench/floor.bpf.o

@@ -13,7 +13,8 @@ static const struct field row_fields[] = {
 	[SLR_FREES] = { .key = "frees", .header = "FREES", .width = 9, .type = FT_U64,
 			.kind = FK_COUNTER, .help = "objects freed in the interval" },
 	[SLR_NET_OBJS] = { .key = "net_objs", .header = "NET_OBJS", .width = 9, .type = FT_I64,
-			   .kind = FK_COUNTER, .help = "ALLOCS - FREES" },
+			   .kind = FK_COUNTER,
+			   .help = "ALLOCS - FREES; absent where frees go unseen (slabratetop(8))" },
 	[SLR_NET_BYTES] = { .key = "net_bytes", .header = "NET_BYTES", .width = 11,
 			    .type = FT_I64, .kind = FK_COUNTER, .unit = "bytes",
 			    .help = "bytes allocated - bytes freed" },
@@ -49,6 +50,17 @@ static const struct field lost_fields[] = {
 	[SLAB_KFREE_UNMATCHED] = { .key = "kfree_unmatched",
 				   .header = "kfree of objects allocated before the start",
 				   .type = FT_U64, .kind = FK_COUNTER },
+	[SLAB_FULL_STACK_OBJS] = { .key = "stack_objects",
+				   .header = "objects without a stack (--stacks table full)",
+				   .type = FT_U64, .kind = FK_COUNTER },
+	[SLAB_FULL_STACKS] = { .key = "stacks", .header = "stacks not saved (table full)",
+			       .type = FT_U64, .kind = FK_COUNTER },
+	[SLAB_LOST_STACKS] = { .key = "unsaved_stacks",
+			       .header = "kernel stacks that could not be read",
+			       .type = FT_U64, .kind = FK_COUNTER },
+	[SLAB_BULK_UNATTRIBUTED] = { .key = "bulk_frees_unattributed",
+				     .header = "kfree_bulk frees of no known cache",
+				     .type = FT_U64, .kind = FK_COUNTER },
 };
 const struct schema slab__lost_schema = SCHEMA("slabratetop.lost", lost_fields);
 
@@ -63,6 +75,32 @@ static const struct field report_fields[] = {
 };
 const struct schema slab__report_schema = SCHEMA("slabratetop", report_fields);
 
+static const struct field stack_fields[] = {
+	[SLS_PID] = { .key = "pid", .type = FT_U64, .kind = FK_LABEL,
+		      .help = "the process that allocated the objects" },
+	[SLS_COMM] = { .key = "comm", .type = FT_STR, .kind = FK_LABEL,
+		       .help = "its name when its first object was allocated" },
+	[SLS_OBJS] = { .key = "objs", .type = FT_U64, .kind = FK_GAUGE,
+		       .help = "objects of this stack still live" },
+	[SLS_BYTES] = { .key = "bytes", .type = FT_U64, .kind = FK_GAUGE, .unit = "bytes",
+			.help = "objs x the object's size in the cache" },
+	[SLS_USER] = { .key = "user", .type = FT_FRAMES, .kind = FK_STACK,
+		       .help = "user frames, innermost first" },
+	[SLS_KERNEL] = { .key = "kernel", .type = FT_FRAMES, .kind = FK_STACK,
+			 .help = "kernel frames, innermost first" },
+};
+const struct schema slab__stack_schema = SCHEMA("slabratetop.stack", stack_fields);
+
+static const struct field stacks_report_fields[] = {
+	[SLSREP_TIME] = { .key = "time", .type = FT_TIME, .kind = FK_LABEL },
+	[SLSREP_CACHE] = { .key = "cache", .type = FT_STR, .kind = FK_LABEL },
+	[SLSREP_STACKS] = { .key = "stacks", .type = FT_LIST, .kind = FK_GROUP,
+			    .sub = &slab__stack_schema },
+	[SLSREP_LOST] = { .key = "lost", .type = FT_OBJ, .kind = FK_GROUP,
+			  .sub = &slab__lost_schema },
+};
+const struct schema slab__stacks_report_schema = SCHEMA("slabratetop.stacks", stacks_report_fields);
+
 void slab__row_rec(struct rec *r, const struct slab_row *row)
 {
 	rec__init(r, &slab__row_schema);
@@ -70,8 +108,10 @@ void slab__row_rec(struct rec *r, const struct slab_row *row)
 	rec__u64(r, SLR_ALLOCS, row->allocs);
 	rec__u64(r, SLR_BYTES, row->alloc_bytes);
 	rec__u64(r, SLR_FREES, row->frees);
-	rec__i64(r, SLR_NET_OBJS, row->net_objs);
-	rec__i64(r, SLR_NET_BYTES, row->net_bytes);
+	if (!row->net_unknown) {
+		rec__i64(r, SLR_NET_OBJS, row->net_objs);
+		rec__i64(r, SLR_NET_BYTES, row->net_bytes);
+	}
 	rec__u64(r, SLR_OBJ_SIZE, row->size);
 	if (row->have_info) {
 		rec__u64(r, SLR_OBJS, row->objs);
@@ -92,11 +132,46 @@ void slab__title_rec(struct rec *r, const struct slab_meminfo *mi)
 		rec__i64(r, SLT_UNRECL, mi->unreclaim_kb);
 }
 
-void slab__lost_rec(struct rec *r, const unsigned long long lost[SLAB_NR_FULL])
+void slab__lost_rec(struct rec *r, const unsigned long long lost[SLAB_NR_COUNTERS])
 {
 	int i;
 
 	rec__init(r, &slab__lost_schema);
-	for (i = 0; i < SLAB_NR_FULL; i++)
+	for (i = 0; i < SLAB_NR_COUNTERS; i++)
 		rec__u64(r, i, lost[i]);
+}
+
+void slab__stack_rec(struct rec *r, const struct slab_stack_row *row)
+{
+	rec__init(r, &slab__stack_schema);
+	rec__u64(r, SLS_PID, row->pid);
+	rec__str(r, SLS_COMM, row->comm);
+	rec__u64(r, SLS_OBJS, row->objs);
+	rec__u64(r, SLS_BYTES, row->bytes);
+	rec__stack(r, SLS_USER, &row->user);
+	rec__stack(r, SLS_KERNEL, &row->kernel);
+}
+
+void slab__print_stack(FILE *f, const struct slab_stack_row *row)
+{
+	stack__print(f, &row->kernel, "    ");
+	if (row->kernel.n && row->user.n)
+		fprintf(f, "    --\n");
+	stack__print(f, &row->user, "    ");
+	fprintf(f, "    %s (%d): %llu objects, %llu bytes live\n\n", row->comm, (int)row->pid,
+		row->objs, row->bytes);
+}
+
+void slab__print_folded(FILE *f, const struct slab_stack_row *row)
+{
+	fputs(row->comm, f);
+	if (row->user.n) {
+		fputc(';', f);
+		stack__folded(f, &row->user, "");
+	}
+	if (row->kernel.n) {
+		fputc(';', f);
+		stack__folded(f, &row->kernel, "_[k]");
+	}
+	fprintf(f, " %llu\n", row->bytes);
 }

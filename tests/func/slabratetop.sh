@@ -6,7 +6,8 @@
 # cache within 2%, with NET_BYTES = NET_OBJS x the object size, and which
 # /proc/slabinfo's delta must agree with; drop_caches then frees them;
 # 20,000 setxattr()s each kmalloc (and free) one 3000-byte buffer, which
-# must land in kmalloc-4k.
+# must land in kmalloc-4k; --stacks dentry must find the 200,000 live
+# dentries on one stack through the stat path and the workload's function.
 set -u
 . "$(dirname "$0")/../lib/common.sh"
 . "$(dirname "$0")/../lib/memcg.sh"
@@ -19,6 +20,9 @@ TOL=2
 expect_exit "slabratetop unknown sort field" 2 "slabratetop: unknown sort field 'bogus'" "$ST" -b -s bogus 1 1
 expect_exit "slabratetop zero rows" 2 "slabratetop: invalid rows '0'" "$ST" -b -r 0 1 1
 expect_exit "slabratetop zero interval" 2 "slabratetop: invalid interval '0'" "$ST" -b 0
+expect_exit "slabratetop --folded alone" 2 "slabratetop: --folded needs --stacks CACHE" "$ST" --folded 1 1
+expect_exit "slabratetop --folded --json" 2 "slabratetop: --folded and --json exclude each other" \
+	"$ST" --stacks dentry --folded --json 1 1
 
 if [ "$(id -u)" != 0 ]; then
 	skip "slabratetop functional tests: need root"
@@ -28,17 +32,17 @@ expect_exit "slabratetop pid that does not exist" 1 "slabratetop: pid 2147483647
 	"$ST" -b -p 2147483647 1 1
 expect_exit "slabratetop cgroup that does not exist" 1 "slabratetop: .*/nonexistent" \
 	"$ST" -b -c /sys/fs/cgroup/nonexistent 1 1
+expect_exit "slabratetop --stacks of no cache" 1 "slabratetop: no slab cache 'nosuchcache' in /proc/slabinfo" \
+	"$ST" --stacks nosuchcache 1 1
 
-# before v6.1 the kmem_cache_alloc tracepoint carries no cache: refused, by name
-if ! "$ST" --probes >"$SCRATCH/slabratetop-probes.$$" 2>&1; then
-	if grep -q "carries no cache on this kernel (it does from v6.1)" "$SCRATCH/slabratetop-probes.$$"; then
-		ok "slabratetop: refused on $(uname -r): \"$(grep -m1 "carries no cache" "$SCRATCH/slabratetop-probes.$$")\""
-	else
-		notok "slabratetop --probes failed: $(tr "\n" " " <"$SCRATCH/slabratetop-probes.$$")"
-	fi
+# before v6.1 the tracepoints carry no cache: the functions are hooked
+if ! "$ST" --probes >"$SCRATCH/slabratetop-probes.$$" 2>&1 ||
+	! grep -Eq "(raw_tp|fexit):kmem_cache_alloc\(.*CHOSEN" "$SCRATCH/slabratetop-probes.$$"; then
+	notok "slabratetop --probes: no hook for cache allocations: $(tr "\n" " " <"$SCRATCH/slabratetop-probes.$$")"
 	rm -f "$SCRATCH/slabratetop-probes.$$"
 	exit 0
 fi
+ok "slabratetop: cache allocations through $(grep -Eo "(raw_tp|fexit):kmem_cache_alloc\(.*CHOSEN" "$SCRATCH/slabratetop-probes.$$" | cut -d'(' -f1) on $(uname -r)"
 rm -f "$SCRATCH/slabratetop-probes.$$"
 
 dir=$(mktemp -d "$SCRATCH/memscope-slab.XXXXXX")
@@ -171,6 +175,81 @@ for how in pid cg; do
 		notok "slabratetop -$how: kmalloc-4k ALLOCS $a, FREES $fr, want $NX within $TOL%"
 	fi
 done
+
+# --- --stacks dentry: who holds the live dentries ---
+# attached PID N: waits (up to 20 s) until process PID holds N BPF links,
+# one per hook --probes chose (a folded run prints nothing before it has
+# stacks); links of every kind (raw_tp, fentry) show a link_type in fdinfo
+attached() {
+	local t=400 n
+	while [ $t -gt 0 ]; do
+		n=$(grep -ls "^link_type:" /proc/"$1"/fdinfo/* 2>/dev/null | wc -l)
+		[ "$n" -ge "$2" ] && return 0
+		sleep 0.05
+		t=$((t - 1))
+	done
+	return 1
+}
+hooks=$("$ST" --probes 2>/dev/null | grep -c CHOSEN)
+mkdir "$dir/negs"
+mkfifo "$dir/stacks.in"
+( memcg_exec "$LOAD" dentries "$dir/negs" "$N" <"$dir/stacks.in" >"$dir/stacks.out" ) &
+wl=$!
+exec 7>"$dir/stacks.in"
+# created here: the tools open them after the fork, maybe after the wait starts
+: >"$dir/stacks.json"
+: >"$dir/stacks.folded"
+"$ST" --stacks dentry --json -p "$wl" 1 >>"$dir/stacks.json" 2>"$dir/stacks.json.err" &
+tpids=($!)
+"$ST" --stacks dentry --folded -c "$MEMCG" 1 >>"$dir/stacks.folded" 2>"$dir/stacks.folded.err" &
+tpids+=($!)
+reports "$dir/stacks.json" 1 && attached "${tpids[1]}" "$hooks" ||
+	echo "warning: --stacks not attached within 20 s" >&2
+echo go >&7
+wait_lines "$dir/stacks.out" 120 1 || echo "warning: stacks workload not done within 120 s" >&2
+n=$(wc -l <"$dir/stacks.json")
+reports "$dir/stacks.json" $((n + 2))
+kill -INT "${tpids[@]}"
+wait "${tpids[@]}"
+RC=$?
+tpids=()
+exec 7>&-
+wait "$wl"
+# the last report's top stack
+top=$(tail -n 1 "$dir/stacks.json" | jq -c '.stacks[0] // {}')
+objs=$(jq '.objs // 0' <<<"$top")
+bytes=$(jq '.bytes // 0' <<<"$top")
+ksyms=$(jq -r '[.kernel[]?.sym // "?"] | join(" ")' <<<"$top")
+usyms=$(jq -r '[.user[]?.sym // "?"] | join(" ")' <<<"$top")
+if within "$objs" "$N" "$TOL" && [ "$bytes" = $((objs * size)) ]; then
+	ok "slabratetop --stacks dentry -p: top stack holds $objs of $N live dentries (within $TOL%), $bytes bytes = $objs x $size"
+else
+	notok "slabratetop --stacks dentry -p: top stack holds $objs objects, $bytes bytes; want $N within $TOL%, x $size: $(head -c 600 "$dir/stacks.json.err")"
+fi
+if grep -Eqw "d_alloc|__d_alloc|d_alloc_parallel" <<<"$ksyms" &&
+	grep -Eq "(newfstatat|statx|fstatat|_stat)\b" <<<"$ksyms"; then
+	ok "slabratetop --stacks dentry: the kernel stack goes through the stat path: $ksyms"
+else
+	notok "slabratetop --stacks dentry: kernel stack without d_alloc and a stat syscall: $ksyms"
+fi
+if grep -qw dentries_load <<<"$usyms"; then
+	ok "slabratetop --stacks dentry: the user stack names the workload's dentries_load: $usyms"
+else
+	notok "slabratetop --stacks dentry: user stack without dentries_load: $usyms"
+fi
+# folded lines weigh live bytes: the heaviest line of the workload's stack
+fw=$(awk '/dentries_load/ && /d_alloc/ { if ($NF > m) m = $NF } END { print m + 0 }' "$dir/stacks.folded")
+fl=$(awk '/dentries_load/ && /d_alloc/ && $NF == m { print; exit }' m="$fw" "$dir/stacks.folded")
+if within "$fw" $((N * size)) "$TOL" && [[ "$fl" == slabload\;* ]]; then
+	ok "slabratetop --stacks dentry --folded -c: $fw bytes on the stat stack, $((N * size)) expected (within $TOL%)"
+else
+	notok "slabratetop --stacks dentry --folded -c: $fw bytes on the stat stack, want $((N * size)) within $TOL%: ${fl:0:300}"
+fi
+if [ "$RC" = 0 ]; then
+	ok "slabratetop --stacks: exit 0 on SIGINT"
+else
+	notok "slabratetop --stacks: exit $RC on SIGINT: $(cat "$dir"/stacks.*.err | tr "\n" " ")"
+fi
 
 # --- the full-screen view, driven in tmux ---
 if command -v tmux >/dev/null; then

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /* Unit tests of slabratetop's user side: kmalloc cache names from their
- * keys, /proc/meminfo and /proc/slabinfo parsing from fixture files, and
+ * keys and back, /proc/meminfo and /proc/slabinfo parsing from fixture files, and
  * a cache row rendered to text and JSON (absent slabinfo: "-" and null).
  * No root. */
 #include <errno.h>
@@ -37,6 +37,33 @@ static void test_names(void)
 	CHECK(SLAB_IS_KMALLOC(SLAB_KMALLOC_KEY | (__u64)SLAB_KM_LARGE << 32 | 0xffffffffU),
 	      "kmalloc key: below kernel addresses");
 	CHECK(!SLAB_IS_KMALLOC(0xffff888100042300ULL), "cache key: a kernel address");
+}
+
+/* --stacks CACHE: a kmalloc-N name back to the key the BPF side counts in */
+static void test_keys(void)
+{
+	static const __u64 keys[] = {
+		SLAB_KMALLOC_KEY | 4096,
+		SLAB_KMALLOC_KEY | 8,
+		SLAB_KMALLOC_KEY | (__u64)SLAB_KM_CG << 32 | 192,
+		SLAB_KMALLOC_KEY | (__u64)SLAB_KM_RCL << 32 | 1024,
+		SLAB_KMALLOC_KEY | (__u64)SLAB_KM_DMA << 32 | 96,
+	};
+	static const char *const bad[] = { "kmalloc-large", "kmalloc-", "kmalloc-0", "kmalloc-4x",
+					   "dentry", "kmalloc-cg-", "kmalloc-rnd-01-64" };
+	char buf[64], what[160];
+	size_t i;
+	__u64 k;
+
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		slab__kmalloc_name(keys[i], buf, sizeof(buf));
+		snprintf(what, sizeof(what), "kmalloc key of %s: its name's inverse", buf);
+		CHECK(!slab__kmalloc_key(buf, &k) && k == keys[i], what);
+	}
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(what, sizeof(what), "kmalloc key: '%s' is none", bad[i]);
+		CHECK(slab__kmalloc_key(bad[i], &k) == -EINVAL, what);
+	}
 }
 
 static void test_proc(void)
@@ -94,6 +121,7 @@ static void test_rec(void)
 int main(void)
 {
 	test_names();
+	test_keys();
 	test_proc();
 	test_rec();
 	return check_failures ? 1 : 0;
