@@ -725,8 +725,12 @@ int memleak__kallsyms_hidden(int *kptr_restrict)
 	if (!f)
 		return 1;
 	/* the kernel prints every address as 0 to a reader it hides them
-	 * from (kallsyms_show_value()) */
-	hidden = fscanf(f, "%llx", &addr) != 1 || !addr;
+	 * from (kallsyms_show_value()); a visible listing may still begin at
+	 * 0 (5.10: the per-CPU symbols, fixed_percpu_data first), so hidden
+	 * means no address other than 0 in the first lines */
+	hidden = 1;
+	for (int i = 0; i < 1000 && hidden && fscanf(f, "%llx %*[^\n]", &addr) == 1; i++)
+		hidden = !addr;
 	fclose(f);
 	return hidden;
 }
