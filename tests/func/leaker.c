@@ -291,13 +291,15 @@ __asm__(".text\n"
 
 NOINLINE static void churn(long round, long n)
 {
-	static unsigned long frame[2];
+	/* on the stack, above the allocator's frames, where a frame-pointer
+	 * walk that wants frames to grow up the stack follows it */
+	volatile unsigned long frame[2];
 
 	for (long i = 0; i < n; i++) {
 		/* no next frame; a return address in no mapped file */
 		frame[0] = 0;
 		frame[1] = 0x10000 + (unsigned long)(round * n + i) * 16;
-		free(call_with_rbp(malloc, 64, frame));
+		free(call_with_rbp(malloc, 64, (void *)frame));
 	}
 }
 #endif
