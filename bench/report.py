@@ -405,7 +405,7 @@ def report_churn(tool, out):
     if not tool.churn:
         return {}
     out("")
-    out("  process churn: leaker spawn RATE {} (RATE short-lived processes a second, each".format(
+    out("  process churn: leaker spawn RATE {0} (RATE short-lived processes a second for {0} s, each".format(
         tool.churn[0]["secs"]))
     out("  touching 16 pages); TOOL_CPU_MS/S: the tracer's user+sys per second of churn, median")
     out("  (min-max) over the rounds (10 ms granularity)")
