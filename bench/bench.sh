@@ -560,6 +560,7 @@ cs_run() {
 		start_tool "$TMP/tool" '^ready' bpftrace "$BT_SCRIPT" || return 1
 		;;
 	floor) start_tool "$TMP/tool" '^ready' "$FLOOR" "$FLOOR.bpf.o" tp_btf || return 1 ;;
+	bcc) start_tool "$TMP/tool" '^ *HITS' stdbuf -oL "$BCC/cachestat" 1 || return 1 ;;
 	esac
 	taskset -c "$CS_CPU" "$PCLOAD" -s -n "$REPS" read "$BIGFILE" "$CHUNK" >"$TMP/wl.out" &
 	wl_pid=$!
@@ -573,7 +574,7 @@ cs_run() {
 	grep -q "^pages=$((REPS * BIG_PAGES))\$" "$TMP/wl.out" || { note "workload failed"; return 1; }
 	case $mode in
 	untraced) return 0 ;;
-	system | cachetop) sleep 1.1; stop_tool INT ;;	# one more report covers the tail
+	system | cachetop | bcc) sleep 1.1; stop_tool INT ;;	# one more report covers the tail
 	floor) stop_tool INT ;;
 	pid) stop_tool ;;			# exits by itself after the pid
 	bpftrace) sleep 1.1; stop_tool INT; tracefs_off ;;
@@ -583,6 +584,7 @@ cs_run() {
 	bpftrace) R[seen]=$(sum_cols "$TOOL_OUT" 2 -- 1 @acc:) ;;
 	floor) ;;	# counts nothing
 	cachetop) R[seen]=$(sum_cols "$TOOL_OUT" 4 5 -- 3 pcload) ;;
+	bcc) R[seen]=$(sum_cols "$TOOL_OUT" 1 2) ;;
 	*) R[seen]=$(sum_cols "$TOOL_OUT" 1 2) ;;
 	esac
 }
@@ -658,13 +660,16 @@ bench_cachestat() {
 		reads_per_run=$((REPS * (BIG_PAGES + 1))) cpu="$CS_CPU" rounds="$ROUNDS" \
 		acc_pages=$ACC_PAGES	# reads: + the read() that returns 0 at EOF
 	note "cachestat: $ROUNDS rounds of pcload -n $REPS read 64MiB $CHUNK on CPU $CS_CPU"
+	bcc_probe cachestat '^ *HITS' 1 1
 	# shellcheck disable=SC2086
-	bench_rounds cachestat '' cs_run ${BENCH_CS_MODES:-floor system pid cachetop bpftrace}
+	bench_rounds cachestat '' cs_run ${BENCH_CS_MODES:-floor system pid cachetop bpftrace $BCC_MODE}
 	resident=$("$PCLOAD" resident "$BIGFILE")
 	emit kind=meta tool=cachestat resident_after="$resident"
 	[ "$resident" -eq "$BIG_PAGES" ] || note "warning: only $resident of $BIG_PAGES pages still cached"
 	rm -f "$BIGFILE"
 
+	note "cachetop: process churn (leaker spawn RATE $CHURN_S)"
+	churn_rows cachestat '^ +PID UID' "$CT" -b 1 || die "cachetop: process churn failed"
 	for i in 1 2 3 4 5; do startup cachestat cachestat 'HITS' "$CS" -v 1 1; done
 	for i in 1 2 3 4 5; do startup_screen cachestat "$CT"; done
 	tracefs_on
@@ -876,6 +881,38 @@ fs_spawns() { "$FS_SPAWN" "$1" "$FS_PAGES"; }
 # minflt_of FILE: memhog's "pass=1 minflt=N" count
 minflt_of() { sed -n 's/^pass=1 minflt=\([0-9]*\).*/\1/p' "$1"; }
 
+# churn_run TOOL RATE READY CMD...: CMD (a tracer) attached, then `leaker
+# spawn RATE CHURN_S`: RATE short-lived processes a second; emits {kind:
+# "churn", tool, rate, secs, spawned, tool_cpu_ms (the tracer's user+sys
+# over the churn), rss_kb}
+CHURN_S=5
+churn_run() {
+	local name=$1 rate=$2 re=$3 c0 c1 t0 t1 cmd
+	shift 3
+	cmd="${1##*/} ${*:2}"
+	start_tool "$TMP/churn" "$re" "$@" || return 1
+	c0=$(cpu_ms "$TOOL_PID")
+	t0=${EPOCHREALTIME/./}
+	"$LEAKER" spawn "$rate" "$CHURN_S" >"$TMP/churn.wl" || { note "leaker spawn failed"; return 1; }
+	t1=${EPOCHREALTIME/./}
+	c1=$(cpu_ms "$TOOL_PID")
+	stop_tool INT
+	emit kind=churn tool="$name" tracer="$cmd" rate="$rate" secs="$CHURN_S" wall_us=$((t1 - t0)) \
+		spawned="$(sed -n 's/^spawned \([0-9]*\) .*/\1/p' "$TMP/churn.wl")" \
+		tool_cpu_ms=$((c1 - c0)) rss_kb="$TOOL_RSS_KB" killed="$TOOL_KILLED"
+}
+
+# churn_rows TOOL READY CMD...: churn_run at each rate of BENCH_SPAWN_RATES
+# (default 500 and 2000 a second), ROUNDS times
+churn_rows() {
+	local r rate
+	for ((r = 1; r <= ROUNDS; r++)); do
+		for rate in ${BENCH_SPAWN_RATES-500 2000}; do
+			churn_run "$1" "$rate" "${@:2}" || return 1
+		done
+	done
+}
+
 bench_faultstat() {
 	local i hp pid min maj k v _
 	[ -x "$FS" ] && [ -x "$FS_SPAWN" ] && [ -x "$FS_MEMHOG" ] || die "faultstat or its workloads missing: run make"
@@ -884,6 +921,8 @@ bench_faultstat() {
 		rounds="$ROUNDS"
 	note "faultstat: $ROUNDS rounds of faultstat_spawn $FS_REPS $FS_PAGES (fork, touch $FS_PAGES pages, exit)"
 	bench_rounds faultstat '' fs_run count detail bpftrace
+	note "faultstat: process churn (leaker spawn RATE $CHURN_S)"
+	churn_rows faultstat '^' "$FS" --json 1 || die "faultstat: process churn failed"
 	for i in 1 2 3 4 5; do startup faultstat faultstat first "$FS" --json 1 1; done
 	for i in 1 2 3 4 5; do startup_screen faultstat "$FS"; done
 
@@ -913,16 +952,45 @@ bench_faultstat() {
 		truth="$(minflt_of "$TMP/fshog2.out")"
 }
 
+# ---------------------------------------------------------------- bcc
+
+# bcc's libbpf-tools, the peers of cachestat and memleak: built by
+# bench/bcc.sh from BCC_SRC into build/bench/bcc (BCC_STATUS: its line)
+BCC=$OUTDIR/bcc
+BCC_STATUS=
+BCC_MODE=
+
+# bcc_probe TOOL READY ARGS...: BCC_MODE=bcc when bcc's TOOL was built and,
+# started with ARGS, prints a line matching READY (it attached); else
+# BCC_MODE is empty. Emits {kind: "meta", tool: TOOL, bcc: "runs" or why not}.
+bcc_probe() {
+	local name=$1 re=$2 why
+	shift 2
+	BCC_MODE=
+	if [[ $BCC_STATUS != built* ]]; then
+		why="not built: ${BCC_STATUS:-bench/bcc.sh did not run}"
+	else
+		timeout -s INT 20 stdbuf -oL "$BCC/$name" "$@" >"$TMP/bcc.out" 2>"$TMP/bcc.err"
+		if grep -Eq "$re" "$TMP/bcc.out"; then
+			BCC_MODE=bcc
+			why=runs
+		else
+			why="does not run on this kernel: $(grep -v '^$' "$TMP/bcc.err" | tail -n 3 | tr '\n' ';' | cut -c1-300)"
+		fi
+	fi
+	note "bcc's $name: $why"
+	emit kind=meta tool="$name" bcc="$why"
+}
+
 # ---------------------------------------------------------------- memleak
 
 ML=$BUILD/memleak
 LEAKER=$BUILD/tests/func/leaker
-ML_MODES=${BENCH_ML_MODES:-floor multi nosess perfn s100 bpftrace}
 
-# leaker_stopped N T: starts `leaker pairs N T` in the background, stopped
-# before its exec (leaker has no -s), its stdout in $TMP/ml.wl; sets ML_WL
+# leaker_stopped N T LIVE: starts `leaker pairs N T LIVE` in the background,
+# stopped before its exec (leaker has no -s), its stdout in $TMP/ml.wl; sets ML_WL
 leaker_stopped() {
-	( kill -STOP "$BASHPID"; exec "$LEAKER" pairs "$1" "$2" ) >"$TMP/ml.wl" &
+	( kill -STOP "$BASHPID"; exec "$LEAKER" pairs "$1" "$2" "$3" ) >"$TMP/ml.wl" &
 	ML_WL=$!
 	wait_stopped "$ML_WL"
 }
@@ -930,12 +998,17 @@ leaker_stopped() {
 # ml_attach MODE PID: starts MODE's tracer on PID (start_tool)
 ml_attach() {
 	local pid=$2 o=(-v -O "$ML_LIBC" -p "$2")
+	# the scaling rows' live blocks, and room beside them
+	[ "$ML_LIVE" -gt 0 ] && o+=(--max-allocs $((ML_LIVE + 262144)))
 	case $1 in
 	multi) start_tool "$TMP/ml" 'Attaching' "$ML" "${o[@]}" 1 ;;
 	nosess) start_tool "$TMP/ml" 'Attaching' "$ML" "${o[@]}" --no-uprobe-session 1 ;;
 	perfn) start_tool "$TMP/ml" 'Attaching' "$ML" "${o[@]}" --per-function-links 1 ;;
 	s100) start_tool "$TMP/ml" 'Attaching' "$ML" "${o[@]}" -s 100 1 ;;
 	bpftrace) start_tool "$TMP/ml" '^ready' bpftrace -p "$pid" "$ML_BT" ;;
+	bcc) start_tool "$TMP/ml" 'Attaching' stdbuf -oL "$BCC/memleak" -p "$pid" 1 ;;
+	# another memleak binary beside this one (a before/after in one run)
+	old) start_tool "$TMP/ml" 'Attaching' "${BENCH_ML_OLD:?BENCH_ML_OLD: a memleak binary}" "${o[@]}" 1 ;;
 	floor)
 		# shellcheck disable=SC2086 # the offsets are words
 		start_tool "$TMP/ml" '^ready' "$FLOOR" "$FLOOR.bpf.o" "$pid" "$ML_LIBC" $ML_FLOOR_OFFS
@@ -956,7 +1029,7 @@ ml_attach() {
 ml_run() {
 	local n=$ML_N
 	[ "$1" = untraced ] && n=$ML_NU
-	leaker_stopped "$n" "$ML_T" || { note "leaker did not start"; return 1; }
+	leaker_stopped "$n" "$ML_T" "$ML_LIVE" || { note "leaker did not start"; return 1; }
 	if [ "$1" != untraced ]; then
 		ml_attach "$1" "$ML_WL" || return 1
 		bpf_stats_begin "$TOOL_PID"
@@ -966,8 +1039,13 @@ ml_run() {
 	R[pairs]=$((n * ML_T))
 	R[wl_ns_per_pair]=$(sed -n 's/^ns_per_pair \([0-9.]*\)$/\1/p' "$TMP/ml.wl" | tail -1)
 	[ -n "${R[wl_ns_per_pair]}" ] || { note "leaker printed no ns_per_pair"; return 1; }
+	R[wl_cpu_ns_per_pair]=$(sed -n 's/^cpu_ns_per_pair \([0-9.]*\)$/\1/p' "$TMP/ml.wl" | tail -1)
+	R[live]=$ML_LIVE
 	[ "$1" = untraced ] && return 0
-	stop_tool		# memleak and bpftrace -p exit after the pid
+	case $1 in
+	floor | bcc) stop_tool INT ;;	# neither exits with its target
+	*) stop_tool ;;		# memleak and bpftrace -p exit after the pid
+	esac
 	tool_figures
 }
 
@@ -1030,14 +1108,27 @@ uretprobe:$ML_LIBC:malloc /@sz[tid]/ { @a[retval] = @sz[tid]; @s[retval] = ustac
 uprobe:$ML_LIBC:free { delete(@a[arg0]); delete(@s[arg0]); }
 END { clear(@sz); clear(@a); clear(@s); }
 EOF
+	bcc_probe memleak 'Attaching' -p $$ 1 1
+	ML_MODES=${BENCH_ML_MODES-floor multi nosess perfn s100 bpftrace $BCC_MODE}
+	ML_LIVE=0
 	emit kind=meta tool=memleak pairs_traced="$ML_N" pairs_untraced=$ML_NU links="$ML_LINKS" \
 		rounds="$ROUNDS"
 	for t in 1 2; do
 		ML_T=$t
 		note "memleak: $ROUNDS rounds of leaker pairs with $t thread(s)"
 		# shellcheck disable=SC2086
-		bench_rounds memleak "${t}t" ml_run $ML_MODES
+		[ -n "$ML_MODES" ] && bench_rounds memleak "${t}t" ml_run $ML_MODES
 	done
+	# scaling: the default tracer with LIVE blocks held through the pairs
+	# (its tables that full), 1 and 2 threads
+	for ML_LIVE in ${BENCH_ML_SCALE-1000 100000 1000000}; do
+		for t in 1 2; do
+			ML_T=$t
+			note "memleak scaling: $ROUNDS rounds, $ML_LIVE live blocks, $t thread(s)"
+			bench_rounds memleak "${t}t_${ML_LIVE}" ml_run multi
+		done
+	done
+	ML_LIVE=0
 	for ((r = 1; r <= ROUNDS; r++)); do
 		for t in $ML_MODES; do
 			[ "$t" = floor ] && continue	# not a tool
@@ -1064,6 +1155,11 @@ done
 CLK_TCK=$(getconf CLK_TCK)
 NCPU=$(nproc)
 TMP=$(mktemp -d "$SCRATCH/memscope-bench.XXXXXX") || die "cannot create a directory in $SCRATCH"
+if [[ " $TOOLS " == *" memleak "* || " $TOOLS " == *" cachestat "* ]]; then
+	note "bcc's libbpf-tools: building from ${BCC_SRC:-/var/cache/memscope-bench/bcc} (bench/bcc.sh)"
+	BCC_STATUS=$("$ROOT/bench/bcc.sh" "$BCC")
+	note "bcc's libbpf-tools: $BCC_STATUS"
+fi
 : >"$TMP/own.ids"
 : >"$TMP/own.pids"
 BPF_BEFORE=$(bpf_list)

@@ -25,14 +25,16 @@ import sys
 LABELS = {
     "cachestat": {"system": "cachestat 1", "pid": "cachestat -p PID 1",
                   "cachetop": "cachetop -b 1", "bpftrace": "bpftrace, same tps",
-                  "floor": "floor: empty tp_btf"},
+                  "floor": "floor: empty tp_btf", "bcc": "bcc libbpf-tools cachestat 1"},
     "faultstat": {"count": "faultstat --json 1", "detail": "faultstat --json -d 1",
                   "bpftrace": "bpftrace software:page-faults:1"},
     "reclaimlat": {"reclaimlat": "reclaimlat --json -P 1", "bpftrace": "bpftrace, same tps"},
     "memleak": {"multi": "memleak ({links})", "nosess": "memleak (uprobe_multi links)",
                 "perfn": "memleak --per-function-links", "s100": "memleak -s 100",
                 "bpftrace": "bpftrace, same probes and maps",
-                "floor": "floor: same uprobes, empty programs"},
+                "floor": "floor: same uprobes, empty programs",
+                "bcc": "bcc libbpf-tools memleak -p PID",
+                "old": "BENCH_ML_OLD ({links})"},
 }
 
 
@@ -70,6 +72,7 @@ class Tool:
         self.startup = [l for l in lines if l["kind"] == "startup"]
         self.accuracy = [l for l in lines if l["kind"] == "accuracy"]
         self.detach = [l for l in lines if l["kind"] == "detach"]
+        self.churn = [l for l in lines if l["kind"] == "churn"]
 
     def groups(self):
         return sorted({r.get("group", "") for r in self.runs})
@@ -153,6 +156,16 @@ def startup_line(samples, what):
         what, len(samples), spread(samples, "{:.1f}", "{:.1f}"))
 
 
+def bcc_line(meta):
+    """what became of bcc's libbpf-tools peer (bench/bcc.sh, bcc_probe)"""
+    why = meta.get("bcc")
+    if why is None:
+        return "  bcc libbpf-tools: not probed in this run"
+    if why == "runs":
+        return "  bcc libbpf-tools: built by bench/bcc.sh from BCC_SRC, the 'bcc' row"
+    return "  bcc libbpf-tools: no row: " + why
+
+
 def err_pct(count, truth):
     return None if count is None or not truth else (count - truth) * 100 / truth
 
@@ -196,7 +209,9 @@ def report_cachestat(tool, out):
                        num(median(bpf), "{:.0f}")))
     out("  BPF_NS/RD: the tracer's BPF program time per read() (kernel bpf_stats). floor: bench/floor.c,")
     out("  an empty tp_btf program on mm_filemap_get_pages. One mode again:")
-    out("  BENCH_TOOLS=cachestat BENCH_CS_MODES=MODE bench/bench.sh (floor, system, pid, cachetop, bpftrace)")
+    out("  BENCH_TOOLS=cachestat BENCH_CS_MODES=MODE bench/bench.sh (floor, system, pid, cachetop, bpftrace,")
+    out("  bcc)")
+    out(bcc_line(m))
     out("  +NS/READ: extra workload CPU per read() call. TOOL_CPU_MS: the tracer's own user+sys,")
     out("  from the workload's start to its exit / over its whole life (start-up included), 10 ms")
     out("  granularity. PEAK_MB: its peak RSS (VmHWM). SEEN: accessed pages it counted / {}."
@@ -221,6 +236,7 @@ def report_cachestat(tool, out):
         acc[a["case"]] = {"field": a["field"], "tool": a["count"], "truth": a["truth"],
                           "error_pct": rounded(e, 2)}
         out(fmt.format(a["case"], a["field"], a["count"], a["truth"], num(e, "{:.2f}%")))
+    churn = report_churn(tool, out)
     return {
         "overhead": {"workload": {"command": "pcload -n {} read FILE {}".format(m["reps"], m["chunk_bytes"]),
                                   "reps": m["reps"], "file_pages": m["file_pages"],
@@ -230,7 +246,7 @@ def report_cachestat(tool, out):
         "startup_ms": {"cachestat": startup_obj(st_cs, "cachestat -v 1 1, until its header"),
                        "bpftrace": startup_obj(st_bt, "bpftrace, until its BEGIN output"),
                        "cachetop": startup_obj(st_ct, "cachetop on a pty, until its first screen")},
-        "accuracy": acc,
+        "accuracy": acc, "churn": churn, "bcc": m.get("bcc"),
     }
 
 
@@ -287,6 +303,7 @@ def report_faultstat(tool, out):
     if acc["perf_stat"]:
         out("  (perf stat counts the whole process, exec and loader included; faultstat -p counts")
         out("  from attach, so it sees the loop plus the exit path)")
+    churn = report_churn(tool, out)
     return {
         "overhead": {"workload": {"command": "faultstat_spawn {} {}".format(m["reps"], m["pages_each"]),
                                   "processes": m["reps"], "pages_each": m["pages_each"],
@@ -294,7 +311,7 @@ def report_faultstat(tool, out):
                      "rounds": m["rounds"], "untraced": u, "traced": traced},
         "startup_ms": startup_obj(st, "faultstat --json 1 1, first report less 1000 ms"),
         "startup_screen_ms": startup_obj(st_scr, "faultstat on a pty, until its first screen"),
-        "accuracy": acc,
+        "accuracy": acc, "churn": churn,
     }
 
 
@@ -344,6 +361,74 @@ def report_reclaimlat(tool, out):
 
 # ---------------------------------------------------------------- memleak
 
+def report_ml_scaling(tool, out):
+    """memleak with LIVE blocks held through the pairs (groups "<T>t_<LIVE>")"""
+    groups = [g for g in tool.groups() if "_" in g]
+    if not groups:
+        return {}
+    groups.sort(key=lambda g: (int(g.split("_")[1]), int(g.split("_")[0].rstrip("t"))))
+    out("")
+    out("  scaling: memleak -p PID ({}) with LIVE malloc(64) blocks held through the pairs".format(
+        tool.meta.get("links", "")))
+    out("  (--max-allocs LIVE + 262144). CPU_NS/PAIR here is the leaker's own process CPU over")
+    out("  the pairs only (CLOCK_PROCESS_CPUTIME_ID around its loop), median (min-max). BPF_NS/PAIR*:")
+    out("  the programs' time over the whole run per pair, recording the LIVE blocks included")
+    fmt = "  {:>8} {:>2} {:>14} {:>20} {:>7} {:>16} {:>7}  {}"
+    out(fmt.format("LIVE", "T", "UNTRACED_NS", "CPU_NS/PAIR", "+NS", "BPF_NS/PAIR*", "PEAK_MB",
+                   "RERUN"))
+    res = {}
+    for g in groups:
+        thr, live = int(g.split("_")[0].rstrip("t")), int(g.split("_")[1])
+        u = [r.get("wl_cpu_ns_per_pair") for r in tool.untraced(g)]
+        pairs = tool.pairs("multi", g)
+        ns = [t.get("wl_cpu_ns_per_pair") for _, t in pairs]
+        bpf = [t["bpf_ns"] / t["pairs"] for _, t in pairs if t.get("bpf_runs")]
+        rss = [t.get("rss_kb") for _, t in pairs]
+        u_med, t_med = median(u), median(ns)
+        extra = None if u_med is None or t_med is None else t_med - u_med
+        rerun = "BENCH_TOOLS=memleak BENCH_ML_MODES= BENCH_ML_SCALE={} bench/bench.sh".format(live)
+        res[g] = {"live": live, "threads": thr, "untraced_cpu_ns_per_pair": u,
+                  "untraced_cpu_ns_per_pair_median": rounded(u_med, 1),
+                  "cpu_ns_per_pair": ns, "cpu_ns_per_pair_median": rounded(t_med, 1),
+                  "extra_cpu_ns_per_pair": rounded(extra, 1),
+                  "bpf_ns_per_pair_live_included": [round(x, 1) for x in bpf],
+                  "bpf_ns_per_pair_live_included_median": rounded(median(bpf), 1),
+                  "tool_peak_rss_kb": rss, "tool_peak_rss_kb_median": median(rss), "rerun": rerun}
+        out(fmt.format(live, thr, num(u_med, "{:.0f}"), spread(ns, "{:.0f}", "{:.0f}"),
+                       num(extra, "{:.0f}"), spread(bpf, "{:.0f}", "{:.0f}"),
+                       num(median(rss) and median(rss) / 1024, "{:.1f}"), rerun))
+    return res
+
+
+def report_churn(tool, out):
+    """tracer CPU under `leaker spawn RATE SECS` (kind "churn")"""
+    if not tool.churn:
+        return {}
+    out("")
+    out("  process churn: leaker spawn RATE {0} (RATE short-lived processes a second for {0} s, each".format(
+        tool.churn[0]["secs"]))
+    out("  touching 16 pages); TOOL_CPU_MS/S: the tracer's user+sys per second of churn, median")
+    out("  (min-max) over the rounds (10 ms granularity)")
+    fmt = "  {:<24} {:>6} {:>9} {:>20} {:>7}  {}"
+    out(fmt.format("TRACER", "RATE", "SPAWNED/S", "TOOL_CPU_MS/S", "PEAK_MB", "RERUN"))
+    res = {}
+    for key in dict.fromkeys((c["tracer"], c["rate"]) for c in tool.churn):
+        cs = [c for c in tool.churn if (c["tracer"], c["rate"]) == key]
+        per_s = [c["tool_cpu_ms"] * 1e6 / c["wall_us"] for c in cs]
+        got = [c["spawned"] * 1e6 / c["wall_us"] for c in cs]
+        rss = [c["rss_kb"] for c in cs]
+        rerun = "BENCH_TOOLS={} BENCH_SPAWN_RATES={} bench/bench.sh".format(tool.name, key[1])
+        res["{}@{}".format(*key)] = {
+            "tracer": key[0], "rate": key[1], "spawned_per_s": [round(x) for x in got],
+            "tool_cpu_ms_per_s": [round(x, 1) for x in per_s],
+            "tool_cpu_ms_per_s_median": rounded(median(per_s), 1),
+            "tool_peak_rss_kb_median": median(rss), "rerun": rerun}
+        out(fmt.format(key[0], key[1], num(median(got), "{:.0f}"),
+                       spread(per_s, "{:.1f}", "{:.1f}"),
+                       num(median(rss) and median(rss) / 1024, "{:.1f}"), rerun))
+    return res
+
+
 def ns_per_pair(r):
     return r["cpu_ms"] * 1e6 / r["pairs"]
 
@@ -366,7 +451,7 @@ def report_memleak(tool, out):
     fmt = "  {:<34} {:>2} {:>22} {:>7} {:>11} {:>7} {:>18} {:>5}"
     out(fmt.format("MODE", "T", "CPU_NS/PAIR", "+NS", "TOOL_CPU_MS", "PEAK_MB", "BPF_NS/PAIR", "RUNS"))
     modes = {}
-    for group in tool.groups():
+    for group in [g for g in tool.groups() if "_" not in g]:
         thr = int(group.rstrip("t"))
         u = tool.untraced(group)
         u_ns = [ns_per_pair(r) for r in u]
@@ -402,9 +487,10 @@ def report_memleak(tool, out):
             out(fmt.format(t["command"], thr, spread(ns, "{:.0f}", "{:.0f}"), num(extra, "{:.0f}"),
                            cpu, rss, spread(bpf, "{:.0f}", "{:.0f}"), num(median(runs), "{:.2f}")))
     out("  rerun one mode: BENCH_TOOLS=memleak BENCH_ML_MODES=MODE bench/bench.sh (MODE: multi,")
-    out("  nosess, perfn, s100, bpftrace, floor; BENCH_ROUNDS=1 for a quick look). floor: build/bench/floor,")
+    out("  nosess, perfn, s100, bpftrace, floor, bcc; BENCH_ROUNDS=1 for a quick look). floor: build/bench/floor,")
     out("  bench/floor.bpf.c's empty program on malloc's entry and return and free's probe address")
     out("  (the leaker's own wall time per pair, its throughput, is in results.json: wall_ns_per_pair)")
+    scaling = report_ml_scaling(tool, out)
     detach = {}
     out("")
     out("  detach, from outside: SIGINT to a tracer attached to a live leaker (still running after),")
@@ -429,11 +515,10 @@ def report_memleak(tool, out):
     st = tool.startup_ms("memleak")
     out("")
     out(startup_line(st, "memleak -v -p PID 1 until its 'Attaching' line"))
-    out("  bcc's memleak: not run; Debian's bpfcc-tools compiles its BPF at run time against")
-    out("  kernel headers, which this kernel does not provide")
+    out(bcc_line(m))
     return {"workload": {"command": "leaker pairs N T", "pairs_traced": m["pairs_traced"],
                          "pairs_untraced": m["pairs_untraced"], "rounds": m["rounds"]},
-            "modes": modes, "detach_ms": detach, "startup_ms": [round(s, 1) for s in st]}
+            "modes": modes, "scaling": scaling, "bcc": m.get("bcc"), "detach_ms": detach, "startup_ms": [round(s, 1) for s in st]}
 
 
 REPORTS = {"cachestat": report_cachestat, "memleak": report_memleak,

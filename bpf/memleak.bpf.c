@@ -169,7 +169,7 @@ struct {
 } frames SEC(".maps");
 
 /* Records an allocation with the current user stack */
-static __always_inline void ml__record_here(void *ctx, __u64 addr, __u64 size)
+static __always_inline void ml__record_here(struct pt_regs *ctx, __u64 addr, __u64 size)
 {
 	struct stack_frames *f;
 	__u32 zero = 0;
@@ -179,7 +179,7 @@ static __always_inline void ml__record_here(void *ctx, __u64 addr, __u64 size)
 					 BPF_LOCAL_STORAGE_GET_F_CREATE);
 	else
 		f = bpf_map_lookup_elem(&frames, &zero);
-	ml__record(addr, size, f ? stack__read(ctx, f, BPF_F_USER_STACK) : 0, f);
+	ml__record(addr, size, f ? stack__read_user_fp(ctx, f) : 0, f);
 }
 
 static __always_inline bool ml__traced(void)

@@ -92,7 +92,8 @@ static __always_inline void ml__free(__u64 addr)
  * An address seen allocated again without a free in between (a free we
  * could not see, e.g. from before attach) replaces the old record; its
  * bytes leave the totals, as bcc's --wa-missing-free does. stack_id: from
- * stack__read() into buf; 0 (or no buf): the stack was lost.
+ * stack__read() or stack__read_user_fp() into buf; 0 (or no buf): the
+ * stack was lost.
  *
  * User space deletes the stacks that no record holds
  * (memleak__gc_stacks): the stack is stored again after the record is in

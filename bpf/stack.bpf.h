@@ -21,6 +21,7 @@
 #define MEMSCOPE_STACK_BPF_H
 
 #include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
 #include "common.h"
 
 struct stack_frames {
@@ -85,6 +86,57 @@ static __always_inline __u64 stack__read(void *ctx, struct stack_frames *buf, __
 		h ^= h >> 32;
 	}
 	h ^= n;
+	h *= 0xc4ceb9fe1a85ec53ULL;
+	h ^= h >> 29;
+	return h ?: 1;
+}
+
+/*
+ * The user stack of a uprobe's or uretprobe's registers by their frame
+ * pointers, into `buf`, and its id as stack__read()'s; 0: none. The same
+ * frames as bpf_get_stack(BPF_F_USER_STACK) reads where they are sound,
+ * at a third of the cost where they end in a frame pointer that points
+ * nowhere. The kernel's walk reads whatever %rbp holds: in code built
+ * without frame pointers that is any value, and a read of an unmapped
+ * address is a page fault, about 0.6 us, once per stack (the BPF time of
+ * memleak's pair fell from 1.3 to 0.65 us with the check below). Here a
+ * frame must lie above the last one (and the first above the stack
+ * pointer), as frames of a stack that grows down do; the walk stops at the
+ * first that does not, at a return address 0, or at an unreadable frame.
+ * Frames past the stack's end are zero (the buffer's are, where the last
+ * stack read into it ended).
+ */
+static __always_inline __u64 stack__read_user_fp(struct pt_regs *regs,
+						  struct stack_frames *buf)
+{
+	__u64 fp = PT_REGS_FP(regs), lo = PT_REGS_SP(regs), ip = PT_REGS_IP(regs);
+	__u64 h = (0x9e3779b97f4a7c15ULL ^ ip) * 0xff51afd7ed558ccdULL, fr[2];
+	bool walking = true;
+	int i;
+
+	/* one loop, whose counter and state are dead after it: the verifier
+	 * then sees the code that follows once, not once per depth */
+	buf->ip[0] = ip;
+	for (i = 1; i < STACK_MAX_DEPTH; i++) {
+		if (walking) {
+			/* fr: the saved frame pointer, the return address */
+			if (fp >= lo && !(fp & 7) &&
+			    !bpf_probe_read_user(fr, sizeof(fr), (void *)fp) && fr[1]) {
+				buf->ip[i] = fr[1];
+				h ^= h >> 32;
+				h = (h ^ fr[1]) * 0xff51afd7ed558ccdULL;
+				lo = fp + sizeof(fr);
+				fp = fr[0];
+				continue;
+			}
+			walking = false;
+		}
+		/* what is left of the last stack: its frames are not 0 */
+		if (!buf->ip[i])
+			break;
+		buf->ip[i] = 0;
+	}
+	h ^= h >> 32;
 	h *= 0xc4ceb9fe1a85ec53ULL;
 	h ^= h >> 29;
 	return h ?: 1;

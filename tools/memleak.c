@@ -28,6 +28,7 @@ static struct env {
 	bool ignored;
 	bool per_function_links;
 	bool no_session;
+	unsigned long max_allocs;
 } env = { .c = { .interval = 5 }, .older_ms = 500, .sample_rate = 1, .top = 10 };
 
 static const char doc[] =
@@ -118,6 +119,9 @@ static const struct cli_opt opts[] = {
 	  .dest = &env.per_function_links, .flags = OPTION_HIDDEN },
 	{ .name = "no-uprobe-session", .key = 0x2006, .type = CLI_FLAG, .dest = &env.no_session,
 	  .flags = OPTION_HIDDEN },
+	/* the bench's scaling rows hold up to 1e6 live blocks */
+	{ .name = "max-allocs", .key = 0x2007, .arg = "N", .type = CLI_ULONG, .dest = &env.max_allocs,
+	  .min = 1024, .max = 1UL << 24, .what = "table size", .flags = OPTION_HIDDEN },
 	{},
 };
 
@@ -180,6 +184,7 @@ int main(int argc, char **argv)
 	o.sample_rate = env.sample_rate;
 	o.per_function_links = env.per_function_links;
 	o.no_session = env.no_session;
+	o.max_allocs = env.max_allocs;
 	switch (cli__start(&env.c, &mod, user ? &memleak__module : &kmemleak__module, &o.mo)) {
 	case CLI_DONE:
 		return EXIT_OK;

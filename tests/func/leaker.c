@@ -24,8 +24,16 @@
  *   leaker eventfd N   kernel-mode ground truth: opens N eventfds (each one
  *                      kmalloc of an eventfd_ctx in do_eventfd), prints
  *                      "ready", holds them until stdin closes, then exits
- *   leaker pairs N T   the benchmark's workload: T threads each do N
- *                      malloc(64)+free pairs; prints "ns_per_pair X"
+ *   leaker pairs N T [LIVE]
+ *                      the benchmark's workload: T threads each do N
+ *                      malloc(64)+free pairs, with LIVE malloc(64) blocks
+ *                      held from before the pairs (0); prints "ns_per_pair
+ *                      X" (wall) and "cpu_ns_per_pair X" (the process's
+ *                      CPU over the pairs only, all threads)
+ *   leaker spawn RATE SECS
+ *                      the bench's process churn: forks RATE processes a
+ *                      second for SECS seconds, each touching 16 pages and
+ *                      exiting; prints "spawned N"
  *   leaker KIND BYTES  bcc's memleak test (tests/python/test_tools_memleak.py):
  *                      waits for a byte on stdin, then leaks BYTES through
  *                      one call of KIND (malloc, calloc, realloc of a
@@ -53,6 +61,7 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -291,13 +300,15 @@ __asm__(".text\n"
 
 NOINLINE static void churn(long round, long n)
 {
-	static unsigned long frame[2];
+	/* on the stack, above the allocator's frames, where a frame-pointer
+	 * walk that wants frames to grow up the stack follows it */
+	volatile unsigned long frame[2];
 
 	for (long i = 0; i < n; i++) {
 		/* no next frame; a return address in no mapped file */
 		frame[0] = 0;
 		frame[1] = 0x10000 + (unsigned long)(round * n + i) * 16;
-		free(call_with_rbp(malloc, 64, frame));
+		free(call_with_rbp(malloc, 64, (void *)frame));
 	}
 }
 #endif
@@ -317,6 +328,25 @@ static void sleep_ms(long ms)
 
 static long pairs_n;
 
+/* pairs' LIVE blocks: held until exit */
+static void **live_blocks;
+static long nlive, live_cap;
+
+static int hold_live(void *p)
+{
+	if (!p)
+		return 0;
+	if (nlive == live_cap) {
+		void **n = realloc(live_blocks, (live_cap = live_cap * 2 + 1024) * sizeof(*n));
+
+		if (!n)
+			return 0;
+		live_blocks = n;
+	}
+	live_blocks[nlive++] = p;
+	return 1;
+}
+
 static void *pairs(void *arg)
 {
 	(void)arg;
@@ -328,22 +358,73 @@ static void *pairs(void *arg)
 	return NULL;
 }
 
-static int run_pairs(long n, int nt)
+static int run_pairs(long n, int nt, long live)
 {
 	pthread_t t[64];
-	struct timespec a, b;
+	struct timespec a, b, ca, cb;
 
 	pairs_n = n;
-	if (nt < 1 || nt > 64)
+	if (nt < 1 || nt > 64 || live < 0)
 		return 2;
+	for (long i = 0; i < live; i++)
+		if (!hold_live(malloc(64)))
+			return 1;
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ca);
 	clock_gettime(CLOCK_MONOTONIC, &a);
 	for (int i = 0; i < nt; i++)
 		pthread_create(&t[i], NULL, pairs, NULL);
 	for (int i = 0; i < nt; i++)
 		pthread_join(t[i], NULL);
 	clock_gettime(CLOCK_MONOTONIC, &b);
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &cb);
 	printf("ns_per_pair %.1f\n",
 	       ((b.tv_sec - a.tv_sec) * 1e9 + (b.tv_nsec - a.tv_nsec)) / (double)(n * nt));
+	printf("cpu_ns_per_pair %.1f\n",
+	       ((cb.tv_sec - ca.tv_sec) * 1e9 + (cb.tv_nsec - ca.tv_nsec)) / (double)(n * nt));
+	return 0;
+}
+
+/* RATE processes a second for SECS seconds, each touching 16 pages */
+static int spawn(long rate, long secs)
+{
+	struct timespec t0, now;
+	long n = 0, total = rate * secs;
+
+	if (rate < 1 || secs < 1)
+		return 2;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while (n < total) {
+		double due;
+		pid_t p = fork();
+
+		if (p < 0)
+			return 1;
+		if (p == 0) {
+			char *m = mmap(NULL, 16 * 4096, PROT_READ | PROT_WRITE,
+				       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+			if (m != MAP_FAILED)
+				for (int i = 0; i < 16; i++)
+					m[i * 4096] = 1;
+			_exit(0);
+		}
+		n++;
+		while (waitpid(-1, NULL, WNOHANG) > 0)
+			;
+		/* the n-th child is due at n / rate seconds */
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		due = (double)n / rate - ((now.tv_sec - t0.tv_sec) + (now.tv_nsec - t0.tv_nsec) / 1e9);
+		if (due > 0) {
+			struct timespec ts = { (time_t)due, (long)((due - (time_t)due) * 1e9) };
+
+			nanosleep(&ts, NULL);
+		}
+	}
+	while (wait(NULL) > 0)
+		;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	printf("spawned %ld in %.3f s\n", n,
+	       (now.tv_sec - t0.tv_sec) + (now.tv_nsec - t0.tv_nsec) / 1e9);
 	return 0;
 }
 
@@ -352,8 +433,10 @@ int main(int argc, char **argv)
 	long hold_ms = 2000;
 	int a = 1;
 
-	if (argc == 4 && !strcmp(argv[1], "pairs"))
-		return run_pairs(atol(argv[2]), atoi(argv[3]));
+	if ((argc == 4 || argc == 5) && !strcmp(argv[1], "pairs"))
+		return run_pairs(atol(argv[2]), atoi(argv[3]), argc == 5 ? atol(argv[4]) : 0);
+	if (argc == 4 && !strcmp(argv[1], "spawn"))
+		return spawn(atol(argv[2]), atol(argv[3]));
 	if (argc == 6 && !strcmp(argv[1], "churn")) {
 #if defined(__x86_64__)
 		long pause = atol(argv[4]);
