@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: BSD-2-Clause
 # memscope benchmark (run as root, after `make`; `make bench` does both).
-#   bench/bench.sh            all tools (cachestat, memleak, faultstat, reclaimlat)
+#   bench/bench.sh            all tools (cachestat, memleak, faultstat, reclaimlat, slabratetop)
 #   BENCH_TOOLS=cachestat bench/bench.sh
 # This script only drives processes: each run appends one JSON line to
 # build/bench/runs.jsonl, and bench/report.py makes the tables and
