@@ -360,7 +360,7 @@ fi
 # too) and pswpout over the storm, within reclaimlat(8)'s 5%
 RTOL=5
 storm() {
-	local hog a_p b_p a_o b_o a_c b_c a_s b_s maj steal0 out0 steal out
+	local hog a_p b_p a_o b_o a_c b_c a_s b_s maj steal0 out0 steal out sl cp0 cp1 cc0 cc1 cs0 cs1
 	if ! swap_on 320 || ! memcg_new exporter 64; then
 		notok "exporter: swap storm: cannot add swap or a memory cgroup"
 		return 0
@@ -373,6 +373,13 @@ storm() {
 		return 0
 	fi
 	fresh_scrape
+	sl="cgroup=\"${MEMCG#"$(memcg_root | cut -d' ' -f2)"}\""
+	# the cgroup's stall series show from its first stall: none is 0
+	cp0=$(metric memscope_cgroup_reclaim_reclaimed_pages_total "$sl,class=\"memcg\"")
+	cc0=$(metric memscope_cgroup_reclaim_stall_seconds_count "$sl,class=\"memcg\"")
+	cs0=$(cg_value memscope_cgroup_major_faults_total "$sl,origin=\"swap\"")
+	[ "$cp0" = none ] && cp0=0
+	[ "$cc0" = none ] && cc0=0
 	a_p=$(metric memscope_reclaim_reclaimed_pages_total 'class="memcg"')
 	a_c=$(metric memscope_reclaim_stall_seconds_count 'class="memcg"')
 	a_o=$(metric memscope_swap_out_pages_total)
@@ -386,6 +393,9 @@ storm() {
 	b_c=$(metric memscope_reclaim_stall_seconds_count 'class="memcg"')
 	b_o=$(metric memscope_swap_out_pages_total)
 	b_s=$(metric memscope_major_faults_total 'origin="swap"')
+	cp1=$(metric memscope_cgroup_reclaim_reclaimed_pages_total "$sl,class=\"memcg\"")
+	cc1=$(metric memscope_cgroup_reclaim_stall_seconds_count "$sl,class=\"memcg\"")
+	cs1=$(metric memscope_cgroup_major_faults_total "$sl,origin=\"swap\"")
 	maj=$(sed -n 's/^pass=2 .*majflt=\([0-9]*\).*/\1/p' "$dir/storm.out")
 	P_OK=no
 	prom_saw 'memscope_reclaim_reclaimed_pages_total{class="memcg"}' "$b_p" && P_OK=yes
@@ -399,6 +409,20 @@ storm() {
 	else
 		notok "exporter: swap storm: reclaimed $((b_p - a_p)) vs pgsteal $steal, swap out $((b_o - a_o)) vs pswpout $out, stalls $((b_c - a_c)), prometheus $P_OK"
 	fi
+	echo "storm, $sl: memcg reclaimed $cp0 -> $cp1 in $cc0 -> $cc1 stalls, swap-ins $cs0 -> $cs1"
+	if [ "$steal" -ge 1000 ] && [ "$cp1" != none ] && within $((cp1 - cp0)) "$steal" "$RTOL" &&
+		[ $((cc1 - cc0)) -gt 0 ]; then
+		ok "exporter: swap storm: the cgroup's memcg pages reclaimed within ${RTOL}% of /proc/vmstat, $((cc1 - cc0)) stalls in its histogram"
+	else
+		notok "exporter: swap storm: the cgroup's reclaimed $cp0 -> $cp1 vs pgsteal $steal, stalls $cc0 -> $cc1"
+	fi
+	if [ "$cs0" = none ] && [ "$a_s" = none ]; then
+		ok "exporter: swap storm: no major faults by origin for the cgroup either on $(uname -r)"
+	elif [ -n "$maj" ] && [ "$cs1" != none ] && within $((cs1 - cs0)) "$maj" "$TOL"; then
+		ok "exporter: swap storm: the cgroup's $((cs1 - cs0)) major faults from swap within ${TOL}% of memhog's $maj"
+	else
+		notok "exporter: swap storm: the cgroup's major faults from swap $cs0 -> $cs1 for memhog's $maj"
+	fi
 	# major faults by origin need bpf_find_vma() (5.17+): absent before
 	if [ "$a_s" = none ] && awk -v r="$(uname -r)" 'BEGIN { split(r, v, "."); exit !(v[1] * 100 + v[2] < 517) }'; then
 		ok "exporter: swap storm: no major faults by origin on $(uname -r) (absent, not 0)"
@@ -410,6 +434,107 @@ storm() {
 	fi
 }
 storm
+
+
+# ---- --top 1: one cgroup's own series, the rest in "other" ----
+# An exporter of its own, polled at every collection: a cold read in cgroup
+# A, then fresh pages touched in cgroup B, so the top slot changes hands.
+# Checks: at most one named cgroup per family in every scrape, A and B each
+# had it, no series ever went down, and at the end the named series' last
+# values plus "other" are the system-wide totals of every task: exactly for
+# faults (one sample of the task counters feeds both), within 0.5% for
+# page-cache misses (the per-cgroup table is read just after the totals).
+top1() {
+	local tp poll la lb sum
+	TP=$(free_port)
+	"$EXP" --top 1 -i 2 --modules pagecache,faultstat --listen "127.0.0.1:$TP" >/dev/null 2>"$dir/top1.err" &
+	tp=$!
+	pids+=("$tp")
+	for _ in $(seq 100); do
+		[ "$(EP=$TP metric memscope_exporter_collections_total)" != none ] && break
+		sleep 0.1
+	done
+	: >"$dir/top1.polls"
+	(
+		last=
+		while :; do
+			curl -s --max-time 2 "http://127.0.0.1:$TP/metrics" >"$dir/top1.scrape" || continue
+			c=$(awk '$1 == "memscope_exporter_collections_total" { print $2 }' "$dir/top1.scrape")
+			if [ -n "$c" ] && [ "$c" != "$last" ]; then
+				awk -v c="$c" '/^memscope_(cgroup_)?(page_faults_total|pagecache_misses_pages_total)/ { print c, $1, $2 }' \
+					"$dir/top1.scrape" >>"$dir/top1.polls"
+				last=$c
+			fi
+			sleep 0.2
+		done
+	) &
+	poll=$!
+	pids+=("$poll")
+	cg_new top1a && la=$LAB && ca=$CG
+	cg_new top1b && lb=$LAB && cb=$CG
+	if [ -z "$la" ] || [ -z "$lb" ]; then
+		notok "exporter: --top 1: cannot create two memory cgroups"
+		return 0
+	fi
+	"$PCLOAD" create "$F" "$N" >/dev/null
+	# the create's dirties are this shell's cgroup's: in a window before A's
+	EP=$TP next_collection
+	( MEMCG=$ca memcg_exec "$PCLOAD" -n 3 read "$F" ) >/dev/null
+	sleep 4.5
+	( MEMCG=$cb memcg_exec "$MEMHOG" "$NF" ) >/dev/null
+	sleep 4.5
+	kill -9 "$poll"
+	wait "$poll" 2>/dev/null
+	kill -TERM "$tp"
+	wait "$tp"
+	# one line per scrape and series: collection, series, value
+	/usr/bin/python3 - "$dir/top1.polls" "$la" "$lb" >"$dir/top1.res" <<'EOP'
+import re, sys
+polls, la, lb = sys.argv[1], sys.argv[2], sys.argv[3]
+scrapes = {}
+for line in open(polls):
+    c, series, v = line.split()
+    scrapes.setdefault(int(c), {})[series] = float(v)
+order = sorted(scrapes)
+gaps = sum(1 for a, b in zip(order, order[1:]) if b != a + 1)
+last, down, two, seen = {}, [], 0, set()
+for c in order:
+    named = {}
+    for series, v in scrapes[c].items():
+        if series in last and v < last[series]:
+            down.append(f"{series} {last[series]:.0f} -> {v:.0f} at {c}")
+        last[series] = v
+        m = re.match(r'memscope_cgroup_(\w+)\{cgroup="([^"]*)"(.*)\}', series)
+        if m and m.group(2) != "other":
+            named.setdefault(m.group(1) + m.group(3), set()).add(m.group(2))
+            seen.add(m.group(2))
+    two += any(len(s) > 1 for s in named.values())
+end = scrapes[order[-1]]
+def total(fam, extra):
+    return sum(v for s, v in last.items()
+               if s.startswith(f'memscope_cgroup_{fam}{{cgroup=') and s.endswith(extra + '}'))
+sys_min = end.get('memscope_page_faults_total{type="minor"}', -1)
+sys_mis = end.get('memscope_pagecache_misses_pages_total', -1)
+cg_min = total('page_faults_total', ',type="minor"')
+cg_mis = total('pagecache_misses_pages_total', '"')
+print(f"scrapes={len(order)} gaps={gaps} two_named={two} down={len(down)} a_named={int(la in seen)} "
+      f"b_named={int(lb in seen)} sys_minor={sys_min:.0f} cg_minor={cg_min:.0f} "
+      f"sys_misses={sys_mis:.0f} cg_misses={cg_mis:.0f}")
+for d in down[:5]:
+    print("down:", d)
+EOP
+	echo "--top 1: $(head -1 "$dir/top1.res")"
+	sed -n 's/^down: /--top 1: went down: /p' "$dir/top1.res"
+	eval "$(head -1 "$dir/top1.res" | tr ' ' '\n' | grep = | sed 's/^/local /')"
+	if [ "${scrapes:-0}" -ge 5 ] && [ "$two_named" = 0 ] && [ "$down" = 0 ] && [ "$a_named" = 1 ] &&
+		[ "$b_named" = 1 ] && { [ "$gaps" != 0 ] || exact "$cg_minor" "$sys_minor"; } &&
+		within "$cg_misses" "$sys_misses" 0.5; then
+		ok "exporter: --top 1: one named cgroup at a time (A then B), nothing went down in $scrapes scrapes, named + other = system ($cg_minor minor faults, $cg_misses misses)"
+	else
+		notok "exporter: --top 1: $(head -1 "$dir/top1.res")"
+	fi
+}
+top1
 
 # ---- an OOM kill ----
 # truth: oomvictim touching 64 MiB in a cgroup limited to 32 MiB (no swap)
