@@ -78,14 +78,14 @@ static const struct cli_opt opts[] = {
 	{ .name = "interval", .key = 'i', .arg = "SECONDS", .type = CLI_ULONG,
 	  .dest = &env.interval, .min = 1, .max = 3600,
 	  .help = "Seconds between collections (default 1)" },
-	{ .name = "top", .key = 'n', .arg = "N", .type = CLI_ULONG, .dest = &env.top_cgroups,
+	{ .name = "top", .key = 'n', .arg = "CGROUPS", .type = CLI_ULONG, .dest = &env.top_cgroups,
 	  .min = 0, .max = EXP_CG_MAX,
 	  .help = "Memory cgroups with their own series, the busiest of each interval (default "
 		  "20, at most 100, 0: no per-cgroup series); the rest in cgroup=\"other\"" },
-	{ .name = "cgroup-depth", .key = 'd', .arg = "N", .type = CLI_ULONG,
+	{ .name = "cgroup-depth", .key = 'd', .arg = "DEPTH", .type = CLI_ULONG,
 	  .dest = &env.cgroup_depth, .min = 0, .max = 16,
-	  .help = "Cgroups deeper than N levels below the hierarchy root count as their "
-		  "ancestor at depth N (default 3; 0: the root \"/\" only)" },
+	  .help = "Cgroups deeper than DEPTH levels below the hierarchy root count as their "
+		  "ancestor at that depth (default 3; 0: the root \"/\" only)" },
 	{ .name = "top-caches", .key = 't', .arg = "CACHES", .type = CLI_ULONG,
 	  .dest = &env.top_caches, .min = 1, .max = EXP_SLAB_MAX,
 	  .help = "Slab caches with their own series, the busiest first (default 20, at most 256); "
