@@ -418,8 +418,8 @@ storm() {
 	fi
 	if [ "$cs0" = none ] && [ "$a_s" = none ]; then
 		ok "exporter: swap storm: no major faults by origin for the cgroup either on $(uname -r)"
-	elif [ -n "$maj" ] && [ "$cs1" != none ] && within $((cs1 - cs0)) "$maj" "$TOL"; then
-		ok "exporter: swap storm: the cgroup's $((cs1 - cs0)) major faults from swap within ${TOL}% of memhog's $maj"
+	elif [ -n "$maj" ] && [ "$cs1" != none ] && within $((cs1 - cs0)) "$maj" "$RTOL"; then
+		ok "exporter: swap storm: the cgroup's $((cs1 - cs0)) major faults from swap within ${RTOL}% of memhog's $maj"
 	else
 		notok "exporter: swap storm: the cgroup's major faults from swap $cs0 -> $cs1 for memhog's $maj"
 	fi
