@@ -1175,5 +1175,6 @@ emit kind=host time="$(date -u +%Y-%m-%dT%H:%M:%SZ)" kernel="$(uname -r)" cpus="
 for t in $TOOLS; do
 	"bench_$t" || die "$t failed"
 done
+[ -n "${BENCH_TOOLS:-}" ] || bash "$ROOT/bench/exporter.sh" || die "bench/exporter.sh failed"
 bpf_check || die "programs or links of the bench's tracers are still loaded"
 python3 "$ROOT/bench/report.py" "$RUNS" "$RESULTS" || die "report.py failed"

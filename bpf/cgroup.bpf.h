@@ -24,19 +24,35 @@ const volatile __u32 targ_cgroup_mode = CGROUP_FILTER_NONE;
 /* Deeper cgroups than this below the target are not matched. */
 #define CGROUP_MAX_DEPTH 16
 
-static __always_inline struct cgroup *task__filter_cgroup(struct task_struct *t)
+/* The task's memory cgroup: its memory css's cgroup, on the v1 memory
+ * hierarchy or on v2 (there the nearest ancestor with the controller on). */
+static __always_inline struct cgroup *task__memcg(struct task_struct *t)
 {
 	struct cgroup_subsys_state *css = NULL;
 	struct css_set *cset = BPF_CORE_READ(t, cgroups);
 	/* the subsystem's index differs with the kernel's config: relocate it */
 	int id = bpf_core_enum_value(enum cgroup_subsys_id, memory_cgrp_id);
 
-	if (targ_cgroup_mode != CGROUP_FILTER_V1_MEMORY)
-		return BPF_CORE_READ(cset, dfl_cgrp);
 	if (id < 0 || id >= CGROUP_SUBSYS_COUNT)
 		return NULL;
 	bpf_core_read(&css, sizeof(css), &cset->subsys[id]);
 	return css ? BPF_CORE_READ(css, cgroup) : NULL;
+}
+
+static __always_inline struct cgroup *task__filter_cgroup(struct task_struct *t)
+{
+	if (targ_cgroup_mode != CGROUP_FILTER_V1_MEMORY)
+		return BPF_CORE_READ(t, cgroups, dfl_cgrp);
+	return task__memcg(t);
+}
+
+/* The exporter's per-cgroup tables are keyed by this: the kernfs id of the
+ * task's memory cgroup (user/cgroup.c finds its path), 0 if it has none. */
+static __always_inline __u64 task__memcg_id(struct task_struct *t)
+{
+	struct cgroup *cg = task__memcg(t);
+
+	return cg ? BPF_CORE_READ(cg, kn, id) : 0;
 }
 
 static __always_inline bool task__in_cgroup(struct task_struct *t)

@@ -33,6 +33,7 @@ struct fs_task {
 	char comm[TASK_COMM_LEN];	/* the group leader's */
 	__u32 flags;
 	__u32 pad;
+	__u64 memcg_id;		/* targ_memcg: its memory cgroup's kernfs id; else 0 */
 };
 
 struct fs_proc_key {

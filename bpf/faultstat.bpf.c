@@ -20,6 +20,7 @@
 const volatile __u32 targ_tgid;		/* 0: every process */
 const volatile bool targ_files;		/* --files: the per-file table */
 const volatile bool targ_stacks;	/* --stacks */
+const volatile bool targ_memcg;		/* records carry memcg_id (the exporter) */
 
 EVENTS_MAPS(FS_EXIT_RINGBUF);
 
@@ -68,6 +69,7 @@ static __always_inline void task__fill(struct fs_task *r, struct task_struct *ta
 	r->min_flt = BPF_CORE_READ(task, min_flt);
 	r->maj_flt = BPF_CORE_READ(task, maj_flt);
 	BPF_CORE_READ_STR_INTO(&r->comm, leader, comm);
+	r->memcg_id = targ_memcg ? task__memcg_id(task) : 0;
 }
 
 SEC("iter/task")

@@ -52,6 +52,11 @@ enum pc_full {
 	PC_NR_FULL,
 };
 
+/* The exporter's per-cgroup table: totals since attach (never drained) per
+ * memory cgroup, keyed by its kernfs id (bpf/cgroup.bpf.h); what a full
+ * table could not count is in `cgroups_full`. */
+#define PC_DEFAULT_MAX_CGROUPS 4096
+
 #define PC_DEFAULT_MAX_PROCS 8192
 #define PC_DEFAULT_MAX_FILES 8192
 

@@ -8,6 +8,7 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
+#include "cgroup.bpf.h"
 #include "core_fixes.bpf.h"
 #include "maps.bpf.h"
 #include "probe.bpf.h"
@@ -16,6 +17,7 @@
 const volatile __u32 targ_tgid;		/* 0: every process */
 const volatile bool per_process;	/* fill `procs` (cachetop) */
 const volatile bool per_file;		/* fill `files` (cachetop -f) */
+const volatile bool per_cgroup;		/* fill `cgroups` (the exporter) */
 /* Fault accesses are the file pages faults map, from the mm's file RSS
  * counter (on_rss), not the fault and fault-around ranges: set by user space
  * when the rss_stat hook is in use. */
@@ -90,7 +92,29 @@ struct {
 	__type(value, struct pc_file);
 } files SEC(".maps");
 
+/* max_entries 1 unless per_cgroup */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, PC_DEFAULT_MAX_CGROUPS);
+	__type(key, __u64);
+	__type(value, struct pc_stats);
+} cgroups SEC(".maps");
+
 COUNTERS_MAP(full, PC_NR_FULL);
+COUNTERS_MAP(cgroups_full, 1);
+
+static __always_inline void count_cgroup(enum pc_stat stat, __u64 n)
+{
+	__u64 id = task__memcg_id((struct task_struct *)bpf_get_current_task());
+	struct pc_stats zero = {}, *s;
+	bool is_full;
+
+	s = map__lookup_or_init(&cgroups, &id, &zero, &is_full);
+	if (is_full)
+		counter__inc(cgroups_full, 0);
+	if (s && stat < PC_NR_STATS)
+		s->v[stat] += n;
+}
 
 static __always_inline void count_proc(enum pc_stat stat, __u64 n)
 {
@@ -169,6 +193,8 @@ static __always_inline void count(enum pc_stat stat, __u64 n, struct address_spa
 		count_proc(stat, n);
 	if (per_file)
 		count_file(stat, n, mapping);
+	if (per_cgroup)
+		count_cgroup(stat, n);
 }
 
 static __always_inline struct task_state *task_state(void)

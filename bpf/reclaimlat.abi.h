@@ -58,6 +58,26 @@ struct rl_event {
 
 #define RL_NO_PAGES (~0ULL)
 
+/* The exporter's per-cgroup table (targ_cgroups), drained each collection:
+ * the stalls of tasks in a memory cgroup (kernfs id, bpf/cgroup.bpf.h), by
+ * class; kswapd periods are no task's and are not in it. */
+#define RL_CG_SLOTS 32		/* up to 2^31 us (35 min): the exporter's buckets end at 16.8 s */
+
+struct rl_cg_key {
+	__u64 memcg_id;
+	__u32 class;
+	__u32 pad;
+};
+
+struct rl_cg {
+	__u64 count;
+	__u64 total_ns;
+	__u64 pages;
+	__u64 hist[RL_CG_SLOTS];	/* log2 of microseconds, as rl_stats; the last: more */
+};
+
+#define RL_DEFAULT_MAX_CGROUPS 4096	/* (cgroup, class) entries */
+
 /* Entries that could not be made. */
 enum rl_full {
 	RL_FULL_PROCS,

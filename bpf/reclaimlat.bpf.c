@@ -21,6 +21,7 @@ const volatile bool targ_ms;		/* histogram in milliseconds */
 const volatile bool targ_procs;		/* fill `procs` */
 const volatile bool targ_events;	/* send events */
 const volatile __u64 targ_min_ns;	/* events: only stalls this long */
+const volatile bool targ_cgroups;	/* fill `cgroups` (the exporter) */
 
 /* User space flips it each interval and drains the half not in use, so
  * per-interval maxima need no reset race. */
@@ -54,7 +55,16 @@ struct {
 	__type(value, struct rl_proc);
 } procs SEC(".maps");
 
+/* max_entries 1 unless targ_cgroups */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, RL_DEFAULT_MAX_CGROUPS);
+	__type(key, struct rl_cg_key);
+	__type(value, struct rl_cg);
+} cgroups SEC(".maps");
+
 COUNTERS_MAP(full, RL_NR_FULL);
+COUNTERS_MAP(cgroups_full, 1);
 
 EVENTS_MAPS(RL_RINGBUF_BYTES);
 
@@ -107,6 +117,33 @@ static __always_inline void record_proc(__u32 class, __u64 lat, __u64 pages)
 		p->max_ns = lat;
 }
 
+/* Stalls are rare (a few thousand a second in a storm): a shared hash with
+ * atomic adds. */
+static const struct rl_cg rl_cg_zero = {};	/* a new entry's value: too big for the stack */
+
+static __always_inline void record_cgroup(__u32 class, __u64 lat, __u64 pages)
+{
+	struct rl_cg_key key = { .class = class };
+	struct rl_cg *c;
+	__u32 slot;
+	bool is_full;
+
+	key.memcg_id = task__memcg_id((struct task_struct *)bpf_get_current_task());
+	c = map__lookup_or_init(&cgroups, &key, &rl_cg_zero, &is_full);
+	if (is_full)
+		counter__inc(cgroups_full, 0);
+	if (!c)
+		return;
+	__sync_fetch_and_add(&c->count, 1);
+	__sync_fetch_and_add(&c->total_ns, lat);
+	if (pages != RL_NO_PAGES)
+		__sync_fetch_and_add(&c->pages, pages);
+	slot = hist__slot(lat / 1000);
+	if (slot > RL_CG_SLOTS - 1)
+		slot = RL_CG_SLOTS - 1;
+	__sync_fetch_and_add(&c->hist[slot & (RL_CG_SLOTS - 1)], 1);
+}
+
 static __always_inline void record(__u32 class, __u64 now, __u64 lat, __u64 pages, __s32 nid)
 {
 	__u32 idx = (*(volatile __u32 *)&epoch & 1) * RL_NR_CLASSES + class;
@@ -126,6 +163,8 @@ static __always_inline void record(__u32 class, __u64 now, __u64 lat, __u64 page
 	}
 	if (targ_procs)
 		record_proc(class, lat, pages);
+	if (targ_cgroups && class != RL_KSWAPD)
+		record_cgroup(class, lat, pages);
 	if (!targ_events || lat < targ_min_ns)
 		return;
 	e = events__reserve(sizeof(*e));

@@ -26,8 +26,10 @@ static struct env {
 	const char *modules;
 	unsigned long interval;
 	unsigned long top_caches;
+	unsigned long top_cgroups;
+	unsigned long cgroup_depth;
 } env = { .listen = "127.0.0.1:9935", .modules = default_modules, .interval = 1,
-	  .top_caches = EXP_SLAB_TOP };
+	  .top_caches = EXP_SLAB_TOP, .top_cgroups = EXP_CG_TOP, .cgroup_depth = EXP_CG_DEPTH };
 
 static const char doc[] =
 	"Serve memscope's page-cache, page-fault, reclaim-stall, OOM-kill, slab and "
@@ -35,12 +37,16 @@ static const char doc[] =
 	"to Prometheus.\n"
 	"\n"
 	"USAGE: memscope-exporter [--listen ADDR:PORT] [--modules LIST] [-i SECONDS]\n"
-	"                         [--top-caches N] [-v] [--probes] [--skip-hooks KINDS]\n"
+	"                         [--cgroup-depth N] [--top N] [--top-caches N] [-v]\n"
+	"                         [--probes] [--skip-hooks KINDS]\n"
 	"\n"
 	"GET /metrics returns the Prometheus text format (0.0.4), or OpenMetrics 1.0 when "
 	"the Accept header asks for application/openmetrics-text; / is a page of links. "
 	"Counters are the kernel's totals since the exporter started, collected every "
-	"interval (a scrape never resets them). Metrics and PromQL examples: "
+	"interval (a scrape never resets them). Page cache, faults and reclaim stalls are "
+	"also per memory cgroup (label cgroup: its path at --cgroup-depth), for the --top "
+	"busiest cgroups of each interval, the rest summed in cgroup=\"other\": at most "
+	"75 x (top + 1) such series. Metrics and PromQL examples: "
 	"memscope-exporter(8).\n"
 	"\n"
 	"EXAMPLES:\n"
@@ -49,9 +55,14 @@ static const char doc[] =
 	"    memscope-exporter --listen [::1]:9935     # IPv6 loopback\n"
 	"    memscope-exporter --modules pagecache,reclaimlat\n"
 	"    memscope-exporter --modules oomkill       # only the OOM kills\n"
+	"    memscope-exporter --top 5 --cgroup-depth 1  # 5 top-level cgroups, + other\n"
+	"    memscope-exporter --top 0                 # no per-cgroup series\n"
 	"    memscope-exporter --top-caches 50         # 50 slab caches\n"
 	"    memscope-exporter --probes                # the hooks each source gets here\n"
 	"    curl -s localhost:9935/metrics | grep memscope_pagecache";
+
+_Static_assert(EXP_CG_TOP == 20 && EXP_CG_MAX == 100 && EXP_CG_DEPTH == 3 && EXP_CG_SERIES == 75,
+	       "--help and the options' help name them");
 
 static void arg_none(struct argp_state *state, const char *arg)
 {
@@ -67,6 +78,14 @@ static const struct cli_opt opts[] = {
 	{ .name = "interval", .key = 'i', .arg = "SECONDS", .type = CLI_ULONG,
 	  .dest = &env.interval, .min = 1, .max = 3600,
 	  .help = "Seconds between collections (default 1)" },
+	{ .name = "top", .key = 'n', .arg = "CGROUPS", .type = CLI_ULONG, .dest = &env.top_cgroups,
+	  .min = 0, .max = EXP_CG_MAX,
+	  .help = "Memory cgroups with their own series, the busiest of each interval (default "
+		  "20, at most 100, 0: no per-cgroup series); the rest in cgroup=\"other\"" },
+	{ .name = "cgroup-depth", .key = 'd', .arg = "DEPTH", .type = CLI_ULONG,
+	  .dest = &env.cgroup_depth, .min = 0, .max = 16,
+	  .help = "Cgroups deeper than DEPTH levels below the hierarchy root count as their "
+		  "ancestor at that depth (default 3; 0: the root \"/\" only)" },
 	{ .name = "top-caches", .key = 't', .arg = "CACHES", .type = CLI_ULONG,
 	  .dest = &env.top_caches, .min = 1, .max = EXP_SLAB_MAX,
 	  .help = "Slab caches with their own series, the busiest first (default 20, at most 256); "
@@ -216,6 +235,8 @@ int main(int argc, char **argv)
 		exp.optional[i] = env.modules == default_modules && optional_by_default[i];
 	}
 	exp.top_caches = (int)env.top_caches;
+	exp.top_cgroups = (int)env.top_cgroups;
+	exp.cgroup_depth = (int)env.cgroup_depth;
 	free(list);
 	if (env.c.probes)
 		return exporter__print_probes(&exp, env.c.skip_kinds, stdout) ? EXIT_RUNTIME : EXIT_OK;

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <stdlib.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -89,4 +90,74 @@ int cgroup__path(__u64 id, char *buf, size_t size)
 	/* the kernfs id is the directory's inode number (cgroup.bpf.h) */
 	nftw(root, walk_one, 16, FTW_PHYS | FTW_MOUNT);
 	return walk.found ? 0 : -ENOENT;
+}
+
+static struct {
+	struct cgroup_entry *e;
+	size_t n, cap;
+	size_t root_len;
+	int err;
+} list;
+
+static int list_one(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+	if (type != FTW_D)
+		return 0;
+	if (list.n == list.cap) {
+		size_t cap = list.cap ? list.cap * 2 : 64;
+		struct cgroup_entry *e = realloc(list.e, cap * sizeof(*e));
+
+		if (!e) {
+			list.err = -ENOMEM;
+			return 1;
+		}
+		list.e = e;
+		list.cap = cap;
+	}
+	list.e[list.n].id = st->st_ino;
+	snprintf(list.e[list.n].path, sizeof(list.e[0].path), "%s",
+		 path[list.root_len] ? path + list.root_len : "/");
+	list.n++;
+	return 0;
+}
+
+int cgroup__list(struct cgroup_entry **out, size_t *n)
+{
+	const char *root = cgroup__memcg_root();
+
+	memset(&list, 0, sizeof(list));
+	list.root_len = strlen(root);
+	/* a directory removed during the walk is skipped, not an error */
+	if (nftw(root, list_one, 16, FTW_PHYS | FTW_MOUNT) < 0 && !list.n)
+		list.err = -errno;
+	if (list.err) {
+		free(list.e);
+		*out = NULL;
+		*n = 0;
+		return list.err;
+	}
+	*out = list.e;
+	*n = list.n;
+	return 0;
+}
+
+void cgroup__fold(const char *path, int depth, char *buf, size_t size)
+{
+	const char *p = path;
+	int d = 0;
+
+	/* "/" is the root at every depth */
+	while (*p == '/' && p[1] && d < depth) {
+		p = strchr(p + 1, '/');
+		d++;
+		if (!p) {
+			snprintf(buf, size, "%s", path);
+			return;
+		}
+	}
+	if (p == path) {
+		snprintf(buf, size, "/");
+		return;
+	}
+	snprintf(buf, size, "%.*s", (int)(p - path), path);
 }

@@ -26,4 +26,15 @@ const char *cgroup__memcg_root(void);
  * -ENOENT when none has it any more. */
 int cgroup__path(__u64 id, char *buf, size_t size);
 
+/* Every directory of the memory cgroup hierarchy: its kernfs id and its
+ * path below the root ("/" for the root). */
+struct cgroup_entry {
+	__u64 id;
+	char path[256];
+};
+/* *out is malloc'ed (the root first); 0 or -errno. */
+int cgroup__list(struct cgroup_entry **out, size_t *n);
+/* path cut after its first `depth` components ("/a/b/c", 2: "/a/b"). */
+void cgroup__fold(const char *path, int depth, char *buf, size_t size);
+
 #endif

@@ -66,6 +66,27 @@ static const struct field rl_fields[MRL_NF] = {
 	COUNTER("reclaim_reclaimed", "pages", "Pages reclaimed by class, where the class reclaims pages"),
 };
 
+/* per cgroup (exporter.h): the families above with a cgroup label */
+enum { MCG_ACCESSES, MCG_HITS, MCG_MISSES, MCG_DIRTIES, MCG_FAULTS, MCG_MAJOR_BY, MCG_STALL,
+       MCG_PAGES, MCG_NF };
+static const struct field cg_fields[MCG_NF] = {
+	COUNTER("cgroup_pagecache_accesses", "pages",
+		"pagecache_accesses per memory cgroup (--top, --cgroup-depth; the rest in "
+		"cgroup=\"other\")"),
+	COUNTER("cgroup_pagecache_hits", "pages", "pagecache_hits per memory cgroup"),
+	COUNTER("cgroup_pagecache_misses", "pages", "pagecache_misses per memory cgroup"),
+	COUNTER("cgroup_pagecache_dirties", "pages", "pagecache_dirties per memory cgroup"),
+	COUNTER("cgroup_page_faults", NULL,
+		"page_faults per memory cgroup of the faulting task, by type minor or major"),
+	COUNTER("cgroup_major_faults", NULL, "major_faults by origin per memory cgroup"),
+	{ .key = "cgroup_reclaim_stall", .type = FT_HIST, .kind = FK_HISTOGRAM, .unit = "seconds",
+	  .help = "reclaim_stall per memory cgroup of the stalled task, by class direct, memcg, "
+		  "slab, compact (kswapd is no task's: system-wide only); shown from a "
+		  "cgroup's first stall of a class" },
+	COUNTER("cgroup_reclaim_reclaimed", "pages",
+		"reclaim_reclaimed per memory cgroup, classes direct and memcg"),
+};
+
 enum { MOK_KILLS, MOK_NF };
 static const struct field ok_fields[MOK_NF] = {
 	COUNTER("oom_kills", NULL,
@@ -119,6 +140,9 @@ static const struct field self_fields[MSE_NF] = {
 
 _Static_assert(EXP_OOM_CGROUPS == 32, "oom_kills' help names the bound");
 
+static int cg__init(struct exporter *e);
+static void cg__free(struct exporter *e);
+
 /* A kill record, consumed in collection (e->cur is collection's own). */
 static int on_kill(void *ctx, void *data, size_t size)
 {
@@ -157,6 +181,7 @@ static int open_sources(struct exporter *e, unsigned int skip_kinds, bool all_pr
 	struct module_opts *o[EXP_NR_SOURCES] = { &po.m, &fo.m, &ro.common, &oo.common, &so.m };
 	int err, ret = 0;
 
+	po.per_cgroup = fo.per_cgroup = ro.cgroups = e->top_cgroups > 0;
 	for (int i = 0; i < EXP_NR_SOURCES; i++) {
 		if (!e->enabled[i])
 			continue;
@@ -210,6 +235,13 @@ int exporter__start(struct exporter *e, unsigned int skip_kinds)
 			   libbpf_probe_bpf_helper(BPF_PROG_TYPE_PERF_EVENT, BPF_FUNC_find_vma, NULL) > 0;
 
 	pthread_mutex_init(&e->lock, NULL);
+	e->cur.cg_on = e->top_cgroups > 0 && (e->enabled[EXP_PAGECACHE] ||
+					      e->enabled[EXP_FAULTSTAT] ||
+					      e->enabled[EXP_RECLAIMLAT]);
+	if (e->cur.cg_on && (err = cg__init(e))) {
+		log__err("out of memory");
+		return err;
+	}
 	e->cur.fs_lost_exits = -1;
 	e->cur.ok_lost = -1;
 	err = open_sources(e, skip_kinds, false, NULL);
@@ -235,6 +267,383 @@ static double now_s(void)
 	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
 }
 
+/* ---- per cgroup (exporter.h) ---- */
+
+struct exp_cgl {		/* a label value: a memory cgroup at --cgroup-depth */
+	char path[256];		/* "": a free slot (index 0: ids of no known cgroup) */
+	struct exp_cg_counts named;	/* grown while it holds a top slot */
+	struct exp_cg_counts win;	/* this window's, but the page cache's */
+	struct pc_stats pc_win;		/* this window's raw page-cache deltas */
+	unsigned long long pc_owed;	/* pagecache__derive's carry */
+	unsigned long long activity;
+	int nids;			/* memory cgroups folded into it */
+	bool top, had_win;
+};
+
+struct exp_memcg {		/* one memory cgroup, as the BPF tables key it */
+	__u64 id;
+	int l;			/* its label */
+	struct pc_stats prev;	/* its page-cache totals at the last read */
+};
+
+struct exp_cgroups {
+	struct exp_cgl *l;
+	size_t nl, capl;
+	struct exp_memcg *m;	/* sorted by id */
+	size_t nm, capm;
+	struct cgroup_entry *dirs;	/* the last walk, sorted by id */
+	size_t ndirs;
+	bool walked;		/* in this collection */
+	unsigned int since_walk;	/* collections */
+	struct exp_cg_counts other;
+};
+
+/* A removed cgroup is noticed at the next walk: one at least this often
+ * (collections), and whenever an id is new. */
+#define EXP_CG_REWALK 30
+
+static int cmp_dir(const void *a, const void *b)
+{
+	const struct cgroup_entry *x = a, *y = b;
+
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+static int cg__walk(struct exp_cgroups *c)
+{
+	struct cgroup_entry *d;
+	size_t n;
+	int err = cgroup__list(&d, &n);
+
+	if (err)
+		return err;
+	free(c->dirs);
+	qsort(d, n, sizeof(*d), cmp_dir);
+	c->dirs = d;
+	c->ndirs = n;
+	c->walked = true;
+	c->since_walk = 0;
+	return 0;
+}
+
+static const struct cgroup_entry *cg__dir(struct exp_cgroups *c, __u64 id)
+{
+	struct cgroup_entry key = { .id = id };
+
+	return c->ndirs ? bsearch(&key, c->dirs, c->ndirs, sizeof(key), cmp_dir) : NULL;
+}
+
+/* The label of a path at depth: its own, a new one, or 0 ("other") when
+ * EXP_CG_LABELS are in use. */
+static int cg__label(struct exporter *e, const char *path)
+{
+	struct exp_cgroups *c = e->cgs;
+	char folded[256];
+	size_t i, free_slot = 0;
+
+	cgroup__fold(path, e->cgroup_depth, folded, sizeof(folded));
+	for (i = 1; i < c->nl; i++) {
+		if (!strcmp(c->l[i].path, folded))
+			return (int)i;
+		if (!free_slot && !c->l[i].path[0])
+			free_slot = i;
+	}
+	if (!free_slot) {
+		if (c->nl == EXP_CG_LABELS) {
+			e->cur.cg_full[EXP_CGF_LABELS]++;
+			return 0;
+		}
+		if (c->nl == c->capl) {
+			size_t cap = c->capl * 2;
+			struct exp_cgl *l = realloc(c->l, cap * sizeof(*l));
+
+			if (!l)
+				return 0;
+			c->l = l;
+			c->capl = cap;
+		}
+		free_slot = c->nl++;
+	}
+	memset(&c->l[free_slot], 0, sizeof(c->l[0]));
+	snprintf(c->l[free_slot].path, sizeof(c->l[0].path), "%s", folded);
+	return (int)free_slot;
+}
+
+/* The entry of a memory cgroup id, made on first sight (its label found by
+ * walking the hierarchy, at most once a collection); NULL: out of memory. */
+static struct exp_memcg *cg__memcg(struct exporter *e, __u64 id)
+{
+	struct exp_cgroups *c = e->cgs;
+	const struct cgroup_entry *d;
+	size_t lo = 0, hi = c->nm;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (c->m[mid].id == id)
+			return &c->m[mid];
+		if (c->m[mid].id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (c->nm == c->capm) {
+		size_t cap = c->capm ? c->capm * 2 : 64;
+		struct exp_memcg *m = realloc(c->m, cap * sizeof(*m));
+
+		if (!m)
+			return NULL;
+		c->m = m;
+		c->capm = cap;
+	}
+	if (!cg__dir(c, id) && !c->walked)
+		cg__walk(c);
+	d = cg__dir(c, id);
+	memmove(&c->m[lo + 1], &c->m[lo], (c->nm - lo) * sizeof(c->m[0]));
+	c->nm++;
+	memset(&c->m[lo], 0, sizeof(c->m[0]));
+	c->m[lo].id = id;
+	/* gone already (or id 0: no memory cgroup): "other" */
+	c->m[lo].l = d ? cg__label(e, d->path) : 0;
+	c->l[c->m[lo].l].nids++;
+	return &c->m[lo];
+}
+
+static struct exp_cgl *cg__of(struct exporter *e, __u64 id)
+{
+	struct exp_memcg *m = cg__memcg(e, id);
+
+	return &e->cgs->l[m ? m->l : 0];
+}
+
+static int cg__init(struct exporter *e)
+{
+	struct exp_cgroups *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		return -ENOMEM;
+	e->cgs = c;
+	c->capl = 64;
+	c->l = calloc(c->capl, sizeof(*c->l));
+	if (!c->l)
+		return -ENOMEM;
+	c->nl = 1;	/* l[0]: ids of no known cgroup */
+	snprintf(c->l[0].path, sizeof(c->l[0].path), "other");
+	return 0;
+}
+
+static void cg__free(struct exporter *e)
+{
+	if (!e->cgs)
+		return;
+	free(e->cgs->l);
+	free(e->cgs->m);
+	free(e->cgs->dirs);
+	free(e->cgs);
+	e->cgs = NULL;
+}
+
+static void cg__add(struct exp_cg_counts *a, const struct exp_cg_counts *b)
+{
+	a->pc_accesses += b->pc_accesses;
+	a->pc_hits += b->pc_hits;
+	a->pc_misses += b->pc_misses;
+	a->pc_dirties += b->pc_dirties;
+	a->minor += b->minor;
+	a->major += b->major;
+	for (int i = 0; i < FS_NR_CLASSES; i++)
+		a->cls[i] += b->cls[i];
+	for (int c = 0; c < RL_NR_CLASSES; c++) {
+		a->rl_count[c] += b->rl_count[c];
+		a->rl_pages[c] += b->rl_pages[c];
+		a->rl_sum_s[c] += b->rl_sum_s[c];
+		for (int k = 0; k < EXP_HIST_BUCKETS; k++)
+			a->rl_cum[c][k] += b->rl_cum[c][k];
+	}
+}
+
+static int cg_pagecache(struct exporter *e)
+{
+	struct pagecache *pc = e->mod[EXP_PAGECACHE].state;
+	struct pagecache_cgroup *rows;
+	size_t n;
+	int err = pagecache__read_cgroups(pc, &rows, &n);
+
+	if (err)
+		return err;
+	for (size_t i = 0; i < n; i++) {
+		struct exp_memcg *m = cg__memcg(e, rows[i].id);
+		struct exp_cgl *l = &e->cgs->l[m ? m->l : 0];
+		struct pc_stats d;
+
+		if (!m)
+			continue;
+		pagecache__delta(&rows[i].s, &m->prev, &d);
+		m->prev = rows[i].s;
+		for (int k = 0; k < PC_NR_STATS; k++)
+			l->pc_win.v[k] += d.v[k];
+		l->had_win = true;
+	}
+	free(rows);
+	return pagecache__cgroups_full(pc, &e->cur.cg_full[EXP_CGF_PAGECACHE]);
+}
+
+static void cg_faults(struct exporter *e, const struct faultstat_row *rows, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct exp_cgl *l = cg__of(e, rows[i].memcg_id);
+
+		l->win.minor += rows[i].minor;
+		l->win.major += rows[i].major;
+		for (int c = 0; c < FS_NR_CLASSES; c++)
+			l->win.cls[c] += rows[i].cls[c];
+		l->had_win = true;
+	}
+}
+
+static int cg_reclaim(struct exporter *e)
+{
+	struct reclaimlat *rl = e->mod[EXP_RECLAIMLAT].state;
+	struct rl_cg_key *keys;
+	struct rl_cg *vals;
+	size_t n;
+	int err = reclaimlat__drain_cgroups(rl, &keys, &vals, &n);
+
+	if (err)
+		return err;
+	for (size_t i = 0; i < n; i++) {
+		struct exp_cgl *l = cg__of(e, keys[i].memcg_id);
+		int c = keys[i].class, slot = 0;
+		unsigned long long cum = 0;
+
+		if (c < 0 || c >= RL_NR_CLASSES)
+			continue;
+		l->win.rl_count[c] += vals[i].count;
+		l->win.rl_pages[c] += vals[i].pages;
+		l->win.rl_sum_s[c] += (double)vals[i].total_ns / 1e9;
+		/* slots as collect_reclaimlat's: below 4^b us are slots 0 .. 2b */
+		for (int b = 0; b < EXP_HIST_BUCKETS; b++) {
+			for (; slot <= 2 * b && slot < RL_CG_SLOTS; slot++)
+				cum += vals[i].hist[slot];
+			l->win.rl_cum[c][b] += cum;
+		}
+		l->had_win = true;
+	}
+	free(keys);
+	free(vals);
+	return reclaimlat__cgroups_full(rl, &e->cur.cg_full[EXP_CGF_RECLAIMLAT]);
+}
+
+static struct exp_cgroups *sort_ctx;
+
+/* busier first; a slot's holder before a newcomer; then by path */
+static int cmp_busier_cg(const void *a, const void *b)
+{
+	const struct exp_cgl *x = &sort_ctx->l[*(const int *)a], *y = &sort_ctx->l[*(const int *)b];
+
+	if (x->activity != y->activity)
+		return x->activity < y->activity ? 1 : -1;
+	if (x->top != y->top)
+		return x->top ? -1 : 1;
+	return strcmp(x->path, y->path);
+}
+
+static int cmp_path_idx(const void *a, const void *b)
+{
+	return strcmp(sort_ctx->l[*(const int *)a].path, sort_ctx->l[*(const int *)b].path);
+}
+
+/* Removed cgroups: their last deltas were read this collection; their
+ * entries go (the page-cache table's too), and a label with none left
+ * and no slot is freed. */
+static void cg__prune(struct exporter *e)
+{
+	struct exp_cgroups *c = e->cgs;
+	size_t w = 0;
+
+	for (size_t i = 0; i < c->nm; i++) {
+		if (cg__dir(c, c->m[i].id)) {
+			c->m[w++] = c->m[i];
+			continue;
+		}
+		if (e->enabled[EXP_PAGECACHE])
+			pagecache__forget_cgroup(e->mod[EXP_PAGECACHE].state, c->m[i].id);
+		c->l[c->m[i].l].nids--;
+	}
+	c->nm = w;
+	for (size_t i = 1; i < c->nl; i++)
+		if (c->l[i].path[0] && !c->l[i].nids && !c->l[i].top)
+			c->l[i].path[0] = '\0';
+}
+
+/* The window's end: the top set, then each label's window to its own
+ * counters or to "other"; the snapshot's slots. */
+static int cg__finish(struct exporter *e, struct exp_snap *s)
+{
+	struct exp_cgroups *c = e->cgs;
+	int *idx = malloc(c->nl * sizeof(*idx)), ni = 0, ntop = 0;
+
+	if (!idx)
+		return -ENOMEM;
+	for (size_t i = 0; i < c->nl; i++) {
+		struct exp_cgl *l = &c->l[i];
+		struct pagecache_counts k;
+
+		l->activity = 0;
+		if (!l->had_win)
+			continue;
+		pagecache__derive(&l->pc_win, &l->pc_owed, &k);
+		l->win.pc_accesses = k.accesses;
+		l->win.pc_hits = k.hits;
+		l->win.pc_misses = k.misses;
+		l->win.pc_dirties = k.dirties;
+		l->activity = k.accesses + k.dirties + l->win.minor + l->win.major;
+		for (int r = 0; r < RL_NR_CLASSES; r++)
+			l->activity += l->win.rl_count[r];
+	}
+	/* the busiest of this window, then holders that were idle */
+	for (size_t i = 1; i < c->nl; i++)
+		if (c->l[i].path[0] && (c->l[i].activity || c->l[i].top))
+			idx[ni++] = (int)i;
+	sort_ctx = c;
+	qsort(idx, ni, sizeof(*idx), cmp_busier_cg);
+	for (int j = 0; j < ni; j++) {
+		struct exp_cgl *l = &c->l[idx[j]];
+
+		l->top = ntop < e->top_cgroups && (l->activity || l->top);
+		ntop += l->top;
+	}
+	for (size_t i = 0; i < c->nl; i++) {
+		struct exp_cgl *l = &c->l[i];
+
+		if (!l->had_win)
+			continue;
+		cg__add(i && l->top ? &l->named : &c->other, &l->win);
+		memset(&l->win, 0, sizeof(l->win));
+		memset(&l->pc_win, 0, sizeof(l->pc_win));
+		l->had_win = false;
+	}
+	if (++c->since_walk >= EXP_CG_REWALK && !c->walked)
+		cg__walk(c);
+	if (c->walked)
+		cg__prune(e);
+	c->walked = false;
+	/* the snapshot: slots in path order */
+	ni = 0;
+	for (size_t i = 1; i < c->nl; i++)
+		if (c->l[i].path[0] && c->l[i].top)
+			idx[ni++] = (int)i;
+	qsort(idx, ni, sizeof(*idx), cmp_path_idx);
+	s->cg_n = ni;
+	for (int j = 0; j < ni; j++) {
+		snprintf(s->cg_path[j], sizeof(s->cg_path[0]), "%s", c->l[idx[j]].path);
+		s->cg[j] = c->l[idx[j]].named;
+	}
+	s->cg[EXP_CG_MAX] = c->other;
+	free(idx);
+	return 0;
+}
+
 static int collect_pagecache(struct exporter *e, struct exp_snap *s)
 {
 	struct pagecache *pc = e->mod[EXP_PAGECACHE].state;
@@ -254,6 +663,8 @@ static int collect_pagecache(struct exporter *e, struct exp_snap *s)
 	s->pc_hits += k.hits;
 	s->pc_misses += k.misses;
 	s->pc_dirties += k.dirties;
+	if (e->cgs && (err = cg_pagecache(e)))
+		return err;
 	return pagecache__full(pc, s->pc_full);
 }
 
@@ -267,6 +678,8 @@ static int collect_faultstat(struct exporter *e, struct exp_snap *s)
 	if (err)
 		return err;
 	faultstat__sum(rows, n, &total);
+	if (e->cgs)
+		cg_faults(e, rows, n);
 	free(rows);
 	s->fs_minor += total.minor;
 	s->fs_major += total.major;
@@ -299,6 +712,8 @@ static int collect_reclaimlat(struct exporter *e, struct exp_snap *s)
 			s->rl_cum[c][b] += cum;
 		}
 	}
+	if (e->cgs && (err = cg_reclaim(e)))
+		return err;
 	return reclaimlat__full(rl, &s->rl_full_procs);
 }
 
@@ -452,6 +867,8 @@ int exporter__collect(struct exporter *e)
 			return err;
 		}
 	}
+	if (e->cgs && (err = cg__finish(e, s)))
+		return err;
 	collect_proc(s);
 	collect_progs(e, s);
 	s->collections++;
@@ -613,6 +1030,79 @@ static void render_proc(const struct exp_snap *s, struct om *o)
 	}
 }
 
+static void render_cgroups(const struct exporter *e, const struct exp_snap *s, struct om *o)
+{
+	static const char *const origin[FS_NR_CLASSES] = { "file", "swap", "unknown" };
+	double le[EXP_HIST_BUCKETS];
+	char l[640], cg[512];
+	int f, i, c;
+
+	for (int b = 0; b < EXP_HIST_BUCKETS; b++)
+		le[b] = ldexp(1e-6, 2 * b);
+	/* one family at a time, each with every slot, then "other" */
+#define EACH_SLOT(...)                                                                       \
+	for (i = 0; i <= s->cg_n; i++) {                                                     \
+		const struct exp_cg_counts *k = &s->cg[i < s->cg_n ? i : EXP_CG_MAX];        \
+		om__escape(i < s->cg_n ? s->cg_path[i] : "other", cg, sizeof(cg));           \
+		__VA_ARGS__                                                                  \
+	}
+	if (e->enabled[EXP_PAGECACHE]) {
+		for (f = MCG_ACCESSES; f <= MCG_DIRTIES; f++) {
+			om__family(o, &cg_fields[f]);
+			EACH_SLOT({
+				const unsigned long long v[] = { k->pc_accesses, k->pc_hits,
+								 k->pc_misses, k->pc_dirties };
+
+				snprintf(l, sizeof(l), "cgroup=\"%s\"", cg);
+				om__sample_u64(o, l, v[f - MCG_ACCESSES]);
+			})
+		}
+	}
+	if (e->enabled[EXP_FAULTSTAT]) {
+		om__family(o, &cg_fields[MCG_FAULTS]);
+		EACH_SLOT({
+			snprintf(l, sizeof(l), "cgroup=\"%s\",type=\"minor\"", cg);
+			om__sample_u64(o, l, k->minor);
+			snprintf(l, sizeof(l), "cgroup=\"%s\",type=\"major\"", cg);
+			om__sample_u64(o, l, k->major);
+		})
+		if (s->fs_detail) {
+			om__family(o, &cg_fields[MCG_MAJOR_BY]);
+			EACH_SLOT({
+				for (c = 0; c < FS_NR_CLASSES; c++) {
+					snprintf(l, sizeof(l), "cgroup=\"%s\",origin=\"%s\"", cg,
+						 origin[c]);
+					om__sample_u64(o, l, k->cls[c]);
+				}
+			})
+		}
+	}
+	if (e->enabled[EXP_RECLAIMLAT]) {
+		om__family(o, &cg_fields[MCG_STALL]);
+		EACH_SLOT({
+			for (c = 0; c < RL_NR_CLASSES; c++) {
+				if (c == RL_KSWAPD || !s->rl_has[c] || !k->rl_count[c])
+					continue;
+				snprintf(l, sizeof(l), "cgroup=\"%s\",class=\"%s\"", cg,
+					 reclaimlat__class_names[c]);
+				om__hist(o, l, le, k->rl_cum[c], EXP_HIST_BUCKETS, k->rl_count[c],
+					 k->rl_sum_s[c]);
+			}
+		})
+		om__family(o, &cg_fields[MCG_PAGES]);
+		EACH_SLOT({
+			for (c = 0; c < RL_NR_CLASSES; c++) {
+				if ((c != RL_DIRECT && c != RL_MEMCG) || !k->rl_count[c])
+					continue;
+				snprintf(l, sizeof(l), "cgroup=\"%s\",class=\"%s\"", cg,
+					 reclaimlat__class_names[c]);
+				om__sample_u64(o, l, k->rl_pages[c]);
+			}
+		})
+	}
+#undef EACH_SLOT
+}
+
 static void render_self(const struct exporter *e, const struct exp_snap *s, struct om *o,
 			unsigned long long scrapes, double scrape_sum, double last_scrape)
 {
@@ -644,6 +1134,17 @@ static void render_self(const struct exporter *e, const struct exp_snap *s, stru
 	}
 	if (e->enabled[EXP_RECLAIMLAT])
 		om__sample_u64(o, "source=\"reclaimlat\",table=\"procs\"", s->rl_full_procs);
+	if (s->cg_on) {
+		/* labels: cgroups past EXP_CG_LABELS remembered, folded into "other" */
+		if (e->enabled[EXP_PAGECACHE])
+			om__sample_u64(o, "source=\"pagecache\",table=\"cgroups\"",
+				       s->cg_full[EXP_CGF_PAGECACHE]);
+		if (e->enabled[EXP_RECLAIMLAT])
+			om__sample_u64(o, "source=\"reclaimlat\",table=\"cgroups\"",
+				       s->cg_full[EXP_CGF_RECLAIMLAT]);
+		om__sample_u64(o, "source=\"exporter\",table=\"cgroup_labels\"",
+			       s->cg_full[EXP_CGF_LABELS]);
+	}
 	for (int i = 0; e->enabled[EXP_SLAB] && i < SLAB_NR_FULL; i++) {
 		snprintf(l, sizeof(l), "source=\"slab\",table=\"%s\"", sl_full[i]);
 		om__sample_u64(o, l, s->sl_full[i]);
@@ -697,6 +1198,8 @@ void exporter__render(struct exporter *e, FILE *f, enum om_format fmt)
 	for (int i = 0; i < EXP_NR_SOURCES; i++)
 		if (e->enabled[i])
 			fn[i](s, &o);
+	if (s->cg_on)
+		render_cgroups(e, s, &o);
 	render_proc(s, &o);
 	render_self(e, s, &o, scrapes, sum, last);
 	om__end(&o);
@@ -707,4 +1210,5 @@ void exporter__stop(struct exporter *e)
 {
 	for (int i = 0; i < EXP_NR_SOURCES; i++)
 		module__close(&e->mod[i]);
+	cg__free(e);
 }

@@ -39,6 +39,38 @@ enum exp_oom_constraint { EXP_OOM_MEMCG, EXP_OOM_NONE, EXP_OOM_UNKNOWN, EXP_OOM_
 #define EXP_SLAB_TOP 20
 #define EXP_SLAB_MAX 256
 
+/*
+ * Per-cgroup series (--top, --cgroup-depth): the page-cache, fault and
+ * reclaim-stall figures of each memory cgroup, folded into its ancestor at
+ * --cgroup-depth (the label: its path below the hierarchy root, "/" the
+ * root). Each collection, the top cgroups by activity in its window (page-
+ * cache accesses + dirties + faults + reclaim stalls) hold the top slots,
+ * a slot kept while no busier cgroup needs it; what every other cgroup did
+ * in that window goes to cgroup="other". A cgroup's own counters grow only
+ * while it holds a slot, and "other" only by what the others did, so no
+ * counter ever goes back and, per window, the named series plus "other"
+ * are every task's total. A cgroup that loses its slot is not exported
+ * (Prometheus marks it stale); its totals are kept and go on from there if
+ * it wins a slot again. Series per scrape: at most EXP_CG_SERIES x (top + 1).
+ */
+#define EXP_CG_TOP 20		/* --top default */
+#define EXP_CG_MAX 100		/* --top at most */
+#define EXP_CG_DEPTH 3		/* --cgroup-depth default */
+#define EXP_CG_LABELS 4096	/* label values remembered; past it: "other" */
+/* per label value: 4 page cache + 2 faults + 3 major by origin + 4 stall
+ * classes x (13 buckets + +Inf + _sum + _count) + 2 reclaimed */
+#define EXP_CG_SERIES 75
+
+struct exp_cg_counts {
+	unsigned long long pc_accesses, pc_hits, pc_misses, pc_dirties;
+	unsigned long long minor, major, cls[FS_NR_CLASSES];
+	unsigned long long rl_count[RL_NR_CLASSES], rl_pages[RL_NR_CLASSES];
+	double rl_sum_s[RL_NR_CLASSES];
+	unsigned long long rl_cum[RL_NR_CLASSES][EXP_HIST_BUCKETS];
+};
+
+enum exp_cg_full { EXP_CGF_PAGECACHE, EXP_CGF_RECLAIMLAT, EXP_CGF_LABELS, EXP_CGF_NR };
+
 struct exp_snap {
 	/* pagecache */
 	unsigned long long pc_accesses, pc_hits, pc_misses, pc_dirties;
@@ -69,6 +101,12 @@ struct exp_snap {
 	double rl_sum_s[RL_NR_CLASSES];
 	unsigned long long rl_cum[RL_NR_CLASSES][EXP_HIST_BUCKETS];
 	unsigned long long rl_full_procs;
+	/* per cgroup: the top slots (sorted by path), slot EXP_CG_MAX "other" */
+	bool cg_on;
+	int cg_n;
+	char cg_path[EXP_CG_MAX][256];
+	struct exp_cg_counts cg[EXP_CG_MAX + 1];
+	unsigned long long cg_full[EXP_CGF_NR];
 	/* /proc */
 	bool have_vm, have_psi;
 	struct vmstat_snap vm;
@@ -96,6 +134,9 @@ struct exporter {
 	bool enabled[EXP_NR_SOURCES];
 	bool optional[EXP_NR_SOURCES];	/* default, not asked for: may fail to start */
 	int top_caches;			/* slab caches with their own label */
+	int top_cgroups;		/* --top: 0, no per-cgroup series */
+	int cgroup_depth;		/* --cgroup-depth */
+	struct exp_cgroups *cgs;	/* collection's per-cgroup table */
 	struct module mod[EXP_NR_SOURCES];
 	unsigned long long pc_owed;
 	struct pc_stats pc_prev;

@@ -103,6 +103,7 @@ static int faultstat__open(void *state, const struct module_opts *mo)
 	fs->skel->rodata->targ_tgid = mo->tgid;
 	fs->skel->rodata->targ_files = o->files;
 	fs->skel->rodata->targ_stacks = o->stacks;
+	fs->skel->rodata->targ_memcg = o->per_cgroup;
 	fs->skel->rodata->targ_cgroup_id = o->cgroup.id;
 	fs->skel->rodata->targ_cgroup_mode = o->cgroup.mode;
 	bpf_map__set_max_entries(fs->skel->maps.details, detail ? max_procs : 1);
@@ -305,7 +306,8 @@ static void faultstat__close(void *state)
 /* The load test's: every program and map (--files --stacks), or, where
  * the kernel has no bpf_find_vma (< 5.17, commit 7c7e3d31e785 "bpf:
  * Introduce helper bpf_find_vma"), what it can load. */
-static const struct faultstat_opts faultstat__all = { .files = true, .stacks = true };
+static const struct faultstat_opts faultstat__all = { .files = true, .stacks = true,
+						     .per_cgroup = true };
 static const struct faultstat_opts faultstat__counting = {};
 static const void *const faultstat__variants[] = { &faultstat__all, &faultstat__counting, NULL };
 

@@ -46,6 +46,7 @@ struct faultstat_row {
 	char comm[TASK_COMM_LEN];
 	unsigned long long minor, major;
 	unsigned long long cls[FS_NR_CLASSES];	/* --detail */
+	__u64 memcg_id;		/* per_cgroup: its memory cgroup's kernfs id (cgroup.h) */
 };
 
 /* Folds this interval's records (iterator and exit records, any order;
@@ -71,6 +72,7 @@ struct faultstat_opts {
 	struct cgroup_filter cgroup;	/* -c */
 	bool detail;			/* the major-fault perf event */
 	bool files, stacks;		/* imply detail */
+	bool per_cgroup;		/* rows carry memcg_id (the exporter) */
 	unsigned int max_procs, max_files, max_stacks;	/* 0: defaults */
 };
 

@@ -142,6 +142,7 @@ int fs_ledger__update(struct fs_ledger *l, struct fs_task *recs, size_t n,
 			d->comm[sizeof(d->comm) - 1] = '\0';
 			d->minor = dmin;
 			d->major = dmaj;
+			d->memcg_id = r->memcg_id;
 		}
 	}
 	free(l->t);

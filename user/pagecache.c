@@ -246,6 +246,9 @@ static int pagecache__open(void *state, const struct module_opts *mo)
 				 o->per_process ? (o->max_procs ?: PC_DEFAULT_MAX_PROCS) : 1);
 	bpf_map__set_max_entries(pc->skel->maps.files,
 				 o->per_file ? (o->max_files ?: PC_DEFAULT_MAX_FILES) : 1);
+	pc->skel->rodata->per_cgroup = o->per_cgroup;
+	if (!o->per_cgroup)
+		bpf_map__set_max_entries(pc->skel->maps.cgroups, 1);
 	err = probe__resolve(&pc->probes, pc->skel->obj, mo->all_probes);
 	if (err)
 		return err;
@@ -290,7 +293,8 @@ static void pagecache__close(void *state)
 }
 
 /* every map and program in use: what the load test opens */
-static const struct pagecache_opts pagecache__all = { .per_process = true, .per_file = true };
+static const struct pagecache_opts pagecache__all = { .per_process = true, .per_file = true,
+						      .per_cgroup = true };
 static const void *const pagecache__variants[] = { &pagecache__all, NULL };
 
 const struct module_ops pagecache__module = {
@@ -423,6 +427,52 @@ int pagecache__drain(struct pagecache *pc, bool files, struct pagecache_row **ro
 	*rows = out;
 	*n = nk;
 	return 0;
+}
+
+int pagecache__read_cgroups(struct pagecache *pc, struct pagecache_cgroup **rows, size_t *n)
+{
+	struct bpf_map *map = pc->skel->maps.cgroups;
+	size_t cap = bpf_map__max_entries(map), vsz = sizeof(struct pc_stats), i;
+	int ncpus = bpfmap__ncpus(), err;
+	struct pc_stats *vals;
+	__u64 *keys;
+
+	*rows = NULL;
+	*n = 0;
+	if (ncpus < 0)
+		return ncpus;
+	keys = calloc(cap, sizeof(*keys));
+	vals = calloc(cap * ncpus, vsz);
+	*rows = calloc(cap ?: 1, sizeof(**rows));
+	err = keys && vals && *rows ? 0 : -ENOMEM;
+	if (!err)
+		err = bpfmap__dump(bpf_map__fd(map), sizeof(*keys), vsz * ncpus, cap, keys, vals, n);
+	for (i = 0; !err && i < *n; i++) {
+		(*rows)[i].id = keys[i];
+		for (int c = 0; c < ncpus; c++)
+			for (int k = 0; k < PC_NR_STATS; k++)
+				(*rows)[i].s.v[k] += vals[i * ncpus + c].v[k];
+	}
+	free(keys);
+	free(vals);
+	if (err) {
+		free(*rows);
+		*rows = NULL;
+		*n = 0;
+	}
+	return err;
+}
+
+void pagecache__forget_cgroup(struct pagecache *pc, __u64 id)
+{
+	bpf_map_delete_elem(bpf_map__fd(pc->skel->maps.cgroups), &id);
+}
+
+int pagecache__cgroups_full(struct pagecache *pc, unsigned long long *out)
+{
+	__u32 zero = 0;
+
+	return bpfmap__percpu_sum(bpf_map__fd(pc->skel->maps.cgroups_full), &zero, out, 1);
 }
 
 int pagecache__full(struct pagecache *pc, unsigned long long out[PC_NR_FULL])

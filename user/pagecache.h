@@ -79,6 +79,7 @@ struct pagecache_opts {
 	struct module_opts m;	/* tgid: 0 for every process */
 	bool per_process;	/* fill the per-process table (cachetop) */
 	bool per_file;		/* fill the per-file table (cachetop -f) */
+	bool per_cgroup;	/* fill the per-memory-cgroup table (the exporter) */
 	unsigned int max_procs;	/* table sizes; 0: PC_DEFAULT_MAX_* */
 	unsigned int max_files;
 };
@@ -109,6 +110,17 @@ struct pagecache_row {
  * what was counted since the previous call, each row's hits net of the
  * misses it owed from earlier calls. *rows is malloc'ed. */
 int pagecache__drain(struct pagecache *pc, bool files, struct pagecache_row **rows, size_t *n);
+/* per_cgroup: one memory cgroup's totals since attach (kernfs id, cgroup.h). */
+struct pagecache_cgroup {
+	__u64 id;
+	struct pc_stats s;
+};
+/* Reads the per-cgroup table (summed over CPUs); *rows is malloc'ed. */
+int pagecache__read_cgroups(struct pagecache *pc, struct pagecache_cgroup **rows, size_t *n);
+/* Drops a removed cgroup's entry, once its last totals were read. */
+void pagecache__forget_cgroup(struct pagecache *pc, __u64 id);
+/* Events the per-cgroup table could not count (it was full), since attach. */
+int pagecache__cgroups_full(struct pagecache *pc, unsigned long long *out);
 /* Entries that could not be created because a table was full, since attach. */
 int pagecache__full(struct pagecache *pc, unsigned long long out[PC_NR_FULL]);
 

@@ -151,6 +151,9 @@ int reclaimlat__open(struct reclaimlat *rl, const struct reclaimlat_opts *o)
 	rl->skel->rodata->targ_min_ns = o->min_ns;
 	if (!o->procs)
 		bpf_map__set_max_entries(rl->skel->maps.procs, 1);
+	rl->skel->rodata->targ_cgroups = o->cgroups;
+	if (!o->cgroups)
+		bpf_map__set_max_entries(rl->skel->maps.cgroups, 1);
 	return probe__resolve(&rl->probes, rl->skel->obj, o->common.all_probes);
 }
 
@@ -290,6 +293,22 @@ int reclaimlat__drain_procs(struct reclaimlat *rl, struct reclaimlat_row **rows,
 	return 0;
 }
 
+int reclaimlat__drain_cgroups(struct reclaimlat *rl, struct rl_cg_key **keys, struct rl_cg **vals,
+			      size_t *n)
+{
+	struct bpf_map *map = rl->skel->maps.cgroups;
+
+	return bpfmap__drain(bpf_map__fd(map), sizeof(**keys), sizeof(**vals),
+			     bpf_map__max_entries(map), (void **)keys, (void **)vals, n);
+}
+
+int reclaimlat__cgroups_full(struct reclaimlat *rl, unsigned long long *out)
+{
+	__u32 zero = 0;
+
+	return bpfmap__percpu_sum(bpf_map__fd(rl->skel->maps.cgroups_full), &zero, out, 1);
+}
+
 int reclaimlat__full(struct reclaimlat *rl, unsigned long long *procs)
 {
 	__u32 key = RL_FULL_PROCS;
@@ -391,7 +410,8 @@ static void module_close(void *state)
 }
 
 /* every map and path in use: per-process rows and events */
-static const struct reclaimlat_opts every_program = { .procs = true, .events = true };
+static const struct reclaimlat_opts every_program = { .procs = true, .events = true,
+						     .cgroups = true };
 static const void *const variants[] = { &every_program, NULL };
 
 const struct module_ops reclaimlat__module = {

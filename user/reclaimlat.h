@@ -66,6 +66,7 @@ struct reclaimlat_opts {
 	bool procs;		/* fill the per-process table */
 	bool events;		/* send one event per stall */
 	__u64 min_ns;		/* events: only stalls at least this long */
+	bool cgroups;		/* fill the per-memory-cgroup table (the exporter) */
 };
 
 /* The data source as a module (module.h): open, attach, close below. */
@@ -97,6 +98,12 @@ struct reclaimlat_row {
 /* Reads and empties the per-process table, sorted by total time, largest
  * first; *rows is malloc'ed. */
 int reclaimlat__drain_procs(struct reclaimlat *rl, struct reclaimlat_row **rows, size_t *n);
+/* cgroups: reads and empties the per-cgroup table (struct rl_cg_key and
+ * struct rl_cg in step, malloc'ed): the stalls since the previous call. */
+int reclaimlat__drain_cgroups(struct reclaimlat *rl, struct rl_cg_key **keys, struct rl_cg **vals,
+			      size_t *n);
+/* Stalls the per-cgroup table could not count (it was full), since attach. */
+int reclaimlat__cgroups_full(struct reclaimlat *rl, unsigned long long *out);
 /* Rows that could not be created because the table was full, since attach. */
 int reclaimlat__full(struct reclaimlat *rl, unsigned long long *procs);
 

@@ -340,8 +340,31 @@ static void test_cgroup_resolve(void)
 		      "cgroup: a memory cgroup resolves to its inode");
 }
 
+/* --cgroup-depth: a path folds into its ancestor at depth N, "/" stays "/" */
+static void test_cgroup_fold(void)
+{
+	static const struct {
+		const char *path;
+		int depth;
+		const char *want;
+	} t[] = {
+		{ "/", 0, "/" },	   { "/", 3, "/" },	    { "/a", 0, "/" },
+		{ "/a/b/c/d", 3, "/a/b/c" }, { "/a/b/c/d", 1, "/a" }, { "/a/b", 3, "/a/b" },
+		{ "/a/b", 2, "/a/b" },
+	};
+	char buf[64], name[96];
+
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		cgroup__fold(t[i].path, t[i].depth, buf, sizeof(buf));
+		snprintf(name, sizeof(name), "cgroup: %s at depth %d is %s", t[i].path, t[i].depth,
+			 t[i].want);
+		CHECK_STR(buf, t[i].want, name);
+	}
+}
+
 int main(void)
 {
+	test_cgroup_fold();
 	test_parse_ulong();
 	test_parse_opts();
 	test_cgroup_resolve();
