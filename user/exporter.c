@@ -92,8 +92,8 @@ static const struct field ok_fields[MOK_NF] = {
 	COUNTER("oom_kills", NULL,
 		"Processes the OOM killer chose, by the victim's own memory cgroup (its path below "
 		"the hierarchy root; \"other\" past the first 32 cgroups, \"unknown\" when the "
-		"hook has no task or the cgroup is gone) and constraint memcg, none (system-wide) "
-		"or unknown (oomkill)"),
+		"hook has no task or the cgroup is gone) and constraint memcg, none (system-wide), "
+		"cpuset, mempolicy or unknown (oomkill)"),
 };
 
 enum { MSL_ALLOC, MSL_FREE, MSL_BYTES, MSL_NF };
@@ -154,8 +154,11 @@ static int on_kill(void *ctx, void *data, size_t size)
 
 	if (size < sizeof(*ev))
 		return 0;
-	c = ev->constraint == OOM_CONSTRAINT_MEMCG ? EXP_OOM_MEMCG
-	    : ev->constraint == OOM_CONSTRAINT_NONE ? EXP_OOM_NONE : EXP_OOM_UNKNOWN;
+	c = ev->constraint == OOM_CONSTRAINT_MEMCG	  ? EXP_OOM_MEMCG
+	    : ev->constraint == OOM_CONSTRAINT_NONE	  ? EXP_OOM_NONE
+	    : ev->constraint == OOM_CONSTRAINT_CPUSET	  ? EXP_OOM_CPUSET
+	    : ev->constraint == OOM_CONSTRAINT_MEMPOLICY ? EXP_OOM_MEMPOLICY
+							  : EXP_OOM_UNKNOWN;
 	/* the cgroup outlives its victim: read the path while it is there */
 	if (!(ev->have & OOM_HAVE_TASK) || cgroup__path(ev->victim_cgid, path, sizeof(path)))
 		snprintf(path, sizeof(path), "unknown");
@@ -945,7 +948,8 @@ static void render_reclaimlat(const struct exp_snap *s, struct om *o)
 
 static void render_oomkill(const struct exp_snap *s, struct om *o)
 {
-	static const char *const cons[EXP_OOM_NR] = { "memcg", "none", "unknown" };
+	static const char *const cons[EXP_OOM_NR] = { "memcg", "none", "cpuset", "mempolicy",
+								   "unknown" };
 	char l[640], cg[512];
 
 	om__family(o, &ok_fields[MOK_KILLS]);

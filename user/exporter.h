@@ -28,9 +28,16 @@
 /* OOM kills: at most EXP_OOM_CGROUPS cgroup label values, in the order of
  * their first kill; the kills of later cgroups go to cgroup="other". A
  * series once shown stays, so the label set only grows, to at most
- * (EXP_OOM_CGROUPS + 1) x 3 constraints. */
+ * (EXP_OOM_CGROUPS + 1) x 5 constraints. */
 #define EXP_OOM_CGROUPS 32
-enum exp_oom_constraint { EXP_OOM_MEMCG, EXP_OOM_NONE, EXP_OOM_UNKNOWN, EXP_OOM_NR };
+enum exp_oom_constraint {
+	EXP_OOM_MEMCG,
+	EXP_OOM_NONE,
+	EXP_OOM_CPUSET,
+	EXP_OOM_MEMPOLICY,
+	EXP_OOM_UNKNOWN,
+	EXP_OOM_NR
+};
 
 /* Slab caches: at most top_caches (--top-caches, default EXP_SLAB_TOP, at most
  * EXP_SLAB_MAX) get their own cache label, the busiest (bytes allocated and
