@@ -9,10 +9,10 @@
 # faultstat(8): 2%; reclaimlat(8): 5% for a memcg swap storm against
 # /proc/vmstat) and agree with the tools over the same window; that
 # Prometheus stored both scraped values, and its increase() over the window
-# is at least their difference (it extrapolates, so no upper bound). The exporter's counters are system-wide (no per-cgroup
-# series yet), so other processes on the machine add to them: an attempt
-# whose window other work disturbed beyond the bound is repeated (up to
-# 3 times, each figure printed); noise can only add, never hide a loss.
+# is at least their difference (it extrapolates, so no upper bound). The
+# system-wide counters include the rest of the machine's work (see NOISE);
+# the same workloads in their own memory cgroups are checked against the
+# truth through the cgroup series, within the tools' tolerances.
 # Also: promtool check metrics, OpenMetrics negotiation, 404, port in use
 # (exit 1), unknown module (exit 2), an OOM kill in a 32 MiB cgroup counted
 # exactly once under its cgroup, slow clients, SIGTERM detaches, and a
@@ -28,9 +28,13 @@ TOL=2
 # The exporter's counts are system-wide: other processes' page-cache misses
 # and faults (every process start; other test suites' workloads on this
 # shared machine) add to the window (the workload and at most 2.5 s), measured
-# up to +25% here with both cores busy. A system-wide figure must be no less
-# than the truth - TOL% (nothing lost) and under truth + NOISE% (nothing
-# counted twice), with up to 3 attempts.
+# up to +25% here with both cores busy and +146% once with four helper
+# sessions' builds and guests beside it. So a system-wide page-cache or
+# fault figure must be no less than the truth - TOL% (nothing lost), with
+# up to 3 attempts; that nothing is counted twice is shown where there is no
+# noise: the cgroup series below are within TOL% of the truth, and --top 1's
+# named + "other" series equal the system-wide ones exactly. Slab bytes
+# (no cgroup series) keep an upper bound: under truth + NOISE%.
 NOISE=50
 
 if [ "$(id -u)" != 0 ]; then
@@ -227,17 +231,17 @@ cold_read() {
 	E_M=$((b - a))
 	increase_since memscope_pagecache_misses_pages_total "$ta"
 	echo "cold read: truth $N misses; cachestat -p $CS_M; exporter scrapes $E_M; prometheus stored both: $P_OK (increase() over the window: $INC)"
-	within "$CS_M" "$N" "$TOL" && sys_window "$E_M" "$N" && [ "$P_OK" = yes ] &&
-		sys_window "$E_M" "$CS_M" && at_least "$INC" "$E_M"
+	within "$CS_M" "$N" "$TOL" && at_least "$E_M" "$N" && [ "$P_OK" = yes ] &&
+		at_least "$E_M" "$CS_M" && at_least "$INC" "$E_M"
 }
 pass=
 for attempt in 1 2 3; do
 	if cold_read; then pass=1; break; fi
 done
 if [ -n "$pass" ]; then
-	ok "exporter: cold read of $N pages: misses -${TOL}% +${NOISE}% (system-wide) in scrapes and in prometheus, agreeing with cachestat (attempt $attempt)"
+	ok "exporter: cold read of $N pages: misses at least -${TOL}% (system-wide) in scrapes and in prometheus, agreeing with cachestat (attempt $attempt)"
 else
-	notok "exporter: cold read of $N pages: not within -${TOL}% +${NOISE}% in 3 attempts (last: cachestat $CS_M, exporter $E_M, prometheus stored both: $P_OK)"
+	notok "exporter: cold read of $N pages: not at least -${TOL}% in 3 attempts (last: cachestat $CS_M, exporter $E_M, prometheus stored both: $P_OK)"
 fi
 
 # ---- N fresh pages touched: minor faults ----
@@ -265,17 +269,17 @@ touch_pages() {
 	E_F=$((b - a))
 	increase_since 'memscope_page_faults_total{type="minor"}' "$ta"
 	echo "touch: truth $truth minor faults (getrusage); faultstat -p $FS_M; exporter scrapes $E_F; prometheus stored both: $P_OK (increase() over the window: $INC)"
-	[ -n "$truth" ] && within "$FS_M" "$truth" "$TOL" && sys_window "$E_F" "$truth" &&
-		[ "$P_OK" = yes ] && sys_window "$E_F" "$FS_M" && at_least "$INC" "$E_F"
+	[ -n "$truth" ] && within "$FS_M" "$truth" "$TOL" && at_least "$E_F" "$truth" &&
+		[ "$P_OK" = yes ] && at_least "$E_F" "$FS_M" && at_least "$INC" "$E_F"
 }
 pass=
 for attempt in 1 2 3; do
 	if touch_pages; then pass=1; break; fi
 done
 if [ -n "$pass" ]; then
-	ok "exporter: $NF fresh pages: minor faults -${TOL}% +${NOISE}% (system-wide) in scrapes and in prometheus, agreeing with faultstat (attempt $attempt)"
+	ok "exporter: $NF fresh pages: minor faults at least -${TOL}% (system-wide) in scrapes and in prometheus, agreeing with faultstat (attempt $attempt)"
 else
-	notok "exporter: $NF fresh pages: not within -${TOL}% +${NOISE}% in 3 attempts (last: faultstat $FS_M, exporter $E_F, prometheus stored both: $P_OK)"
+	notok "exporter: $NF fresh pages: not at least -${TOL}% in 3 attempts (last: faultstat $FS_M, exporter $E_F, prometheus stored both: $P_OK)"
 fi
 
 
@@ -427,9 +431,8 @@ storm() {
 	# major faults by origin need bpf_find_vma() (5.17+): absent before
 	if [ "$a_s" = none ] && awk -v r="$(uname -r)" 'BEGIN { split(r, v, "."); exit !(v[1] * 100 + v[2] < 517) }'; then
 		ok "exporter: swap storm: no major faults by origin on $(uname -r) (absent, not 0)"
-	elif [ -n "$maj" ] && [ "$maj" -gt 1000 ] && at_least $((b_s - a_s)) "$maj" &&
-		awk -v a=$((b_s - a_s)) -v b="$maj" -v n="$NOISE" 'BEGIN { exit !(a <= b * (1 + n / 100)) }'; then
-		ok "exporter: swap storm: $((b_s - a_s)) major faults from swap for memhog's $maj swap-ins (-${TOL}% +${NOISE}%, system-wide)"
+	elif [ -n "$maj" ] && [ "$maj" -gt 1000 ] && at_least $((b_s - a_s)) "$maj"; then
+		ok "exporter: swap storm: $((b_s - a_s)) major faults from swap for memhog's $maj swap-ins (at least -${TOL}%, system-wide)"
 	else
 		notok "exporter: swap storm: major faults from swap $((b_s - a_s)) for memhog's $maj (pass 2)"
 	fi
