@@ -25,7 +25,8 @@ import sys
 LABELS = {
     "cachestat": {"system": "cachestat 1", "pid": "cachestat -p PID 1",
                   "cachetop": "cachetop -b 1", "bpftrace": "bpftrace, same tps",
-                  "floor": "floor: empty tp_btf", "bcc": "bcc libbpf-tools cachestat 1"},
+                  "floor": "floor: empty tp_btf", "bcc": "bcc libbpf-tools cachestat 1",
+                  "old": "BENCH_CS_OLD 1", "oldpid": "BENCH_CS_OLD -p PID 1"},
     "faultstat": {"count": "faultstat --json 1", "detail": "faultstat --json -d 1",
                   "bpftrace": "bpftrace software:page-faults:1"},
     "reclaimlat": {"reclaimlat": "reclaimlat --json -P 1", "bpftrace": "bpftrace, same tps"},
