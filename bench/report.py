@@ -211,7 +211,7 @@ def report_cachestat(tool, out):
     out("  BPF_NS/RD: the tracer's BPF program time per read() (kernel bpf_stats). floor: bench/floor.c,")
     out("  an empty tp_btf program on mm_filemap_get_pages. One mode again:")
     out("  BENCH_TOOLS=cachestat BENCH_CS_MODES=MODE bench/bench.sh (floor, system, pid, cachetop, bpftrace,")
-    out("  bcc)")
+    out("  bcc, old, oldpid: BENCH_CS_OLD=PATH, another cachestat)")
     out(bcc_line(m))
     out("  +NS/READ: extra workload CPU per read() call. TOOL_CPU_MS: the tracer's own user+sys,")
     out("  from the workload's start to its exit / over its whole life (start-up included), 10 ms")

@@ -65,8 +65,8 @@ struct {
 	__type(value, struct mm_state);
 } mm_states SEC(".maps");
 
-/* No hash to look up on each event, and freed with the task: a read costs
- * ~10 ns less in it than in the LRU hash (bench/README.md) */
+/* No hash to look up on each event, and freed with the task, so the exit
+ * hook deletes nothing (issue 14's figures: bench/README.md) */
 struct {
 	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
