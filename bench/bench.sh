@@ -547,13 +547,15 @@ sum_cols() {
 }
 
 # cs_run MODE: one timed workload run (untraced | system | pid | cachetop
-# | bpftrace): R[cpu_ms], R[wall_us], and for traced runs the tool_figures
-# and R[seen] (accessed pages it counted).
+# | bpftrace | old | oldpid: BENCH_CS_OLD, another cachestat, 1 and -p):
+# R[cpu_ms], R[wall_us], and for traced runs the tool_figures and R[seen]
+# (accessed pages it counted).
 cs_run() {
 	local mode=$1 wl_pid
 	"$PCLOAD" read "$BIGFILE" >/dev/null	# keep it warm
 	case $mode in
 	system) start_tool "$TMP/tool" '^ *HITS' "$CS" 1 || return 1 ;;
+	old) start_tool "$TMP/tool" '^ *HITS' "${BENCH_CS_OLD:?BENCH_CS_OLD: a cachestat binary}" 1 || return 1 ;;
 	cachetop) start_tool "$TMP/tool" '^ +PID UID' "$CT" -b 1 || return 1 ;;
 	bpftrace)
 		tracefs_on
@@ -567,6 +569,8 @@ cs_run() {
 	wait_stopped "$wl_pid" || { note "workload did not start"; return 1; }
 	if [ "$mode" = pid ]; then
 		start_tool "$TMP/tool" '^ *HITS' "$CS" -p "$wl_pid" 1 || return 1
+	elif [ "$mode" = oldpid ]; then
+		start_tool "$TMP/tool" '^ *HITS' "$BENCH_CS_OLD" -p "$wl_pid" 1 || return 1
 	fi
 	[ "$mode" = untraced ] || bpf_stats_begin "$TOOL_PID"
 	run_stopped "$mode" "$wl_pid"
@@ -574,9 +578,9 @@ cs_run() {
 	grep -q "^pages=$((REPS * BIG_PAGES))\$" "$TMP/wl.out" || { note "workload failed"; return 1; }
 	case $mode in
 	untraced) return 0 ;;
-	system | cachetop | bcc) sleep 1.1; stop_tool INT ;;	# one more report covers the tail
+	system | old | cachetop | bcc) sleep 1.1; stop_tool INT ;;	# one more report covers the tail
 	floor) stop_tool INT ;;
-	pid) stop_tool ;;			# exits by itself after the pid
+	pid | oldpid) stop_tool ;;		# exits by itself after the pid
 	bpftrace) sleep 1.1; stop_tool INT; tracefs_off ;;
 	esac
 	tool_figures

@@ -25,7 +25,8 @@ import sys
 LABELS = {
     "cachestat": {"system": "cachestat 1", "pid": "cachestat -p PID 1",
                   "cachetop": "cachetop -b 1", "bpftrace": "bpftrace, same tps",
-                  "floor": "floor: empty tp_btf", "bcc": "bcc libbpf-tools cachestat 1"},
+                  "floor": "floor: empty tp_btf", "bcc": "bcc libbpf-tools cachestat 1",
+                  "old": "BENCH_CS_OLD 1", "oldpid": "BENCH_CS_OLD -p PID 1"},
     "faultstat": {"count": "faultstat --json 1", "detail": "faultstat --json -d 1",
                   "bpftrace": "bpftrace software:page-faults:1"},
     "reclaimlat": {"reclaimlat": "reclaimlat --json -P 1", "bpftrace": "bpftrace, same tps"},
@@ -210,7 +211,7 @@ def report_cachestat(tool, out):
     out("  BPF_NS/RD: the tracer's BPF program time per read() (kernel bpf_stats). floor: bench/floor.c,")
     out("  an empty tp_btf program on mm_filemap_get_pages. One mode again:")
     out("  BENCH_TOOLS=cachestat BENCH_CS_MODES=MODE bench/bench.sh (floor, system, pid, cachetop, bpftrace,")
-    out("  bcc)")
+    out("  bcc, old, oldpid: BENCH_CS_OLD=PATH, another cachestat)")
     out(bcc_line(m))
     out("  +NS/READ: extra workload CPU per read() call. TOOL_CPU_MS: the tracer's own user+sys,")
     out("  from the workload's start to its exit / over its whole life (start-up included), 10 ms")

@@ -23,6 +23,10 @@ const volatile bool per_cgroup;		/* fill `cgroups` (the exporter) */
  * when the rss_stat hook is in use. */
 const volatile bool count_mapped;
 const volatile __u32 nr_cpus;
+/* task_states is task local storage (v5.11+, commit 4cf1bc1f1045 "bpf:
+ * Implement task local storage"), which has bpf_get_current_task_btf() too;
+ * before, user space makes it an LRU hash by thread id and clears this */
+const volatile bool have_task_storage = true;
 
 /* Per-task memory between events: the read range already counted in the
  * current read syscall, the last folio this task inserted, its last fault
@@ -63,9 +67,11 @@ struct {
 	__type(value, struct mm_state);
 } mm_states SEC(".maps");
 
+/* No hash to look up on each event, and freed with the task, so the exit
+ * hook deletes nothing (issue 14's figures: bench/README.md) */
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 16384);
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, __u32);
 	__type(value, struct task_state);
 } task_states SEC(".maps");
@@ -200,9 +206,12 @@ static __always_inline void count(enum pc_stat stat, __u64 n, struct address_spa
 static __always_inline struct task_state *task_state(void)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct task_state *st = bpf_map_lookup_elem(&task_states, &tid);
-	struct task_state zero = {};
+	struct task_state *st, zero = {};
 
+	if (have_task_storage)
+		return bpf_task_storage_get(&task_states, bpf_get_current_task_btf(), NULL,
+					    BPF_LOCAL_STORAGE_GET_F_CREATE);
+	st = bpf_map_lookup_elem(&task_states, &tid);
 	if (st)
 		return st;
 	bpf_map_update_elem(&task_states, &tid, &zero, BPF_NOEXIST);
@@ -210,10 +219,13 @@ static __always_inline struct task_state *task_state(void)
 }
 
 /* Clamps [first, *last] to the pages of the file (the kernel's ranges run
- * past its end); false when nothing of it is inside. */
-static __always_inline bool clamp_to_file(struct address_space *mapping, __u64 first, __u64 *last)
+ * past its end); false when nothing of it is inside. `btf`: mapping is a BTF
+ * pointer (tp_btf, fentry), read directly rather than with
+ * bpf_probe_read_kernel() calls. */
+static __always_inline bool clamp_to_file(struct address_space *mapping, __u64 first, __u64 *last,
+					  bool btf)
 {
-	long long size = BPF_CORE_READ(mapping, host, i_size), end;
+	long long size = btf ? mapping->host->i_size : BPF_CORE_READ(mapping, host, i_size), end;
 
 	if (size <= 0)
 		return false;
@@ -256,12 +268,14 @@ static __always_inline void fault__defer(struct task_state *st, __u64 n,
  * so one read() re-reports [later index, same last]; and it does not clamp
  * to the file size. Count each page once per read syscall, within the file.
  */
-static __always_inline void on_read(struct address_space *mapping, __u64 first, __u64 last)
+static __always_inline void on_read(struct address_space *mapping, __u64 first, __u64 last,
+				    bool btf)
 {
+	struct task_struct *task;
 	struct task_state *st;
 	__u64 sc;
 
-	if (!traced() || !clamp_to_file(mapping, first, &last))
+	if (!traced() || !clamp_to_file(mapping, first, &last, btf))
 		return;
 	st = task_state();
 	if (!st) {
@@ -270,7 +284,12 @@ static __always_inline void on_read(struct address_space *mapping, __u64 first, 
 	}
 	st->last_added = 0;
 	fault__flush(st);
-	sc = task__read_syscalls((struct task_struct *)bpf_get_current_task());
+	if (btf && have_task_storage) {
+		task = bpf_get_current_task_btf();
+		sc = bpf_core_field_exists(task->ioac) ? task->ioac.syscr : 0;
+	} else {
+		sc = task__read_syscalls((struct task_struct *)bpf_get_current_task());
+	}
 	if (st->rd_mapping == (__u64)mapping && st->rd_syscall == sc && first >= st->rd_first &&
 	    first <= st->rd_last + 1) {
 		if (last > st->rd_last) {
@@ -334,7 +353,8 @@ static __always_inline void on_fault(struct address_space *mapping, __u64 index,
 	fault__defer(st, 1, mapping);
 }
 
-static __always_inline void on_map_pages(struct address_space *mapping, __u64 first, __u64 last)
+static __always_inline void on_map_pages(struct address_space *mapping, __u64 first, __u64 last,
+					  bool btf)
 {
 	struct task_state *st;
 	__u64 n, lo, hi;
@@ -351,7 +371,7 @@ static __always_inline void on_map_pages(struct address_space *mapping, __u64 fi
 		}
 		return;
 	}
-	if (!clamp_to_file(mapping, first, &last))
+	if (!clamp_to_file(mapping, first, &last, btf))
 		return;
 	n = last - first + 1;
 	st = task_state();
@@ -380,17 +400,23 @@ static __always_inline void on_map_pages(struct address_space *mapping, __u64 fi
 	fault__defer(st, n, mapping);
 }
 
-/* A task exits: what its last fault mapped counts now. */
+/* A task exits: what its last fault mapped counts now (its task storage
+ * goes with it). */
 static __always_inline void on_exit(void)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct task_state *st = bpf_map_lookup_elem(&task_states, &tid);
+	struct task_state *st;
 
+	if (have_task_storage)
+		st = bpf_task_storage_get(&task_states, bpf_get_current_task_btf(), NULL, 0);
+	else
+		st = bpf_map_lookup_elem(&task_states, &tid);
 	if (!st)
 		return;
 	if (traced())
 		fault__flush(st);
-	bpf_map_delete_elem(&task_states, &tid);
+	if (!have_task_storage)
+		bpf_map_delete_elem(&task_states, &tid);
 }
 
 /*
@@ -634,12 +660,16 @@ static __always_inline void on_dirty(void *folio, __u64 nr, struct address_space
 /* ---- v6.12+: the filemap access tracepoints (commit b6273b55d885 "filemap: add trace
  * events for get_pages, map_pages, and fault") ---- */
 
-TRACEPOINT_PROGS(get_pages, mm_filemap_get_pages, on_read(mapping, index, last),
-		 struct address_space *mapping, unsigned long index, unsigned long last)
+TP_BTF_PROG(get_pages, mm_filemap_get_pages, on_read(mapping, index, last, true),
+	    struct address_space *mapping, unsigned long index, unsigned long last)
+RAW_TP_PROG(get_pages, mm_filemap_get_pages, on_read(mapping, index, last, false),
+	    struct address_space *mapping, unsigned long index, unsigned long last)
 TRACEPOINT_PROGS(fault, mm_filemap_fault, on_fault(mapping, index, fault__cow_by_addr()),
 		 struct address_space *mapping, unsigned long index)
-TRACEPOINT_PROGS(map_pages, mm_filemap_map_pages, on_map_pages(mapping, first, last),
-		 struct address_space *mapping, unsigned long first, unsigned long last)
+TP_BTF_PROG(map_pages, mm_filemap_map_pages, on_map_pages(mapping, first, last, true),
+	    struct address_space *mapping, unsigned long first, unsigned long last)
+RAW_TP_PROG(map_pages, mm_filemap_map_pages, on_map_pages(mapping, first, last, false),
+	    struct address_space *mapping, unsigned long first, unsigned long last)
 
 /* ---- a task exits (the argument list grew in v6.16, commit 3e816361e94a
  * "sched/tracepoints: Move and extend the sched_process_exit() tracepoint";
@@ -680,26 +710,31 @@ TRACEPOINT_PROGS(dirty_page, writeback_dirty_page, on_dirty(page, 1, mapping), s
  * dd5b9d003ebc "mm: Pass info, not iter, into filemap_get_pages()"); user/probe
  * picks the program whose BTF argument types match the running kernel.
  */
-static __always_inline void read_request(struct kiocb *iocb, __u64 count)
+static __always_inline void read_request(struct kiocb *iocb, __u64 count, bool btf)
 {
-	long long pos = BPF_CORE_READ(iocb, ki_pos);
+	long long pos = btf ? iocb->ki_pos : BPF_CORE_READ(iocb, ki_pos);
 
 	if (!count || pos < 0)
 		return;
-	on_read(BPF_CORE_READ(iocb, ki_filp, f_mapping), pos >> MEMSCOPE_PAGE_SHIFT,
-		(pos + count - 1) >> MEMSCOPE_PAGE_SHIFT);
+	on_read(btf ? iocb->ki_filp->f_mapping : BPF_CORE_READ(iocb, ki_filp, f_mapping),
+		pos >> MEMSCOPE_PAGE_SHIFT, (pos + count - 1) >> MEMSCOPE_PAGE_SHIFT, btf);
 }
 
-FUNCTION_PROGS(get_pages_iter, filemap_get_pages, read_request(iocb, BPF_CORE_READ(iter, count)),
+/* The fentry programs' arguments are BTF pointers, the kprobe programs' (a
+ * struct pt_regs context) plain numbers. */
+#define BTF_ARGS (!__builtin_types_compatible_p(__typeof__(ctx), struct pt_regs *))
+#define ITER_COUNT(iter) (BTF_ARGS ? (iter)->count : BPF_CORE_READ(iter, count))
+
+FUNCTION_PROGS(get_pages_iter, filemap_get_pages, read_request(iocb, ITER_COUNT(iter), BTF_ARGS),
 	       struct kiocb *iocb, struct iov_iter *iter)
-FUNCTION_PROGS(get_pages_count, filemap_get_pages, read_request(iocb, count),
+FUNCTION_PROGS(get_pages_count, filemap_get_pages, read_request(iocb, count, BTF_ARGS),
 	       struct kiocb *iocb, size_t count)
 
 /* Up to v5.10, filemap_get_pages() was part of generic_file_buffered_read(),
  * called once per read (per pipe-sized chunk for sendfile and splice) with
  * the same (kiocb, iov_iter) request: counted the same way, exact here too. */
 FUNCTION_PROGS(buffered_read, generic_file_buffered_read,
-	       read_request(iocb, BPF_CORE_READ(iter, count)), struct kiocb *iocb,
+	       read_request(iocb, ITER_COUNT(iter), BTF_ARGS), struct kiocb *iocb,
 	       struct iov_iter *iter)
 
 /* Last resort, what bcc counts: mark_page_accessed() calls. Approximate:
@@ -730,7 +765,7 @@ FUNCTION_PROGS(fault, filemap_fault,
 	       struct vm_fault *vmf)
 /* At entry, before the kernel knows which pages are cached: the window is
  * counted even when fault-around maps nothing (the tracepoint skips those). */
-FUNCTION_PROGS(map_pages, filemap_map_pages, on_map_pages(vmf_mapping(vmf), first, last),
+FUNCTION_PROGS(map_pages, filemap_map_pages, on_map_pages(vmf_mapping(vmf), first, last, false),
 	       struct vm_fault *vmf, unsigned long first, unsigned long last)
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

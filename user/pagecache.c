@@ -249,6 +249,17 @@ static int pagecache__open(void *state, const struct module_opts *mo)
 	pc->skel->rodata->per_cgroup = o->per_cgroup;
 	if (!o->per_cgroup)
 		bpf_map__set_max_entries(pc->skel->maps.cgroups, 1);
+	/* before v5.11 (commit 4cf1bc1f1045 "bpf: Implement task local
+	 * storage") the per-task state is a hash by thread id, deleted at exit */
+	pc->task_storage = !o->no_task_storage &&
+			   libbpf_probe_bpf_map_type(BPF_MAP_TYPE_TASK_STORAGE, NULL) == 1;
+	pc->skel->rodata->have_task_storage = pc->task_storage;
+	if (!pc->task_storage) {
+		bpf_map__set_type(pc->skel->maps.task_states, BPF_MAP_TYPE_LRU_HASH);
+		bpf_map__set_map_flags(pc->skel->maps.task_states, 0);
+		bpf_map__set_max_entries(pc->skel->maps.task_states, PC_MAX_TASKS);
+	}
+	log__info("per-task state: %s", pc->task_storage ? "task storage" : "LRU hash");
 	err = probe__resolve(&pc->probes, pc->skel->obj, mo->all_probes);
 	if (err)
 		return err;
@@ -292,10 +303,20 @@ static void pagecache__close(void *state)
 	pc->skel = NULL;
 }
 
-/* every map and program in use: what the load test opens */
-static const struct pagecache_opts pagecache__all = { .per_process = true, .per_file = true,
-						      .per_cgroup = true };
-static const void *const pagecache__variants[] = { &pagecache__all, NULL };
+static void pagecache__describe(void *state, char *buf, size_t size)
+{
+	struct pagecache *pc = state;
+
+	snprintf(buf, size, "%s task state", pc->task_storage ? "task-storage" : "LRU-hash");
+}
+
+/* every map and program in use, with each kind of task state: what the
+ * load test opens */
+static const struct pagecache_opts pagecache__all[] = {
+	{ .per_process = true, .per_file = true, .per_cgroup = true },
+	{ .per_process = true, .per_file = true, .per_cgroup = true, .no_task_storage = true },
+};
+static const void *const pagecache__variants[] = { &pagecache__all[0], &pagecache__all[1], NULL };
 
 const struct module_ops pagecache__module = {
 	.name = "pagecache",
@@ -307,6 +328,7 @@ const struct module_ops pagecache__module = {
 	.open = pagecache__open,
 	.attach = pagecache__attach,
 	.close = pagecache__close,
+	.describe = pagecache__describe,
 	.probes_offset = offsetof(struct pagecache, probes),
 };
 

@@ -73,7 +73,11 @@ struct pagecache {
 	struct probe_set probes;
 	struct pagecache_owed_table owed[2];	/* processes, files */
 	struct path_cache *paths;	/* per_file: the files' names */
+	bool task_storage;	/* the per-task state: task storage, or an LRU hash */
 };
+
+/* The per-task state's LRU hash, where there is no task storage: threads */
+#define PC_MAX_TASKS 16384
 
 struct pagecache_opts {
 	struct module_opts m;	/* tgid: 0 for every process */
@@ -82,6 +86,7 @@ struct pagecache_opts {
 	bool per_cgroup;	/* fill the per-memory-cgroup table (the exporter) */
 	unsigned int max_procs;	/* table sizes; 0: PC_DEFAULT_MAX_* */
 	unsigned int max_files;
+	bool no_task_storage;	/* per-task state in an LRU hash, as before v5.11 */
 };
 
 /* One BPF object behind cachestat and cachetop, opened with a struct
