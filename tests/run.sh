@@ -124,12 +124,16 @@ vm_start_all() {
 	# serial: the 6.1 stage is reported before the 5.10 guest boots
 	[ "${MEMSCOPE_VM_SERIAL:-0}" = 1 ] && vm_report 6.1
 	vm_start 5.10 'tests/run.sh bpf; r=$?
-		bash tests/func/cachestat.sh | retag || r=1
-		MEMSCOPE_SKIP_HOOKS=fentry bash tests/func/cachestat.sh | retag || r=1
-		bash tests/func/memleak.sh | retag || r=1
-		bash tests/func/faultstat.sh | retag || r=1
-		bash tests/func/slabratetop.sh | retag || r=1
-		for t in tests/vm/func/*.sh; do bash "$t" | retag || r=1; done
+		ft_times=
+		ft() { ft_name=$1; shift; ft_t0=$(date +%s); "$@" | retag || r=1
+			ft_times="$ft_times $ft_name $(($(date +%s) - ft_t0)) s,"; }
+		ft cachestat bash tests/func/cachestat.sh
+		ft cachestat-kprobe env MEMSCOPE_SKIP_HOOKS=fentry bash tests/func/cachestat.sh
+		ft memleak bash tests/func/memleak.sh
+		ft faultstat bash tests/func/faultstat.sh
+		ft slabratetop bash tests/func/slabratetop.sh
+		for t in tests/vm/func/*.sh; do ft "$(basename "$t" .sh)" bash "$t"; done
+		echo "time by file, after the load test:${ft_times%,}"
 		exit $r'
 }
 vm_wanted() {
