@@ -108,18 +108,25 @@ vm_report() {
 # before v6.2), and memleak's uprobes have cookies and task storage but no
 # uprobe_multi or session links; faultstat and reclaimlat pick the same
 # tracepoints as here, so of them only reclaimlat runs there, for its
-# cgroup v2 filter (the host has v1), which faultstat's -c shares. 5.10:
+# cgroup v2 filter (the host has v1), which faultstat's -c shares;
+# slabratetop picks the host's raw tracepoints there too (the cache argument
+# is there from v6.1), so it runs only in 5.10, on its fexit/fentry
+# fallback; oomkill runs for its oom_kill_process hook, and the global OOM
+# in the guest's 1 GiB (tests/vm/func/oomkill_global.sh: 319 s of the 5.10
+# stage, the longer one, when it ran there). 5.10:
 # the page-era hooks (generic_file_buffered_read, the page-based insert and
 # dirty tracepoints), memleak without attach cookies, task storage or
 # uprobe_multi, faultstat without bpf_find_vma (counting mode only;
-# -d, -f and --stacks refused by name), and the tests that need a guest's
-# small RAM (tests/vm/func). The guests start before the host's own phases and run
+# -d, -f and --stacks refused by name), oomkill on its fentry:mark_oom_victim
+# fallback (a memcg OOM), and global reclaim in a small guest's RAM
+# (tests/vm/func/reclaimlat_global.sh). The guests start before the host's own phases and run
 # beside them and each other (MEMSCOPE_VM_SERIAL=1: one after the other,
 # after the host's phases): much of a stage is waiting (report intervals,
 # workloads' sleeps), which the others fill.
 vm_start_all() {
-	vm_start 6.1 'MEMSCOPE_FUNC="cachestat cachestat_cli cachetop memleak reclaimlat slabratetop oomkill" tests/run.sh bpf func; r=$?
+	vm_start 6.1 'MEMSCOPE_FUNC="cachestat cachestat_cli cachetop memleak reclaimlat oomkill" tests/run.sh bpf func; r=$?
 		MEMSCOPE_SKIP_HOOKS=fentry bash tests/func/cachestat.sh | retag || r=1
+		bash tests/vm/func/oomkill_global.sh | retag || r=1
 		exit $r'
 	# serial: the 6.1 stage is reported before the 5.10 guest boots
 	[ "${MEMSCOPE_VM_SERIAL:-0}" = 1 ] && vm_report 6.1
@@ -132,7 +139,8 @@ vm_start_all() {
 		ft memleak bash tests/func/memleak.sh
 		ft faultstat bash tests/func/faultstat.sh
 		ft slabratetop bash tests/func/slabratetop.sh
-		for t in tests/vm/func/*.sh; do ft "$(basename "$t" .sh)" bash "$t"; done
+		ft oomkill bash tests/func/oomkill.sh
+		ft reclaimlat_global bash tests/vm/func/reclaimlat_global.sh
 		echo "time by file, after the load test:${ft_times%,}"
 		exit $r'
 }
