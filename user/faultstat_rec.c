@@ -147,23 +147,11 @@ void faultstat__lost_rec(struct rec *r, const unsigned long long full[FS_NR_FULL
 
 void faultstat__print_stack(FILE *f, const struct faultstat_stack_row *row)
 {
-	stack__print(f, &row->kernel, "    ");
-	if (row->kernel.n && row->user.n)
-		fprintf(f, "    --\n");
-	stack__print(f, &row->user, "    ");
+	stack__print_pair(f, &row->kernel, &row->user, "    ");
 	fprintf(f, "    %s (%u): %llu major faults\n\n", row->comm, row->pid, row->count);
 }
 
 void faultstat__print_folded(FILE *f, const struct faultstat_stack_row *row)
 {
-	fputs(row->comm, f);
-	if (row->user.n) {
-		fputc(';', f);
-		stack__folded(f, &row->user, "");
-	}
-	if (row->kernel.n) {
-		fputc(';', f);
-		stack__folded(f, &row->kernel, "_[k]");
-	}
-	fprintf(f, " %llu\n", row->count);
+	stack__folded_line(f, row->comm, &row->user, &row->kernel, row->count);
 }

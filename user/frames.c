@@ -45,6 +45,30 @@ void stack__folded(FILE *out, const struct stack_view *v, const char *suffix)
 	}
 }
 
+void stack__print_pair(FILE *out, const struct stack_view *kernel, const struct stack_view *user,
+		       const char *indent)
+{
+	stack__print(out, kernel, indent);
+	if (kernel->n && user->n)
+		fprintf(out, "%s--\n", indent);
+	stack__print(out, user, indent);
+}
+
+void stack__folded_line(FILE *out, const char *comm, const struct stack_view *user,
+			const struct stack_view *kernel, unsigned long long value)
+{
+	fputs(comm, out);
+	if (user->n) {
+		fputc(';', out);
+		stack__folded(out, user, "");
+	}
+	if (kernel->n) {
+		fputc(';', out);
+		stack__folded(out, kernel, "_[k]");
+	}
+	fprintf(out, " %llu\n", value);
+}
+
 void stack__json(struct json *j, const char *key, const struct stack_view *v)
 {
 	int i;

@@ -154,24 +154,12 @@ void slab__stack_rec(struct rec *r, const struct slab_stack_row *row)
 
 void slab__print_stack(FILE *f, const struct slab_stack_row *row)
 {
-	stack__print(f, &row->kernel, "    ");
-	if (row->kernel.n && row->user.n)
-		fprintf(f, "    --\n");
-	stack__print(f, &row->user, "    ");
+	stack__print_pair(f, &row->kernel, &row->user, "    ");
 	fprintf(f, "    %s (%d): %llu objects, %llu bytes live\n\n", row->comm, (int)row->pid,
 		row->objs, row->bytes);
 }
 
 void slab__print_folded(FILE *f, const struct slab_stack_row *row)
 {
-	fputs(row->comm, f);
-	if (row->user.n) {
-		fputc(';', f);
-		stack__folded(f, &row->user, "");
-	}
-	if (row->kernel.n) {
-		fputc(';', f);
-		stack__folded(f, &row->kernel, "_[k]");
-	}
-	fprintf(f, " %llu\n", row->bytes);
+	stack__folded_line(f, row->comm, &row->user, &row->kernel, row->bytes);
 }

@@ -68,6 +68,13 @@ void stack__print(FILE *out, const struct stack_view *v, const char *indent);
  * "_[k]" for kernel frames, "" for none) and separated by ';'; nothing
  * after the last. An unknown function is "[module]". */
 void stack__folded(FILE *out, const struct stack_view *v, const char *suffix);
+/* A kernel stack, then "--", then its user stack, each frame after
+ * `indent` (the text report of faultstat --stacks and slabratetop --stacks) */
+void stack__print_pair(FILE *out, const struct stack_view *kernel, const struct stack_view *user,
+		       const char *indent);
+/* One folded line: "comm;user frames;kernel frames_[k] value" */
+void stack__folded_line(FILE *out, const char *comm, const struct stack_view *user,
+			const struct stack_view *kernel, unsigned long long value);
 /* An array of frame objects under `key`. */
 void stack__json(struct json *j, const char *key, const struct stack_view *v);
 
