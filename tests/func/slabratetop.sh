@@ -62,6 +62,22 @@ fi
 
 # reports FILE N: waits (up to 20 s) until FILE has N JSON lines
 reports() { wait_lines "$1" 20 "$2"; }
+# stop_after_reports FILE...: once each FILE has two more reports (the
+# second surely from after the workload), SIGINT to the tools in tpids
+# (their exit status in RC), then the workload's end
+stop_after_reports() {
+	local f n
+	for f in "$@"; do
+		n=$(wc -l <"$f")
+		reports "$f" $((n + 2))
+	done
+	kill -INT "${tpids[@]}"
+	wait "${tpids[@]}"
+	RC=$?
+	tpids=()
+	exec 7>&-
+	wait "$wl"
+}
 # cache_sum FILE CACHE KEY: KEY summed over CACHE's rows of every report
 cache_sum() { jq -s --arg c "$2" "map(.rows[] | select(.cache == \$c) | .$3 // 0) | add // 0" "$1"; }
 objsize() { awk -v c="$1" '$1 == c { print $4 }' /proc/slabinfo; }
@@ -86,16 +102,7 @@ run_load() {
 	echo go >&7
 	wait_lines "$dir/$name.out" 120 1 || echo "warning: $name not done within 120 s" >&2
 	AFTER=$(active dentry)
-	n=$(wc -l <"$dir/$name.pid")
-	reports "$dir/$name.pid" $((n + 2))
-	n=$(wc -l <"$dir/$name.cg")
-	reports "$dir/$name.cg" $((n + 2))
-	kill -INT "${tpids[@]}"
-	wait "${tpids[@]}"
-	RC=$?
-	tpids=()
-	exec 7>&-
-	wait "$wl"
+	stop_after_reports "$dir/$name.pid" "$dir/$name.cg"
 }
 
 # --- negative dentries ---
@@ -207,14 +214,7 @@ reports "$dir/stacks.json" 1 && attached "${tpids[1]}" "$hooks" ||
 	echo "warning: --stacks not attached within 20 s" >&2
 echo go >&7
 wait_lines "$dir/stacks.out" 120 1 || echo "warning: stacks workload not done within 120 s" >&2
-n=$(wc -l <"$dir/stacks.json")
-reports "$dir/stacks.json" $((n + 2))
-kill -INT "${tpids[@]}"
-wait "${tpids[@]}"
-RC=$?
-tpids=()
-exec 7>&-
-wait "$wl"
+stop_after_reports "$dir/stacks.json"
 # the last report's top stack
 top=$(tail -n 1 "$dir/stacks.json" | jq -c '.stacks[0] // {}')
 objs=$(jq '.objs // 0' <<<"$top")
