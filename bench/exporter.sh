@@ -50,13 +50,6 @@ trap cleanup EXIT
 trap 'exit 1' INT TERM HUP
 echo 1 >/proc/sys/kernel/bpf_stats_enabled 2>/dev/null
 
-free_port() {
-	local p
-	while :; do
-		p=$((20000 + RANDOM % 30000))
-		(exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
-	done
-}
 # cpu_ticks PID: utime + stime
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 now() { date +%s.%N; }

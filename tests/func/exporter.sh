@@ -61,14 +61,6 @@ cgs_cleanup() {
 }
 trap 'kill -9 "${pids[@]}" 2>/dev/null; wait 2>/dev/null; cgs_cleanup; memcg_cleanup; rm -rf "$dir"' EXIT
 
-# free_port: a localhost TCP port nothing listens on
-free_port() {
-	local p
-	while :; do
-		p=$((20000 + RANDOM % 30000))
-		(exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
-	done
-}
 # metric NAME [LABELS]: its value in a fresh scrape of the exporter
 metric() {
 	local n=$1

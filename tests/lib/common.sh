@@ -80,6 +80,15 @@ trace_workload() {
 	WL_OUT=$(cat "$out.wl")
 }
 
+# free_port: a localhost TCP port nothing listens on
+free_port() {
+	local p
+	while :; do
+		p=$((20000 + RANDOM % 30000))
+		(exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
+	done
+}
+
 # jsum FILE FIELD: sum of FIELD over the JSON lines of FILE
 jsum() { jq -s "map(.$2 // 0) | add // 0" "$1"; }
 
