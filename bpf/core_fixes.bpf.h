@@ -51,9 +51,18 @@ static __always_inline __u64 folio__nr_pages(struct folio *folio)
 
 /* task->ioac.syscr counts read syscalls and is bumped after each one
  * completes (vfs_read, do_readv, do_sendfile): a cheap id of the read
- * syscall in progress. Needs CONFIG_TASK_IO_ACCOUNTING; 0 without it. */
-static __always_inline __u64 task__read_syscalls(struct task_struct *task)
+ * syscall in progress. Needs CONFIG_TASK_IO_ACCOUNTING; 0 without it.
+ * btf: read it through bpf_get_current_task_btf() (v5.11+; BTF-typed
+ * programs), a direct load, instead of bpf_probe_read_kernel. */
+static __always_inline __u64 task__read_syscalls(bool btf)
 {
+	struct task_struct *task;
+
+	if (btf) {
+		task = bpf_get_current_task_btf();
+		return bpf_core_field_exists(task->ioac) ? task->ioac.syscr : 0;
+	}
+	task = (struct task_struct *)bpf_get_current_task();
 	if (!bpf_core_field_exists(task->ioac))
 		return 0;
 	return BPF_CORE_READ(task, ioac.syscr);

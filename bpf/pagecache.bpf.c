@@ -271,7 +271,6 @@ static __always_inline void fault__defer(struct task_state *st, __u64 n,
 static __always_inline void on_read(struct address_space *mapping, __u64 first, __u64 last,
 				    bool btf)
 {
-	struct task_struct *task;
 	struct task_state *st;
 	__u64 sc;
 
@@ -284,12 +283,8 @@ static __always_inline void on_read(struct address_space *mapping, __u64 first, 
 	}
 	st->last_added = 0;
 	fault__flush(st);
-	if (btf && have_task_storage) {
-		task = bpf_get_current_task_btf();
-		sc = bpf_core_field_exists(task->ioac) ? task->ioac.syscr : 0;
-	} else {
-		sc = task__read_syscalls((struct task_struct *)bpf_get_current_task());
-	}
+	/* (have_task_storage: bpf_get_current_task_btf is there too, v5.11+) */
+	sc = task__read_syscalls(btf && have_task_storage);
 	if (st->rd_mapping == (__u64)mapping && st->rd_syscall == sc && first >= st->rd_first &&
 	    first <= st->rd_last + 1) {
 		if (last > st->rd_last) {
@@ -764,7 +759,9 @@ FUNCTION_PROGS(fault, filemap_fault,
 	       on_fault(vmf_mapping(vmf), BPF_CORE_READ(vmf, pgoff), vmf__cow(vmf)),
 	       struct vm_fault *vmf)
 /* At entry, before the kernel knows which pages are cached: the window is
- * counted even when fault-around maps nothing (the tracepoint skips those). */
+ * counted even when fault-around maps nothing (the tracepoint skips those).
+ * btf false: the mapping comes from vmf_mapping()'s probe reads, a plain
+ * pointer to the verifier even where the program is BTF-typed (fentry). */
 FUNCTION_PROGS(map_pages, filemap_map_pages, on_map_pages(vmf_mapping(vmf), first, last, false),
 	       struct vm_fault *vmf, unsigned long first, unsigned long last)
 

@@ -118,29 +118,35 @@ vm_report() {
 # dirty tracepoints), memleak without attach cookies, task storage or
 # uprobe_multi, faultstat without bpf_find_vma (counting mode only;
 # -d, -f and --stacks refused by name), oomkill on its fentry:mark_oom_victim
-# fallback (a memcg OOM), and global reclaim in a small guest's RAM
-# (tests/vm/func/reclaimlat_global.sh). The guests start before the host's own phases and run
+# fallback (a memcg OOM). Global reclaim in a small guest's RAM
+# (tests/vm/func/reclaimlat_global.sh) takes the same tracepoints on both
+# and runs in 6.1, the shorter stage. The guests start before the host's own phases and run
 # beside them and each other (MEMSCOPE_VM_SERIAL=1: one after the other,
 # after the host's phases): much of a stage is waiting (report intervals,
 # workloads' sleeps), which the others fill.
+# ft NAME CMD...: in a guest stage, runs one test file, its lines tagged with
+# the guest's kernel, and notes its time for the stage's last line
+VM_FT='ft_times=
+		ft() { ft_name=$1; shift; ft_t0=$(date +%s); "$@" | retag || r=1
+			ft_times="$ft_times $ft_name $(($(date +%s) - ft_t0)) s,"; }'
 vm_start_all() {
 	vm_start 6.1 'MEMSCOPE_FUNC="cachestat cachestat_cli cachetop memleak reclaimlat oomkill" tests/run.sh bpf func; r=$?
-		MEMSCOPE_SKIP_HOOKS=fentry bash tests/func/cachestat.sh | retag || r=1
-		bash tests/vm/func/oomkill_global.sh | retag || r=1
+		'"$VM_FT"'
+		ft cachestat-kprobe env MEMSCOPE_SKIP_HOOKS=fentry bash tests/func/cachestat.sh
+		ft oomkill_global bash tests/vm/func/oomkill_global.sh
+		ft reclaimlat_global bash tests/vm/func/reclaimlat_global.sh
+		echo "time by file, after run.sh:${ft_times%,}"
 		exit $r'
 	# serial: the 6.1 stage is reported before the 5.10 guest boots
 	[ "${MEMSCOPE_VM_SERIAL:-0}" = 1 ] && vm_report 6.1
 	vm_start 5.10 'tests/run.sh bpf; r=$?
-		ft_times=
-		ft() { ft_name=$1; shift; ft_t0=$(date +%s); "$@" | retag || r=1
-			ft_times="$ft_times $ft_name $(($(date +%s) - ft_t0)) s,"; }
+		'"$VM_FT"'
 		ft cachestat bash tests/func/cachestat.sh
 		ft cachestat-kprobe env MEMSCOPE_SKIP_HOOKS=fentry bash tests/func/cachestat.sh
 		ft memleak bash tests/func/memleak.sh
 		ft faultstat bash tests/func/faultstat.sh
 		ft slabratetop bash tests/func/slabratetop.sh
 		ft oomkill bash tests/func/oomkill.sh
-		ft reclaimlat_global bash tests/vm/func/reclaimlat_global.sh
 		echo "time by file, after the load test:${ft_times%,}"
 		exit $r'
 }

@@ -60,7 +60,7 @@ measure() {
 measure_text() {
 	local name=$1 interval=$2 pid tpid
 	shift 2
-	"$PCLOAD" -s "$@" >/dev/null &
+	"$PCLOAD" -s -i "$@" >"$out.wl" &
 	pid=$!
 	if ! wait_stopped "$pid"; then
 		notok "$name$L: workload did not stop"
@@ -78,21 +78,33 @@ measure_text() {
 	wait "$pid"
 	wait "$tpid"
 	TOOL_RC=$?
+	RP=$(sed -n 's/^read_pages=//p' "$out.wl")
 	read -r H M D R < <(awk '$1 ~ /^[0-9]+$/ { h += $1; m += $2; d += $3; n++ } END { print h + 0, m + 0, d + 0, n + 0 }' "$out")
 	if [ "$TOOL_RC" != 0 ] || [ "$R" = 0 ] || { [ "$interval" = 3600 ] && [ "$R" != 1 ]; }; then
 		notok "$name$L: want rc 0 and $([ "$interval" = 3600 ] && echo one report || echo reports): rc $TOOL_RC, $(tr '\n' '|' <"$out")"
 		return 1
 	fi
-	echo "$name: hits=$H misses=$M dirties=$D in $R reports (truth: $N pages); hits/misses per report:" \
+	echo "$name: hits=$H misses=$M dirties=$D in $R reports (truth: $N pages, $RP read from storage); hits/misses per report:" \
 		"$(awk '$1 ~ /^[0-9]+$/ { printf "%s/%s ", $1, $2 }' "$out")"
 }
 
-# expect_cold NAME: misses within TOL% of N, hit ratio under TOL%
+# expect_cold NAME: misses within TOL% of the pages the workload read from
+# storage (RP: the kernel's own count, read_bytes of /proc/PID/io), which
+# must be at least N (the read was cold); hit ratio under TOL%. RP is N
+# plus the pages that memory management from outside (this machine's DAMON
+# pageout, reclaim) evicted after readahead brought them in and before the
+# workload reached them, which it then read again: CI saw 2640 misses for
+# 2560 pages once with -w 300 (the file read over ~4 s). Those are real
+# misses; a tool that counted one insertion twice is still caught, as RP
+# stays at N then. Without task I/O accounting RP is "-" and N the truth.
 expect_cold() {
-	if within "$M" "$N" "$TOL" && below "$H" "$((H + M))" "$TOL"; then
-		ok "$1$L: misses $M of $N pages, hits $H"
+	local t=$N
+	[[ $RP =~ ^[0-9]+$ ]] && t=$RP
+	if [ "$t" -ge "$((N - N * TOL / 100))" ] && within "$M" "$t" "$TOL" &&
+		below "$H" "$((H + M))" "$TOL"; then
+		ok "$1$L: misses $M of $N pages ($RP read from storage), hits $H"
 	else
-		notok "$1$L: misses $M (want $N ±$TOL%), hits $H (want ratio < $TOL%)"
+		notok "$1$L: misses $M (want the $RP pages read from storage ±$TOL%, at least $N), hits $H (want ratio < $TOL%)"
 	fi
 }
 
@@ -165,21 +177,23 @@ READS="read pread readv sendfile splice"
 MMAPS="normal random sequential hugepage"
 if [ -n "${MEMSCOPE_GUEST:-}" ]; then
 	# Under TCG a page-cache event costs ~50x what it does natively and
-	# each cell takes 5-15 s: 10 MiB, once on the preferred hooks, the
+	# each cell takes 3-10 s: 10 MiB, once on the preferred hooks, the
 	# cells whose kernel paths differ (read() for pread and readv too, which
-	# take the same filemap read path; sendfile and splice; fault-around
-	# with and without MADV_RANDOM); the kprobe pass repeats read and mmap
-	# only. The guests' ext4 caches in single pages (no large folios before
-	# 6.16), so larger files would test nothing more there, and
-	# MADV_SEQUENTIAL and MADV_HUGEPAGE change nothing on a file.
+	# take the same filemap read path; splice for sendfile too, which is a
+	# splice inside the kernel; fault-around with and without MADV_RANDOM);
+	# the kprobe pass repeats read and mmap only. One report or several
+	# (-w: a read spread over intervals) is the same kernel work, split by
+	# user space: the host runs those cells. The guests' ext4 caches in
+	# single pages (no large folios before 6.16), so larger files would test
+	# nothing more there, and MADV_SEQUENTIAL and MADV_HUGEPAGE change
+	# nothing on a file.
 	if [ -n "${MEMSCOPE_SKIP_HOOKS:-}" ]; then
 		cells=("cold 1s read F" "warm-read 1s read F" "cold 1s mmap F" "warm-read 1s mmap F")
 	else
 		cells=()
-		for m in read sendfile splice; do cells+=("cold 1s $m F" "warm-read 1s $m F"); done
+		for m in read splice; do cells+=("cold 1s $m F" "warm-read 1s $m F"); done
 		cells+=("cold 1s mmap F" "warm-read 1s mmap F" "warm-mmap 1s mmap F"
-			"cold 1s mmap F random" "warm-read 1s mmap F random" "warm-read 1s mmap F cow"
-			"cold long mmap F" "cold 1s -w 400 read F" "cold 1s -w 400 mmap F")
+			"cold 1s mmap F random" "warm-read 1s mmap F cow")
 	fi
 	matrix 2560 "${cells[@]}"
 else

@@ -24,6 +24,9 @@
  * -w MS: spread the work over time, sleeping MS ms after every 1 MiB, so that
  *        it spans several report intervals.
  * -n: repeat the work REPS times (benchmark).
+ * -i: also print "read_pages=N": the pages this process read from storage, the
+ *     kernel's own count (read_bytes of /proc/self/io, counted as each read bio
+ *     is submitted), or "read_pages=-" where the kernel keeps no I/O accounting.
  * Prints "pages=N" on stdout: the number of pages the work asked for.
  */
 #include <errno.h>
@@ -43,6 +46,22 @@
 #define PMD_SIZE (2L << 20)
 
 static long pace_ms;	/* -w */
+
+/* read_bytes of /proc/self/io in pages, or -1 without task I/O accounting */
+static long read_pages(void)
+{
+	FILE *f = fopen("/proc/self/io", "r");
+	char line[128];
+	long long b = -1;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "read_bytes: %lld", &b) == 1)
+			break;
+	fclose(f);
+	return b < 0 ? -1 : (long)(b / PAGE);
+}
 
 /* Called after every `bytes` of work: sleeps pace_ms per MiB done. */
 static void pace(long bytes)
@@ -293,13 +312,16 @@ static long do_mmap(const char *file, const char *advice)
 
 int main(int argc, char **argv)
 {
-	int stop = 0, opt;
+	int stop = 0, io = 0, opt;
+	long rp0 = 0;
 	long reps = 1, r, pages = 0, chunk;
 	const char *cmd, *file, *arg;
 
-	while ((opt = getopt(argc, argv, "+sn:w:")) != -1) {
+	while ((opt = getopt(argc, argv, "+sin:w:")) != -1) {
 		if (opt == 's')
 			stop = 1;
+		else if (opt == 'i')
+			io = 1;
 		else if (opt == 'n')
 			reps = atol(optarg);
 		else if (opt == 'w')
@@ -308,7 +330,7 @@ int main(int argc, char **argv)
 			return 2;
 	}
 	if (argc - optind < 2) {
-		fprintf(stderr, "usage: pcload [-s] [-n REPS] [-w MS] create|evict|resident|pin|read|"
+		fprintf(stderr, "usage: pcload [-s] [-i] [-n REPS] [-w MS] create|evict|resident|pin|read|"
 				"pread|readv|sendfile|splice|mmap|write|rewrite FILE [ARG]\n");
 		return 2;
 	}
@@ -351,6 +373,9 @@ int main(int argc, char **argv)
 			munlockall();
 		raise(SIGSTOP);
 	}
+	/* the work's own reads only: not the faults of start-up */
+	if (io)
+		rp0 = read_pages();
 	arg = argc - optind > 2 ? argv[optind + 2] : NULL;
 	chunk = arg ? atol(arg) : 128 * 1024;
 	for (r = 0; r < reps; r++) {
@@ -379,5 +404,13 @@ int main(int argc, char **argv)
 		}
 	}
 	printf("pages=%ld\n", pages);
+	if (io) {
+		long rp = read_pages();
+
+		if (rp < 0)
+			printf("read_pages=-\n");
+		else
+			printf("read_pages=%ld\n", rp - rp0);
+	}
 	return 0;
 }

@@ -16,9 +16,16 @@ case $(stat -f -c %T "$SCRATCH" 2>/dev/null) in
 tmpfs | ramfs) echo "warning: $SCRATCH is $(stat -f -c %T "$SCRATCH"): page-cache tests need a disk filesystem (set MEMSCOPE_SCRATCH)" >&2 ;;
 esac
 
-ok() { echo "ok $*"; }
-notok() { echo "not ok $*"; }
-skip() { echo "skip $*"; }
+# MEMSCOPE_CASE_TIMES=1: each line ends with the seconds since the previous
+# one (or since the file started), to find the slow cases of a file
+case_t0=$SECONDS case_dt=
+case_dt() {
+	[ "${MEMSCOPE_CASE_TIMES:-0}" = 1 ] || return 0
+	case_dt=" (+$((SECONDS - case_t0))s)" case_t0=$SECONDS
+}
+ok() { case_dt; echo "ok $*$case_dt"; }
+notok() { case_dt; echo "not ok $*$case_dt"; }
+skip() { case_dt; echo "skip $*$case_dt"; }
 
 # Waits (up to $2 seconds, default 10) until pid $1 is stopped.
 wait_stopped() {
