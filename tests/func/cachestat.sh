@@ -93,7 +93,7 @@ measure_text() {
 # must be at least N (the read was cold); hit ratio under TOL%. RP is N
 # plus the pages that memory management from outside (this machine's DAMON
 # pageout, reclaim) evicted after readahead brought them in and before the
-# workload reached them, which it then read again: CI saw 2640 misses for
+# workload reached them, which it then read again: a suite run saw 2640 misses for
 # 2560 pages once with -w 300 (the file read over ~4 s). Those are real
 # misses; a tool that counted one insertion twice is still caught, as RP
 # stays at N then. Without task I/O accounting RP is "-" and N the truth.
